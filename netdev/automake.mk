@@ -1,0 +1,23 @@
+# ovs-xsk provider sources, compiled into lib/libopenvswitch.la in place of
+# upstream's lib/netdev-afxdp.c and lib/netdev-afxdp-pool.c.
+#
+# The ovs-xsk build makes lib/xsk/ inside the OVS tree a directory of links to
+# the files of ovs-xsk's netdev/ directory (so objects stay in the OVS build
+# tree) and lib/xsk-bpf a link to its built bpf/ directory (for the XDP
+# program skeleton).  This fragment is included by lib/automake.mk (see
+# ovs-patches/).
+lib_libopenvswitch_la_SOURCES += \
+	lib/netdev-afxdp.h \
+	lib/netdev-afxdp-pool.h \
+	lib/xsk/netdev-xsk.c \
+	lib/xsk/xsk-compat.h \
+	lib/xsk/xsk-csum.c \
+	lib/xsk/xsk-csum.h \
+	lib/xsk/xsk-opts.c \
+	lib/xsk/xsk-opts.h \
+	lib/xsk/xsk-prog.c \
+	lib/xsk/xsk-prog.h \
+	lib/xsk/xsk-sock.c \
+	lib/xsk/xsk-sock.h \
+	lib/xsk/xsk-umem.c \
+	lib/xsk/xsk-umem.h
