@@ -1,0 +1,110 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_COMPAT_H
+#define XSK_COMPAT_H 1
+
+/* Small portability layer for the OVS-independent ovs-xsk core.
+ *
+ * The core (xsk-umem, xsk-sock, xsk-prog, xsk-opts, xsk-csum) includes no OVS
+ * header, so that it builds and is unit-tested on its own.  This header gives
+ * it branch hints, an assertion that stays on in release builds, and the
+ * AF_XDP uapi definitions that are newer than the installed (Linux 6.1)
+ * <linux/if_xdp.h>.  Whether the running kernel accepts them is probed at run
+ * time by xsk-sock.c, never assumed. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/if_xdp.h>
+
+#define XSK_LIKELY(X) __builtin_expect(!!(X), 1)
+#define XSK_UNLIKELY(X) __builtin_expect(!!(X), 0)
+
+#define XSK_ASSERT(COND)                                                \
+    do {                                                                \
+        if (XSK_UNLIKELY(!(COND))) {                                    \
+            fprintf(stderr, "%s:%d: assertion %s failed in %s()\n",     \
+                    __FILE__, __LINE__, #COND, __func__);               \
+            abort();                                                    \
+        }                                                               \
+    } while (0)
+
+#define XSK_ARRAY_SIZE(ARR) (sizeof (ARR) / sizeof (ARR)[0])
+#define XSK_CACHE_LINE 64
+
+/* Bind flag: the socket accepts and sends multi-buffer (chained) packets.
+ * Linux 6.6. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+
+/* xdp_desc 'options': more fragments of this packet follow.  Linux 6.6. */
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+
+/* xdp_desc 'options': a struct xsk_tx_metadata precedes the data.  6.8. */
+#ifndef XDP_TX_METADATA
+#define XDP_TX_METADATA (1 << 1)
+#endif
+
+/* xdp_umem_reg 'flags'.  Linux 6.8 / 6.11. */
+#ifndef XDP_UMEM_TX_SW_CSUM
+#define XDP_UMEM_TX_SW_CSUM (1 << 1)
+#endif
+#ifndef XDP_UMEM_TX_METADATA_LEN
+#define XDP_UMEM_TX_METADATA_LEN (1 << 2)
+#endif
+
+/* struct xsk_tx_metadata 'flags'.  Linux 6.8. */
+#ifndef XDP_TXMD_FLAGS_CHECKSUM
+#define XDP_TXMD_FLAGS_CHECKSUM (1 << 1)
+#endif
+
+/* SOL_XDP option: how many skbs one copy-mode sendto() may build (default
+ * 32).  Linux 6.15. */
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9
+#endif
+
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+
+/* The Linux >= 6.8 layout of XDP_UMEM_REG's argument.  Older kernels accept
+ * the 24-byte prefix; the kernel tells the layouts apart by optlen. */
+struct xsk_umem_reg_v2 {
+    __u64 addr;
+    __u64 len;
+    __u32 chunk_size;
+    __u32 headroom;
+    __u32 flags;
+    __u32 tx_metadata_len;
+};
+
+/* Linux >= 6.8 struct xsk_tx_metadata, the 'request' half. */
+struct xsk_tx_md {
+    __u64 flags;
+    __u16 csum_start;           /* Offset from packet start to sum from. */
+    __u16 csum_offset;          /* Offset from csum_start to store at. */
+    __u8 pad[20];
+};
+
+#endif /* xsk-compat.h */

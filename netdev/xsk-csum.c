@@ -1,0 +1,193 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Detecting and completing partial TCP/UDP checksums; see xsk-csum.h. */
+
+#include "xsk-csum.h"
+
+#include <string.h>
+
+#define ETH_HLEN 14
+#define ETH_TYPE_IP 0x0800
+#define ETH_TYPE_IPV6 0x86dd
+#define ETH_TYPE_VLAN 0x8100
+#define ETH_TYPE_VLAN_8021AD 0x88a8
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+
+/* Where the L4 header of a frame is and what covers its checksum. */
+struct l4_info {
+    uint32_t l4_ofs;            /* Offset of the TCP/UDP header. */
+    uint32_t l4_len;            /* Bytes from there to the end of the L3
+                                 * payload. */
+    uint32_t csum_ofs;          /* Offset of the checksum field. */
+    uint32_t pseudo;            /* Unfolded pseudo-header sum. */
+    uint8_t proto;
+};
+
+static uint16_t
+get16(const uint8_t *p)
+{
+    return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+/* Adds 'len' bytes at 'p' as big-endian 16-bit words to 'sum'. */
+static uint32_t
+sum_bytes(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+    uint64_t acc = sum;
+
+    while (len >= 2) {
+        acc += get16(p);
+        p += 2;
+        len -= 2;
+    }
+    if (len) {
+        acc += (uint32_t) p[0] << 8;
+    }
+    while (acc >> 32) {
+        acc = (acc & 0xffffffff) + (acc >> 32);
+    }
+    return acc;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum;
+}
+
+/* Finds the TCP or UDP header of the Ethernet frame 'frame' of 'len' bytes.
+ * Returns false for anything else: other protocols, IPv4 fragments and
+ * options-free bounds failures, IPv6 extension headers, truncation. */
+static bool
+find_l4(const uint8_t *frame, uint32_t len, struct l4_info *l4)
+{
+    uint32_t ofs = ETH_HLEN;
+    uint16_t type;
+
+    if (len < ETH_HLEN) {
+        return false;
+    }
+    type = get16(frame + 12);
+    for (int tags = 0; tags < 2
+         && (type == ETH_TYPE_VLAN || type == ETH_TYPE_VLAN_8021AD); tags++) {
+        if (len < ofs + 4) {
+            return false;
+        }
+        type = get16(frame + ofs + 2);
+        ofs += 4;
+    }
+
+    if (type == ETH_TYPE_IP) {
+        const uint8_t *ip = frame + ofs;
+        uint32_t ihl, tot;
+
+        if (len < ofs + 20 || (ip[0] >> 4) != 4) {
+            return false;
+        }
+        ihl = (ip[0] & 0xf) * 4;
+        tot = get16(ip + 2);
+        if (ihl < 20 || tot < ihl || len < ofs + tot
+            || (get16(ip + 6) & 0x3fff)) { /* MF or fragment offset. */
+            return false;
+        }
+        l4->proto = ip[9];
+        l4->l4_ofs = ofs + ihl;
+        l4->l4_len = tot - ihl;
+        l4->pseudo = sum_bytes(0, ip + 12, 8) + l4->proto + l4->l4_len;
+    } else if (type == ETH_TYPE_IPV6) {
+        const uint8_t *ip6 = frame + ofs;
+        uint32_t plen;
+
+        if (len < ofs + 40 || (ip6[0] >> 4) != 6) {
+            return false;
+        }
+        plen = get16(ip6 + 4);
+        if (len < ofs + 40 + plen) {
+            return false;
+        }
+        l4->proto = ip6[6];
+        l4->l4_ofs = ofs + 40;
+        l4->l4_len = plen;
+        l4->pseudo = sum_bytes(0, ip6 + 8, 32) + l4->proto + l4->l4_len;
+    } else {
+        return false;
+    }
+
+    if (l4->proto == IPPROTO_TCP_) {
+        if (l4->l4_len < 20) {
+            return false;
+        }
+        l4->csum_ofs = l4->l4_ofs + 16;
+    } else if (l4->proto == IPPROTO_UDP_) {
+        if (l4->l4_len < 8) {
+            return false;
+        }
+        l4->csum_ofs = l4->l4_ofs + 6;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Computes the checksum 'frame' should carry in its TCP/UDP header.  Sets
+ * '*ok' to false, and returns 0, if it has no such header. */
+uint16_t
+xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok)
+{
+    struct l4_info l4;
+    uint32_t sum;
+    uint16_t csum;
+
+    *ok = find_l4(frame, len, &l4);
+    if (!*ok) {
+        return 0;
+    }
+    sum = sum_bytes(l4.pseudo, frame + l4.l4_ofs, l4.csum_ofs - l4.l4_ofs);
+    sum = sum_bytes(sum, frame + l4.csum_ofs + 2,
+                    l4.l4_ofs + l4.l4_len - l4.csum_ofs - 2);
+    csum = ~fold(sum);
+    if (!csum && l4.proto == IPPROTO_UDP_) {
+        csum = 0xffff;          /* 0 means "no checksum" in UDP. */
+    }
+    return csum;
+}
+
+/* If the TCP/UDP checksum of 'frame' is partial, completes it.  Returns true
+ * if it wrote the field. */
+bool
+xsk_csum_fix_partial(uint8_t *frame, uint32_t len)
+{
+    struct l4_info l4;
+    uint16_t field, csum;
+    bool ok;
+
+    if (!find_l4(frame, len, &l4)) {
+        return false;
+    }
+    field = get16(frame + l4.csum_ofs);
+    if (field != fold(l4.pseudo)) {
+        return false;
+    }
+    csum = xsk_csum_l4(frame, len, &ok);
+    frame[l4.csum_ofs] = csum >> 8;
+    frame[l4.csum_ofs + 1] = csum & 0xff;
+    return true;
+}

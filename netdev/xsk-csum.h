@@ -1,0 +1,41 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_CSUM_H
+#define XSK_CSUM_H 1
+
+/* Completing partial TCP/UDP checksums.
+ *
+ * A veth whose peer sends with checksum offload (the default) hands AF_XDP
+ * frames whose TCP/UDP checksum field holds only the folded pseudo-header
+ * sum (CHECKSUM_PARTIAL): the kernel would have finished it on transmit.
+ * Forwarded as it is, every such segment is dropped by the receiver, so TCP
+ * between namespaces fails.  There is no per-frame flag that says so, so
+ * xsk_csum_fix_partial() compares the field with the pseudo-header sum and,
+ * when they match, computes the real checksum.  A complete checksum that
+ * happens to equal the pseudo-header sum (about 1 in 65536) is recomputed
+ * to the same value, so the test never corrupts a packet.
+ *
+ * Every header read is bounds-checked against the frame length; malformed
+ * frames are left untouched.  Includes no OVS header. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+bool xsk_csum_fix_partial(uint8_t *frame, uint32_t len);
+uint16_t xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok);
+
+#endif /* xsk-csum.h */

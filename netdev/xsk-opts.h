@@ -1,0 +1,63 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_OPTS_H
+#define XSK_OPTS_H 1
+
+/* Interface options of afxdp ports: one table of names, defaults and limits,
+ * and a strict parser.  Bad text ("abc", "ture", "12x"), out-of-range
+ * numbers, unknown keys and conflicting keys are all rejected, with every
+ * problem named in one message.  Includes no OVS header. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XSK_MAX_RXQ 16
+
+enum xsk_mode {
+    XSK_MODE_BEST_EFFORT,       /* Native zero-copy, else native, else
+                                 * generic. */
+    XSK_MODE_NATIVE_ZC,
+    XSK_MODE_NATIVE,
+    XSK_MODE_GENERIC,
+};
+
+struct xsk_opts {
+    int n_rxq;                  /* "n_rxq": queues, one socket each. */
+    int start_queue;            /* "start-queue": first queue id. */
+    enum xsk_mode mode;         /* "xdp-mode". */
+    bool need_wakeup;           /* "use-need-wakeup". */
+    uint32_t rx_ring;           /* "n_rxq_desc": RX ring (fill is 2x). */
+    uint32_t tx_ring;           /* "n_txq_desc": TX and completion rings. */
+    uint32_t frame_size;        /* "frame-size": 2048 or 4096. */
+    uint32_t umem_frames;       /* "umem-frames": frames of the UMEM. */
+    bool csum_fix;              /* "rx-checksum-fix": complete partial
+                                 * TCP/UDP checksums on receive. */
+};
+
+struct xsk_kv {
+    const char *key;
+    const char *value;
+};
+
+void xsk_opts_init(struct xsk_opts *);
+int xsk_opts_parse(const struct xsk_kv *, size_t n, struct xsk_opts *,
+                   char **errp);
+const char *xsk_mode_name(enum xsk_mode);
+bool xsk_opts_equal(const struct xsk_opts *, const struct xsk_opts *);
+
+#endif /* xsk-opts.h */

@@ -1,0 +1,236 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Loading, attaching and detaching the ovs-xsk XDP program; see xsk-prog.h.
+ * The program's bytes are compiled in through its libbpf skeleton, so the
+ * daemon needs no file at run time. */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* asprintf() */
+#endif
+
+#include "xsk-prog.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "xsk-bpf/xsk_redirect.skel.h"
+
+static void
+set_err(char **errp, const char *format, ...)
+{
+    va_list args;
+
+    if (errp && !*errp) {
+        va_start(args, format);
+        if (vasprintf(errp, format, args) < 0) {
+            *errp = NULL;
+        }
+        va_end(args);
+    }
+}
+
+static int
+silent_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+    (void) level;
+    (void) format;
+    (void) args;
+    return 0;
+}
+
+/* Reads the name of program 'id' into 'name'.  Returns its fd (caller
+ * closes) or a negative errno. */
+static int
+prog_name(uint32_t id, char name[BPF_OBJ_NAME_LEN])
+{
+    struct bpf_prog_info info;
+    uint32_t len = sizeof info;
+    int fd = bpf_prog_get_fd_by_id(id);
+
+    if (fd < 0) {
+        return -errno;
+    }
+    memset(&info, 0, sizeof info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+        int error = -errno;
+
+        close(fd);
+        return error;
+    }
+    memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+    name[BPF_OBJ_NAME_LEN - 1] = '\0';
+    return fd;
+}
+
+/* Removes every program of ours from 'ifindex' (leftovers of a killed
+ * vswitchd).  Returns 0, EBUSY with a reason in '*errp' if a program that is
+ * not ours is attached, or another positive errno. */
+static int
+remove_stale(int ifindex, bool *removed, char **errp)
+{
+    struct { uint32_t id; uint32_t flags; } progs[2];
+    LIBBPF_OPTS(bpf_xdp_query_opts, q);
+    int error;
+
+    *removed = false;
+    error = -bpf_xdp_query(ifindex, 0, &q);
+    if (error) {
+        set_err(errp, "cannot query XDP programs: %s", strerror(error));
+        return error;
+    }
+    progs[0].id = q.drv_prog_id;
+    progs[0].flags = XDP_FLAGS_DRV_MODE;
+    progs[1].id = q.skb_prog_id;
+    progs[1].flags = XDP_FLAGS_SKB_MODE;
+
+    for (int i = 0; i < 2; i++) {
+        LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+        char name[BPF_OBJ_NAME_LEN];
+        int fd;
+
+        if (!progs[i].id) {
+            continue;
+        }
+        fd = prog_name(progs[i].id, name);
+        if (fd < 0) {
+            set_err(errp, "cannot inspect XDP program %u: %s", progs[i].id,
+                    strerror(-fd));
+            return -fd;
+        }
+        if (strcmp(name, XSK_PROG_NAME)) {
+            close(fd);
+            set_err(errp, "another XDP program ('%s', id %u) is attached to "
+                    "the interface; remove it first", name, progs[i].id);
+            return EBUSY;
+        }
+        opts.old_prog_fd = fd;
+        error = -bpf_xdp_detach(ifindex, progs[i].flags | XDP_FLAGS_REPLACE,
+                                &opts);
+        close(fd);
+        if (error) {
+            set_err(errp, "cannot remove stale XDP program %u: %s",
+                    progs[i].id, strerror(error));
+            return error;
+        }
+        *removed = true;
+    }
+    return 0;
+}
+
+/* Loads the program and attaches it to 'ifindex' in generic or native mode.
+ * Returns 0 and stores the handle in '*progp', or a positive errno with a
+ * one-line reason in '*errp' (caller frees). */
+int
+xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **progp,
+                char **errp)
+{
+    struct bpf_prog_info info;
+    uint32_t len = sizeof info;
+    struct xsk_prog *prog;
+    int prog_fd;
+    int error;
+
+    *progp = NULL;
+    prog = calloc(1, sizeof *prog);
+    if (!prog) {
+        return ENOMEM;
+    }
+    prog->ifindex = ifindex;
+    prog->xdp_flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+
+    libbpf_set_print(silent_print);
+    prog->skel = xsk_redirect__open_and_load();
+    if (!prog->skel) {
+        error = errno ? errno : EINVAL;
+        set_err(errp, "cannot load the XDP program: %s", strerror(error));
+        goto err_free;
+    }
+
+    error = remove_stale(ifindex, &prog->replaced_stale, errp);
+    if (error) {
+        goto err_destroy;
+    }
+
+    prog_fd = bpf_program__fd(prog->skel->progs.ovs_xsk_prog);
+    error = -bpf_xdp_attach(ifindex, prog_fd,
+                            prog->xdp_flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
+                            NULL);
+    if (error) {
+        set_err(errp, "cannot attach the XDP program in %s mode: %s",
+                generic ? "generic" : "native", strerror(error));
+        goto err_destroy;
+    }
+
+    memset(&info, 0, sizeof info);
+    if (!bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
+        prog->id = info.id;
+    }
+    *progp = prog;
+    return 0;
+
+err_destroy:
+    xsk_redirect__destroy(prog->skel);
+err_free:
+    free(prog);
+    return error;
+}
+
+/* Detaches and frees 'prog'.  Only our own program is removed: if somebody
+ * replaced it since, theirs stays. */
+void
+xsk_prog_detach(struct xsk_prog *prog)
+{
+    LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+
+    if (!prog) {
+        return;
+    }
+    opts.old_prog_fd = bpf_program__fd(prog->skel->progs.ovs_xsk_prog);
+    bpf_xdp_detach(prog->ifindex, prog->xdp_flags | XDP_FLAGS_REPLACE, &opts);
+    xsk_redirect__destroy(prog->skel);
+    free(prog);
+}
+
+/* Sends frames of 'queue_id' to the AF_XDP socket 'xsk_fd'.  Returns 0 or a
+ * positive errno. */
+int
+xsk_prog_set_queue(struct xsk_prog *prog, uint32_t queue_id, int xsk_fd)
+{
+    int map_fd = bpf_map__fd(prog->skel->maps.xsks_map);
+
+    if (queue_id >= XSK_PROG_MAX_QUEUES) {
+        return ERANGE;
+    }
+    return bpf_map_update_elem(map_fd, &queue_id, &xsk_fd, BPF_ANY) ? errno
+           : 0;
+}
+
+/* Frames of 'queue_id' go to the kernel stack again. */
+void
+xsk_prog_clear_queue(struct xsk_prog *prog, uint32_t queue_id)
+{
+    int map_fd = bpf_map__fd(prog->skel->maps.xsks_map);
+
+    bpf_map_delete_elem(map_fd, &queue_id);
+}

@@ -1,0 +1,54 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_PROG_H
+#define XSK_PROG_H 1
+
+/* The ovs-xsk XDP program (bpf/xsk_redirect.bpf.c) on one interface.
+ *
+ * xsk_prog_attach() loads a private instance of the program (its own
+ * XSKMAP) and attaches it directly to the interface in native or generic
+ * mode.  A program of ours left behind by a vswitchd that was killed is
+ * recognised by its name and replaced; any other program is left alone and
+ * makes the attach fail.  xsk_prog_detach() removes exactly the program it
+ * attached (XDP_FLAGS_REPLACE with the expected program), never one that
+ * somebody attached since.
+ *
+ * Not thread-safe: the caller serialises calls for one interface. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define XSK_PROG_NAME "ovs_xsk_prog"
+#define XSK_PROG_MAX_QUEUES 64  /* Entries of the XSKMAP. */
+
+struct xsk_redirect;
+
+struct xsk_prog {
+    struct xsk_redirect *skel;  /* Loaded object (libbpf skeleton). */
+    int ifindex;
+    uint32_t xdp_flags;         /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE. */
+    uint32_t id;                /* Kernel program id, for status. */
+    bool replaced_stale;        /* Attach removed a leftover of ours. */
+};
+
+int xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **,
+                    char **errp);
+void xsk_prog_detach(struct xsk_prog *);
+int xsk_prog_set_queue(struct xsk_prog *, uint32_t queue_id, int xsk_fd);
+void xsk_prog_clear_queue(struct xsk_prog *, uint32_t queue_id);
+
+#endif /* xsk-prog.h */

@@ -1,0 +1,382 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Shared UMEM frame pool: memory, free frames, per-thread caches.  The rules
+ * of who may move a frame where are in xsk-umem.h. */
+
+#include "xsk-umem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+__thread struct xsk_tcache *xsk_tcaches[XSK_MAX_UMEMS];
+
+/* The process's UMEMs, by id. */
+static pthread_mutex_t umems_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct xsk_umem *umems[XSK_MAX_UMEMS];
+
+/* Flushes the caches of an exiting thread. */
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_key_once = PTHREAD_ONCE_INIT;
+
+static void tcache_thread_exit(void *);
+
+static void
+tcache_key_init(void)
+{
+    XSK_ASSERT(!pthread_key_create(&tcache_key, tcache_thread_exit));
+}
+
+static bool
+is_pow2(uint32_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+/* Creates a UMEM of 'key->n_frames' frames of 'key->frame_size' bytes, all
+ * in the pool.  Returns 0 and stores it in '*umemp', or a positive errno. */
+int
+xsk_umem_create(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+{
+    struct xsk_umem *umem;
+    unsigned int id;
+    int error;
+
+    *umemp = NULL;
+    if (!is_pow2(key->frame_size) || key->frame_size < 2048
+        || key->frame_size > 4096 || !key->n_frames
+        || key->n_frames > (1u << 24)) {
+        return EINVAL;
+    }
+
+    umem = calloc(1, sizeof *umem);
+    if (!umem) {
+        return ENOMEM;
+    }
+    umem->key = *key;
+    umem->frame_shift = __builtin_ctz(key->frame_size);
+    umem->size = (uint64_t) key->n_frames * key->frame_size;
+    pthread_mutex_init(&umem->mutex, NULL);
+
+    pthread_mutex_lock(&umems_mutex);
+    for (id = 0; id < XSK_MAX_UMEMS && umems[id]; id++) {
+        continue;
+    }
+    if (id == XSK_MAX_UMEMS) {
+        pthread_mutex_unlock(&umems_mutex);
+        error = ENOSPC;
+        goto err_free;
+    }
+    umem->id = id;
+    umems[id] = umem;
+    pthread_mutex_unlock(&umems_mutex);
+
+    umem->base = mmap(NULL, umem->size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (umem->base == MAP_FAILED) {
+        error = errno;
+        goto err_unregister;
+    }
+
+    umem->owner = calloc(key->n_frames, sizeof *umem->owner);
+    umem->stack = malloc(key->n_frames * sizeof *umem->stack);
+    if (!umem->owner || !umem->stack) {
+        error = ENOMEM;
+        goto err_unmap;
+    }
+    /* Lowest frames on top, so that a lightly used UMEM touches few pages. */
+    for (uint32_t i = 0; i < key->n_frames; i++) {
+        umem->stack[i] = key->n_frames - 1 - i;
+    }
+    umem->n_free = key->n_frames;
+
+    *umemp = umem;
+    return 0;
+
+err_unmap:
+    free(umem->stack);
+    free(umem->owner);
+    munmap(umem->base, umem->size);
+err_unregister:
+    pthread_mutex_lock(&umems_mutex);
+    umems[id] = NULL;
+    pthread_mutex_unlock(&umems_mutex);
+err_free:
+    pthread_mutex_destroy(&umem->mutex);
+    free(umem);
+    return error;
+}
+
+/* Destroys 'umem'.  The caller must make sure that no socket uses it and no
+ * packet or thread still holds one of its frames other than in a cache.
+ * Caches of other threads are orphaned (their threads drop them). */
+void
+xsk_umem_destroy(struct xsk_umem *umem)
+{
+    struct xsk_tcache *tc;
+
+    if (!umem) {
+        return;
+    }
+    XSK_ASSERT(!umem->n_socks);
+
+    pthread_mutex_lock(&umems_mutex);
+    umems[umem->id] = NULL;
+    pthread_mutex_unlock(&umems_mutex);
+
+    pthread_mutex_lock(&umem->mutex);
+    for (tc = umem->caches; tc; tc = tc->next) {
+        tc->umem = NULL;
+    }
+    pthread_mutex_unlock(&umem->mutex);
+
+    if (umem->user_free) {
+        umem->user_free(umem->user);
+    }
+    free(umem->stack);
+    free(umem->owner);
+    munmap(umem->base, umem->size);
+    pthread_mutex_destroy(&umem->mutex);
+    free(umem);
+}
+
+/* Returns the existing UMEM with 'key', or NULL. */
+struct xsk_umem *
+xsk_umem_find(const struct xsk_umem_key *key)
+{
+    struct xsk_umem *found = NULL;
+
+    pthread_mutex_lock(&umems_mutex);
+    for (unsigned int i = 0; i < XSK_MAX_UMEMS && !found; i++) {
+        if (umems[i] && !memcmp(&umems[i]->key, key, sizeof *key)) {
+            found = umems[i];
+        }
+    }
+    pthread_mutex_unlock(&umems_mutex);
+    return found;
+}
+
+/* Returns true if 'umem' has no socket and every frame is free (in the pool
+ * or a cache). */
+bool
+xsk_umem_idle(struct xsk_umem *umem)
+{
+    struct xsk_tcache *tc;
+    uint64_t n;
+
+    pthread_mutex_lock(&umem->mutex);
+    n = umem->n_free;
+    for (tc = umem->caches; tc; tc = tc->next) {
+        n += tc->n;
+    }
+    pthread_mutex_unlock(&umem->mutex);
+    return !umem->n_socks && n == umem->key.n_frames;
+}
+
+/* Calls 'cb' for every UMEM of the process. */
+void
+xsk_umem_foreach(void (*cb)(struct xsk_umem *, void *aux), void *aux)
+{
+    pthread_mutex_lock(&umems_mutex);
+    for (unsigned int i = 0; i < XSK_MAX_UMEMS; i++) {
+        if (umems[i]) {
+            cb(umems[i], aux);
+        }
+    }
+    pthread_mutex_unlock(&umems_mutex);
+}
+
+/* Slow path of xsk_tcache_get(): creates the calling thread's cache. */
+struct xsk_tcache *
+xsk_tcache_get__(struct xsk_umem *umem)
+{
+    struct xsk_tcache *tc = xsk_tcaches[umem->id];
+
+    if (tc) {
+        /* Left over from a destroyed UMEM that had the same id.  Its frames
+         * went with that UMEM. */
+        free(tc);
+    }
+
+    pthread_once(&tcache_key_once, tcache_key_init);
+    pthread_setspecific(tcache_key, xsk_tcaches);
+
+    tc = calloc(1, sizeof *tc);
+    XSK_ASSERT(tc);
+    tc->umem = umem;
+    pthread_mutex_lock(&umem->mutex);
+    tc->next = umem->caches;
+    umem->caches = tc;
+    pthread_mutex_unlock(&umem->mutex);
+
+    xsk_tcaches[umem->id] = tc;
+    return tc;
+}
+
+/* Moves up to 'n' slabs from the pool into 'tc'.  Returns frames moved. */
+static uint32_t
+tcache_refill(struct xsk_tcache *tc, uint32_t want)
+{
+    struct xsk_umem *umem = tc->umem;
+    uint32_t n;
+
+    pthread_mutex_lock(&umem->mutex);
+    n = want;
+    if (n > umem->n_free) {
+        n = umem->n_free;
+    }
+    if (n > XSK_TCACHE_SIZE - tc->n) {
+        n = XSK_TCACHE_SIZE - tc->n;
+    }
+    umem->n_free -= n;
+    memcpy(&tc->frames[tc->n], &umem->stack[umem->n_free],
+           n * sizeof tc->frames[0]);
+    tc->n += n;
+    pthread_mutex_unlock(&umem->mutex);
+    return n;
+}
+
+/* Moves the 'n' frames on top of 'tc' to the pool. */
+static void
+tcache_spill(struct xsk_tcache *tc, uint32_t n)
+{
+    struct xsk_umem *umem = tc->umem;
+
+    pthread_mutex_lock(&umem->mutex);
+    tc->n -= n;
+    memcpy(&umem->stack[umem->n_free], &tc->frames[tc->n],
+           n * sizeof tc->frames[0]);
+    umem->n_free += n;
+    pthread_mutex_unlock(&umem->mutex);
+}
+
+/* Takes up to 'n' free frames into 'frames' and marks them 'new_owner'.
+ * Returns how many it took (fewer only if the pool runs dry). */
+uint32_t
+xsk_frames_get(struct xsk_tcache *tc, uint32_t *frames, uint32_t n,
+               uint16_t new_owner)
+{
+    uint16_t *owner = tc->umem->owner;
+
+    if (n > XSK_TCACHE_SIZE - XSK_SLAB) {
+        n = XSK_TCACHE_SIZE - XSK_SLAB;
+    }
+    if (tc->n < n) {
+        uint32_t want = n - tc->n;
+
+        want = (want + XSK_SLAB - 1) / XSK_SLAB * XSK_SLAB;
+        tcache_refill(tc, want);
+        if (tc->n < n) {
+            n = tc->n;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t frame = tc->frames[--tc->n];
+
+        owner[frame] = new_owner;
+        frames[i] = frame;
+    }
+    return n;
+}
+
+/* Puts 'n' frames that the caller owns (not as packets) into the calling
+ * thread's cache. */
+void
+xsk_frames_put(struct xsk_tcache *tc, const uint32_t *frames, uint32_t n)
+{
+    uint16_t *owner = tc->umem->owner;
+
+    for (uint32_t i = 0; i < n; i++) {
+        if (tc->n == XSK_TCACHE_SIZE) {
+            tcache_spill(tc, 2 * XSK_SLAB);
+        }
+        owner[frames[i]] = XSK_OWNER_FREE;
+        tc->frames[tc->n++] = frames[i];
+    }
+}
+
+/* Slow path of xsk_frame_packet_free(). */
+void
+xsk_frame_packet_free__(struct xsk_tcache *tc, uint32_t frame)
+{
+    struct xsk_umem *umem = tc->umem;
+
+    if (umem->owner[frame] != XSK_OWNER_PACKET) {
+        pthread_mutex_lock(&umem->mutex);
+        umem->bad_frees++;
+        pthread_mutex_unlock(&umem->mutex);
+        return;
+    }
+    tcache_spill(tc, 2 * XSK_SLAB);
+    xsk_frame_packet_free(tc, frame);
+}
+
+/* Returns every frame marked 'owner' to the pool.  Used once the kernel can no
+ * longer touch the frames of a closed socket: whatever was left on its rings,
+ * or kept by the kernel, comes back. */
+void
+xsk_frames_reclaim(struct xsk_umem *umem, uint16_t owner)
+{
+    pthread_mutex_lock(&umem->mutex);
+    for (uint32_t i = 0; i < umem->key.n_frames; i++) {
+        if (umem->owner[i] == owner) {
+            umem->owner[i] = XSK_OWNER_FREE;
+            umem->stack[umem->n_free++] = i;
+        }
+    }
+    pthread_mutex_unlock(&umem->mutex);
+}
+
+/* Moves all of 'tc' back to the pool. */
+void
+xsk_tcache_flush(struct xsk_tcache *tc)
+{
+    if (tc->umem && tc->n) {
+        tcache_spill(tc, tc->n);
+    }
+}
+
+/* Thread exit: return every cache's frames and unlink the caches.  A cache's
+ * 'packets' count moves to the UMEM's 'orphan_packets' so that totals stay
+ * right. */
+static void
+tcache_thread_exit(void *caches_)
+{
+    struct xsk_tcache **caches = caches_;
+
+    pthread_mutex_lock(&umems_mutex);
+    for (unsigned int i = 0; i < XSK_MAX_UMEMS; i++) {
+        struct xsk_tcache *tc = caches[i];
+        struct xsk_umem *umem = tc ? tc->umem : NULL;
+
+        if (umem) {
+            struct xsk_tcache **p;
+
+            xsk_tcache_flush(tc);
+            pthread_mutex_lock(&umem->mutex);
+            for (p = &umem->caches; *p != tc; p = &(*p)->next) {
+                continue;
+            }
+            *p = tc->next;
+            umem->orphan_packets += tc->packets;
+            pthread_mutex_unlock(&umem->mutex);
+        }
+        free(tc);
+        caches[i] = NULL;
+    }
+    pthread_mutex_unlock(&umems_mutex);
+}
