@@ -1,0 +1,156 @@
+#!/bin/bash
+# tests/run.sh: the one test command of ovs-xsk (CI runs it via .ci/run).
+#
+# 1. Installs missing Debian packages (utilities/install-deps.sh) and builds
+#    in the repository root, in-tree: "./boot.sh && ./configure
+#    --prefix=$PWD/_install" the first time (when there is no Makefile),
+#    then "make" every time (cheap when nothing changed).  Set
+#    OVS_XSK_BUILDDIR to build elsewhere (a VPATH build; the repository root
+#    must then be unconfigured).
+# 2. Unit tests: each tests/unit/test-* program; every TAP line it prints
+#    ("ok N - name", "not ok N - name", "# SKIP") counts as one test.
+# 3. System tests: every executable tests/system/*.sh, one test each (exit 0
+#    passes, 77 skips, else fails; the tail of its log is shown on failure).
+#    They find the build through OVS_XSK_BUILD (the built ovs/ tree).
+# 4. With OVS_XSK_FULL=1, OVS's AF_XDP suite too ("make check-afxdp",
+#    TESTSUITEFLAGS from OVS_XSK_TESTSUITEFLAGS), one test per autotest test.
+#
+# Logs go to tests/results/ (or $OVS_XSK_RESULTS).  The last line is
+# "N passed, N failed" (plus ", N skipped" if any); the exit status is
+# nonzero if anything failed.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILDDIR=${OVS_XSK_BUILDDIR:-$ROOT}
+RESULTS=${OVS_XSK_RESULTS:-$ROOT/tests/results}
+JOBS=$(nproc 2> /dev/null || echo 2)
+
+passed=0
+failed=0
+skipped=0
+
+summary ()
+{
+    local line="$passed passed, $failed failed"
+    [ "$skipped" -eq 0 ] || line="$line, $skipped skipped"
+    echo "$line"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+# show_tail LOG: prints the end of a failed test's log.
+show_tail ()
+{
+    echo "---- last lines of $1 ----"
+    tail -n 40 "$1"
+    echo "----"
+}
+
+# tally NAME LOG STATUS PASSED FAILED SKIPPED: adds the results of a program
+# that reports several tests.  A nonzero exit status with no failed test, or
+# no result at all, counts as one failure.
+tally ()
+{
+    local name=$1 log=$2 status=$3 p=$4 f=$5 s=$6
+    echo "$name: $p passed, $f failed, $s skipped (exit $status)"
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL: $name exited with status $status"
+        f=1
+    elif [ $((p + f + s)) -eq 0 ]; then
+        echo "FAIL: $name reported no results"
+        f=1
+    fi
+    [ "$f" -eq 0 ] || show_tail "$log"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    skipped=$((skipped + s))
+}
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS/unit" "$RESULTS/system"
+
+# ---- Build ------------------------------------------------------------------
+
+echo "== build in $BUILDDIR"
+build_log=$RESULTS/build.log
+if ! {
+    "$ROOT/utilities/install-deps.sh" &&
+    mkdir -p "$BUILDDIR" && cd "$BUILDDIR" &&
+    if [ ! -f Makefile ]; then
+        (cd "$ROOT" && ./boot.sh) &&
+        "$ROOT/configure" --prefix="$BUILDDIR/_install"
+    fi &&
+    make -j"$JOBS"
+} > "$build_log" 2>&1; then
+    echo "FAIL: build"
+    show_tail "$build_log"
+    failed=$((failed + 1))
+    summary
+fi
+export OVS_XSK_BUILD=$BUILDDIR/ovs
+
+# ---- Unit tests -------------------------------------------------------------
+
+echo "== unit tests"
+for src in "$ROOT"/tests/unit/test-*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    log=$RESULTS/unit/$name.log
+    if ! make -C "$BUILDDIR" "tests/unit/$name" > "$log" 2>&1; then
+        echo "not ok - $name: build failed"
+        show_tail "$log"
+        failed=$((failed + 1))
+        continue
+    fi
+    "$BUILDDIR/tests/unit/$name" > "$log" 2>&1
+    status=$?
+    read -r p f s < <(awk '
+        /^not ok/ { f++; next }
+        /^ok/ && /# *[Ss][Kk][Ii][Pp]/ { s++; next }
+        /^ok/ { p++ }
+        END { print p + 0, f + 0, s + 0 }' "$log")
+    grep '^not ok' "$log"
+    tally "$name" "$log" "$status" "$p" "$f" "$s"
+done
+
+# ---- System tests -----------------------------------------------------------
+
+echo "== system tests"
+for script in "$ROOT"/tests/system/*.sh; do
+    [ -x "$script" ] || continue
+    name=$(basename "$script" .sh)
+    log=$RESULTS/system/$name.log
+    XSK_TEST_LOGDIR=$RESULTS/system/$name \
+        timeout "${OVS_XSK_TEST_TIMEOUT:-600}" "$script" < /dev/null \
+        > "$log" 2>&1
+    status=$?
+    case $status in
+    0)  echo "PASS: $name"; passed=$((passed + 1)) ;;
+    77) echo "SKIP: $name: $(sed -n 's/^SKIP: *//p' "$log" | head -n 1)"
+        skipped=$((skipped + 1)) ;;
+    *)  echo "FAIL: $name (exit $status)"; show_tail "$log"
+        failed=$((failed + 1)) ;;
+    esac
+done
+
+# ---- OVS's AF_XDP suite -----------------------------------------------------
+
+if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
+    echo "== make check-afxdp"
+    log=$RESULTS/check-afxdp.log
+    make -C "$BUILDDIR" check-afxdp \
+        TESTSUITEFLAGS="${OVS_XSK_TESTSUITEFLAGS:-}" > "$log" 2>&1
+    status=$?
+    # Autotest prints one line per test: "  N: title   ok|skipped (..)|
+    # FAILED (..)|expected failure (..)|UNEXPECTED PASS".
+    read -r p f s < <(awk '
+        { gsub(/\033\[[0-9;]*m/, "") }
+        !/^ *[0-9]+: / { next }
+        / ok$/ { p++; next }
+        / skipped( \(|$)/ || / expected failure/ { s++; next }
+        / FAILED( \(|$)/ || /UNEXPECTED PASS/ { f++ }
+        END { print p + 0, f + 0, s + 0 }' "$log")
+    tally check-afxdp "$log" "$status" "$p" "$f" "$s"
+fi
+
+summary
