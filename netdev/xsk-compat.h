@@ -80,6 +80,16 @@
 #define XDP_MAX_TX_SKB_BUDGET 9
 #endif
 
+/* XDP attach flags, from <linux/if_link.h>, which clashes with OVS's own
+ * include/linux/netlink.h when both are included. */
+#ifndef XDP_FLAGS_UPDATE_IF_NOEXIST
+#define XDP_FLAGS_UPDATE_IF_NOEXIST (1U << 0)
+#define XDP_FLAGS_SKB_MODE (1U << 1)
+#define XDP_FLAGS_DRV_MODE (1U << 2)
+#define XDP_FLAGS_HW_MODE (1U << 3)
+#define XDP_FLAGS_REPLACE (1U << 4)
+#endif
+
 #ifndef SOL_XDP
 #define SOL_XDP 283
 #endif

@@ -192,11 +192,11 @@ parse_one(const struct opt *opt, const char *value, struct xsk_opts *o,
         }
         break;
 
-    case OPT_MODE:
+    case OPT_MODE:              /* The only enum: "xdp-mode". */
         for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0];
              i++) {
             if (!strcasecmp(value, mode_names[i])) {
-                *(enum xsk_mode *) dst = i;
+                o->mode = i;
                 return;
             }
         }

@@ -32,8 +32,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
 
+#include "xsk-compat.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
 static void

@@ -330,7 +330,7 @@ xsk_sock_refill(struct xsk_sock *sock, struct xsk_tcache *tc)
     uint32_t frames[XSK_BATCH];
 
     while (sock->fill_total - sock->rx_total + XSK_BATCH <= target) {
-        uint32_t n, idx;
+        uint32_t n, idx = 0;
 
         if (xsk_prod_nb_free(&sock->fill, XSK_BATCH) < XSK_BATCH) {
             return;
