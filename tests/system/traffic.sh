@@ -1,0 +1,118 @@
+# tests/system/traffic.sh: traffic and inspection helpers for the system
+# tests, sourced after lib.sh.
+#
+#   wait_until CMD       retries CMD (a shell string) for up to 10 s
+#   iface_status P KEY   prints Interface P's status:KEY
+#   iface_stat P KEY     prints Interface P's statistics:KEY (0 if absent)
+#   xdp_attached P       true if interface P has any XDP program
+#   umem_whole           true if every UMEM in afxdp/show has all its
+#                        frames in pool + cache and says accounted=yes
+#   udp_roundtrip NS_A NS_B IP_B COUNT SIZE
+#                        sends COUNT numbered datagrams of SIZE bytes from
+#                        NS_A to IP_B:5001 in NS_B; true if all arrive
+#                        with the right content
+#   tcp_transfer NS_A NS_B IP_B SECONDS
+#                        iperf3 from NS_A to NS_B; true if it moves data
+
+wait_until ()
+{
+    local i
+    for ((i = 0; i < 50; i++)); do
+        eval "$1" && return 0
+        sleep 0.2
+    done
+    echo "timed out waiting for: $1" >&2
+    return 1
+}
+
+iface_status ()
+{
+    ovs-vsctl --if-exists get Interface "$1" status:"$2" 2> /dev/null \
+        | tr -d '"'
+}
+
+iface_stat ()
+{
+    local v
+    v=$(ovs-vsctl --if-exists get Interface "$1" statistics:"$2" \
+            2> /dev/null)
+    echo "${v:-0}"
+}
+
+xdp_attached ()
+{
+    ip -d link show dev "$1" 2> /dev/null | grep -q 'prog/xdp'
+}
+
+umem_whole ()
+{
+    local out
+    out=$(ovs-appctl afxdp/show) || return 1
+    echo "$out" | awk '
+        /^umem/ {
+            n++
+            for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            if (v["accounted"] != "yes") bad++
+            if (v["pool"] + v["cache"] != v["frames"]) bad++
+        }
+        END { exit (n > 0 && !bad) ? 0 : 1 }'
+}
+
+udp_roundtrip ()
+{
+    local ns_a=$1 ns_b=$2 ip_b=$3 count=$4 size=$5 out
+    out=$(mktemp)
+    ip netns exec "$ns_b" timeout 15 python3 - "$count" "$size" > "$out" \
+        <<'PY' &
+import socket, sys
+count, size = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5001))
+s.settimeout(5)
+good = 0
+try:
+    while good < count:
+        data, _ = s.recvfrom(65536)
+        seq = int.from_bytes(data[:4], "big")
+        if data == seq.to_bytes(4, "big") + bytes((seq + i) & 0xff for i in range(size - 4)):
+            good += 1
+except socket.timeout:
+    pass
+print(good)
+PY
+    local rx=$!
+    sleep 0.5
+    ip netns exec "$ns_a" python3 - "$ip_b" "$count" "$size" <<'PY'
+import socket, sys, time
+ip, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for seq in range(count):
+    s.sendto(seq.to_bytes(4, "big") + bytes((seq + i) & 0xff for i in range(size - 4)), (ip, 5001))
+    time.sleep(0.001)
+PY
+    wait $rx
+    local good
+    good=$(cat "$out")
+    rm -f "$out"
+    echo "udp: $good of $count datagrams arrived intact"
+    [ "$good" = "$count" ]
+}
+
+tcp_transfer ()
+{
+    local ns_a=$1 ns_b=$2 ip_b=$3 secs=$4 log
+    log=$(mktemp)
+    ip netns exec "$ns_b" timeout $((secs + 15)) iperf3 -s -1 \
+        > /dev/null 2>&1 &
+    local srv=$!
+    sleep 0.5
+    ip netns exec "$ns_a" timeout $((secs + 10)) iperf3 -c "$ip_b" \
+        -t "$secs" -J > "$log" 2>&1
+    local rc=$?
+    wait $srv
+    local bps
+    bps=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(d["end"]["sum_received"]["bits_per_second"]))' "$log" 2> /dev/null)
+    rm -f "$log"
+    echo "tcp: iperf3 exit $rc, ${bps:-0} bit/s received"
+    [ "$rc" -eq 0 ] && [ "${bps:-0}" -gt 1000000 ]
+}
