@@ -13,6 +13,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-compat.h \
 	lib/xsk/xsk-csum.c \
 	lib/xsk/xsk-csum.h \
+	lib/xsk/xsk-gso.c \
+	lib/xsk/xsk-gso.h \
 	lib/xsk/xsk-opts.c \
 	lib/xsk/xsk-opts.h \
 	lib/xsk/xsk-prog.c \

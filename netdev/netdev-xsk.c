@@ -71,6 +71,7 @@
 #include "util.h"
 
 #include "xsk-csum.h"
+#include "xsk-gso.h"
 #include "xsk-opts.h"
 #include "xsk-prog.h"
 #include "xsk-sock.h"
@@ -91,16 +92,36 @@ struct xsk_packet {
     uint32_t frame;
 };
 
+/* Packets received but not yet handed to OVS: the segments of a TCP
+ * super-packet that did not fit in one batch.  More than the segments of a
+ * 64 KB packet at the smallest MTU a segment can carry usefully. */
+#define XSK_STASH_SIZE 64
+
+/* Largest packet a descriptor chain can carry: the kernel chains at most 18
+ * (MAX_SKB_FRAGS + 1) buffers of at most 4096 bytes. */
+#define XSK_MAX_CHAIN_LEN (18 * 4096)
+
 /* One queue of a port: its socket and TX lock.  The counters are written
- * by the rxq's thread (rx_*) or the sender holding 'tx_lock' (tx_*). */
+ * by the rxq's thread (rx_*, 'stash', 'linear') or the sender holding
+ * 'tx_lock' (tx_*). */
 struct xsk_queue {
     PADDED_MEMBERS_CACHELINE_MARKER(CACHE_LINE_SIZE, cacheline0,
         struct ovs_spin tx_lock;
         struct xsk_sock *sock;
+        uint64_t rx_packets;
         uint64_t rx_bytes;
         uint64_t rx_csum_fixed;
+        uint64_t rx_chains;             /* Multi-buffer packets received. */
+        uint64_t rx_gso_segments;       /* Segments cut from them. */
+        uint64_t rx_dropped;            /* Chains we could not deliver. */
+        uint32_t stash_pos;
+        uint32_t stash_n;
     );
+    struct dp_packet *stash[XSK_STASH_SIZE];
+    uint8_t *linear;                    /* XSK_MAX_CHAIN_LEN bytes, for
+                                         * joining a chain's buffers. */
     PADDED_MEMBERS_CACHELINE_MARKER(CACHE_LINE_SIZE, cacheline1,
+        uint64_t tx_packets;
         uint64_t tx_bytes;
         uint64_t tx_dropped;
         uint64_t tx_zero_copy;
@@ -118,6 +139,10 @@ struct xsk_port {
     struct xsk_opts opts;               /* In effect. */
     bool configured;                    /* reconfigure() has run. */
     enum xsk_mode mode_in_use;
+    bool sg;                            /* Sockets take and send chains. */
+    bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
+    int mtu;                            /* Of the interface, for cutting
+                                         * TCP super-packets. */
     char *error;                        /* Why the last set-up failed. */
     int ifindex;
     struct xsk_prog *prog;
@@ -249,7 +274,8 @@ show_umem(struct xsk_umem *umem, void *ds_)
                               netdev_get_name(&port->dev->up), s->queue_id,
                               xsk_mode_name(port->mode_in_use),
                               s->zerocopy ? "zero-copy" : "copy",
-                              s->stats.rx_packets, s->stats.tx_packets);
+                              port->queues[q].rx_packets,
+                              port->queues[q].tx_packets);
             }
         }
     }
@@ -345,26 +371,39 @@ signal_remove_xdp(struct netdev *netdev)
     }
 }
 
-/* The largest frame a port receives in one buffer: the kernel puts packet
- * data XDP_PACKET_HEADROOM (256) bytes into the frame. */
+/* Where the kernel puts received data in a frame (XDP_PACKET_HEADROOM),
+ * and so the headroom of every packet the provider builds in a frame. */
+#define XSK_RX_HEADROOM 256
+
+/* The largest frame a port receives in one buffer. */
 static int
 max_frame_len(const struct xsk_opts *opts)
 {
-    return opts->frame_size - 256;
+    return opts->frame_size - XSK_RX_HEADROOM;
+}
+
+/* The largest MTU a port carries: jumbo frames need descriptor chains. */
+static int
+max_mtu(const struct xsk_port *port)
+{
+    return port->sg_refused
+           ? max_frame_len(&port->requested) - VLAN_ETH_HEADER_LEN
+           : 9000;
 }
 
 int
 netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
     struct xsk_port *port = xsk_port_of(netdev);
-    int max_mtu = max_frame_len(&port->requested) - VLAN_ETH_HEADER_LEN;
 
-    if (mtu > max_mtu) {
-        VLOG_WARN("%s: MTU %d is too large for frame-size %u: at most %d",
-                  netdev_get_name(netdev), mtu, port->requested.frame_size,
-                  max_mtu);
+    if (mtu > max_mtu(port)) {
+        VLOG_WARN("%s: MTU %d is too large: at most %d%s",
+                  netdev_get_name(netdev), mtu, max_mtu(port),
+                  port->sg_refused ? " (the kernel refused multi-buffer "
+                  "AF_XDP sockets)" : "");
         return EINVAL;
     }
+    port->mtu = mtu;
     return 0;
 }
 
@@ -474,6 +513,10 @@ xsk_port_teardown(struct xsk_port *port)
     for (int i = 0; i < port->n_queues; i++) {
         struct xsk_queue *q = &port->queues[i];
 
+        for (uint32_t j = q->stash_pos; j < q->stash_n; j++) {
+            dp_packet_delete(q->stash[j]);
+        }
+        free(q->linear);
         xsk_sock_destroy(q->sock);
         ovs_spin_destroy(&q->tx_lock);
     }
@@ -507,7 +550,9 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
     key.frame_size = o->frame_size;
     key.n_frames = o->umem_frames;
     key.bind_flags = (mode == XSK_MODE_NATIVE_ZC ? XDP_ZEROCOPY : XDP_COPY)
-                     | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0);
+                     | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0)
+                     | (port->sg_refused ? 0 : XDP_USE_SG);
+    port->sg = !port->sg_refused;
     error = get_umem(&key, &port->umem);
     if (error) {
         *errp = xasprintf("cannot create a UMEM of %u frames: %s",
@@ -530,9 +575,16 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
         };
 
         error = xsk_sock_create(port->umem, &cfg, &q->sock, errp);
+        if (error == EINVAL && port->sg && !port->umem->n_socks) {
+            /* Kernels before 6.6 refuse XDP_USE_SG: the caller retries
+             * without it, with an MTU limit. */
+            port->sg_refused = true;
+            return EAGAIN;
+        }
         if (error) {
             return error;
         }
+        q->linear = xmalloc(XSK_MAX_CHAIN_LEN);
         /* Fill now: a non-PMD port is polled only when its fd says that
          * packets arrived, which needs frames on the fill ring. */
         xsk_sock_refill(q->sock, xsk_tcache_get(port->umem));
@@ -559,6 +611,10 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
     size_t n_modes;
     char *msg = NULL;
     int error = 0;
+
+    if (netdev_get_mtu(netdev, &port->mtu)) {
+        port->mtu = ETH_PAYLOAD_MAX;
+    }
 
     ovs_mutex_lock(&dev->mutex);
     if (port->configured && !port->error
@@ -589,6 +645,14 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         free(msg);
         msg = NULL;
         error = xsk_port_setup(port, modes[i], &msg);
+        if (error == EAGAIN) {
+            VLOG_INFO("%s: no multi-buffer AF_XDP in this kernel: MTU "
+                      "limited to %d", name, max_mtu(port));
+            xsk_port_teardown(port);
+            free(msg);
+            msg = NULL;
+            error = xsk_port_setup(port, modes[i], &msg);
+        }
         if (!error) {
             port->mode_in_use = modes[i];
             break;
@@ -649,131 +713,295 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
 {
 }
 
+/* Returns the packet of 'frame', set to the 'len' bytes at 'data'.  The
+ * frame must be a packet's already (xsk_frame_to_packet() or
+ * xsk_frames_get_for_packets()). */
+static struct dp_packet *
+frame_packet(struct xsk_umem *umem, uint32_t frame, char *data, uint32_t len)
+{
+    struct dp_packet *packet = &((struct xsk_packet *) umem->user)[frame]
+                               .packet;
+
+    dp_packet_use_afxdp(packet, data, umem->key.frame_size,
+                        data - xsk_frame_ptr(umem, frame));
+    dp_packet_set_size(packet, len);
+    return packet;
+}
+
+/* Adds 'packet' to 'batch', or to 'q''s stash if 'batch' is full. */
+static void
+deliver(struct xsk_queue *q, struct dp_packet_batch *batch,
+        struct dp_packet *packet)
+{
+    if (dp_packet_batch_size(batch) < NETDEV_MAX_BURST) {
+        dp_packet_batch_add(batch, packet);
+    } else {
+        ovs_assert(q->stash_n < XSK_STASH_SIZE);
+        q->stash[q->stash_n++] = packet;
+    }
+}
+
+/* Builds the packets of a received chain of 'n' descriptors, first at ring
+ * index 'idx': its buffers are joined, and a TCP super-packet (generic
+ * XDP with a TSO peer) is cut into MTU-sized segments, each in a frame of
+ * its own; a packet that fits a frame goes into one; a larger one (a jumbo
+ * frame) into a malloc'd packet.  The chain's frames go back to the pool. */
+static void
+rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
+         uint32_t idx, uint32_t n, struct dp_packet_batch *batch)
+{
+    struct xsk_sock *sock = q->sock;
+    struct xsk_umem *umem = sock->umem;
+    uint32_t cap = max_frame_len(&port->opts);
+    uint32_t frames[XSK_STASH_SIZE] = { 0 };
+    uint8_t *bufs[XSK_STASH_SIZE];
+    uint32_t lens[XSK_STASH_SIZE];
+    uint32_t len = 0, n_segs;
+    uint8_t *pkt = q->linear;
+
+    for (uint32_t i = 0; i < n; i++) {
+        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
+
+        if (len + d->len <= XSK_MAX_CHAIN_LEN) {
+            memcpy(pkt + len, umem->base + d->addr, d->len);
+        }
+        len += d->len;
+        frames[i] = xsk_addr_to_frame(umem, d->addr);
+    }
+    xsk_frames_put(tc, frames, n);
+    q->rx_packets++;
+    q->rx_chains++;
+    q->rx_bytes += len;
+    if (OVS_UNLIKELY(len > XSK_MAX_CHAIN_LEN)) {
+        q->rx_dropped++;
+        return;
+    }
+    if (port->opts.csum_fix) {
+        q->rx_csum_fixed += xsk_csum_fix_partial(pkt, len);
+    }
+
+    /* An IP packet larger than the MTU can only be a super-packet. */
+    n_segs = len > port->mtu + VLAN_ETH_HEADER_LEN
+             ? xsk_gso_count(pkt, len, MIN(port->mtu, cap - 64)) : 0;
+    if (n_segs > XSK_STASH_SIZE + NETDEV_MAX_BURST
+                 - dp_packet_batch_size(batch)) {
+        q->rx_dropped++;        /* Too many segments for one call. */
+        return;
+    }
+    if (n_segs > 1) {
+        uint32_t got = xsk_frames_get_for_packets(tc, frames, n_segs);
+
+        if (got == n_segs) {
+            for (uint32_t i = 0; i < n_segs; i++) {
+                bufs[i] = (uint8_t *) xsk_frame_ptr(umem, frames[i])
+                          + XSK_RX_HEADROOM;
+            }
+            xsk_gso_segment(pkt, len, MIN(port->mtu, cap - 64), bufs, lens,
+                            n_segs);
+            for (uint32_t i = 0; i < n_segs; i++) {
+                deliver(q, batch, frame_packet(umem, frames[i],
+                                               (char *) bufs[i], lens[i]));
+            }
+            q->rx_gso_segments += n_segs;
+            return;
+        }
+        for (uint32_t i = 0; i < got; i++) {
+            xsk_frame_packet_free(tc, frames[i]);
+        }
+        q->rx_dropped++;
+        return;
+    }
+
+    if (len <= cap && xsk_frames_get_for_packets(tc, frames, 1)) {
+        char *data = xsk_frame_ptr(umem, frames[0]) + XSK_RX_HEADROOM;
+
+        memcpy(data, pkt, len);
+        deliver(q, batch, frame_packet(umem, frames[0], data, len));
+    } else {
+        deliver(q, batch, dp_packet_clone_data_with_headroom(
+                              pkt, len, XSK_RX_HEADROOM));
+    }
+}
+
 int
 netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
                       int *qfill)
 {
     struct xsk_port *port = xsk_port_of(rxq_->netdev);
-    struct xdp_desc descs[NETDEV_MAX_BURST];
-    struct xsk_packet *meta;
+    struct xsk_queue *q = &port->queues[rxq_->queue_id];
+    struct xsk_sock *sock = q->sock;
+    uint32_t n, k, idx;
     struct xsk_tcache *tc;
-    struct xsk_queue *q;
-    struct xsk_sock *sock;
     struct xsk_umem *umem;
-    uint32_t n;
 
-    q = &port->queues[rxq_->queue_id];
-    sock = q->sock;
     if (OVS_UNLIKELY(!sock)) {
         return EAGAIN;
     }
     umem = sock->umem;
     tc = xsk_tcache_get(umem);
 
+    /* Segments left over from the last call go first. */
+    while (q->stash_pos < q->stash_n
+           && dp_packet_batch_size(batch) < NETDEV_MAX_BURST) {
+        dp_packet_batch_add(batch, q->stash[q->stash_pos++]);
+    }
+    if (q->stash_pos == q->stash_n) {
+        q->stash_pos = q->stash_n = 0;
+    }
+
     xsk_sock_refill(sock, tc);
-    n = xsk_sock_rx_burst(sock, descs, NETDEV_MAX_BURST);
-    if (!n) {
+    n = xsk_sock_rx_peek(sock, q->stash_n ? 0 : NETDEV_MAX_BURST, &idx);
+    for (k = 0; k < n && dp_packet_batch_size(batch) < NETDEV_MAX_BURST; ) {
+        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + k);
+        uint32_t end = k;
+
+        if (OVS_LIKELY(!(d->options & XDP_PKT_CONTD))) {
+            uint32_t frame = xsk_addr_to_frame(umem, d->addr);
+            char *data = umem->base + d->addr;
+
+            if (k + 1 < n) {
+                OVS_PREFETCH(umem->base
+                             + xsk_sock_rx_desc(sock, idx + k + 1)->addr);
+            }
+            if (port->opts.csum_fix
+                && xsk_csum_fix_partial((uint8_t *) data, d->len)) {
+                q->rx_csum_fixed++;
+            }
+            q->rx_packets++;
+            q->rx_bytes += d->len;
+            xsk_frame_to_packet(tc, frame);
+            dp_packet_batch_add(batch, frame_packet(umem, frame, data,
+                                                    d->len));
+            k++;
+            continue;
+        }
+
+        /* A chain: handle it once all of it is on the ring, and before the
+         * batch can overflow the stash. */
+        while (end < n
+               && xsk_sock_rx_desc(sock, idx + end)->options & XDP_PKT_CONTD) {
+            end++;
+        }
+        if (end == n || q->stash_n) {
+            break;
+        }
+        rx_chain(port, q, tc, idx + k, end - k + 1, batch);
+        k = end + 1;
+    }
+    xsk_sock_rx_release(sock, n, k);
+
+    if (!dp_packet_batch_size(batch)) {
         xsk_sock_rx_wakeup(sock);
         return EAGAIN;
     }
-
-    meta = umem->user;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t frame = xsk_addr_to_frame(umem, descs[i].addr);
-        char *frame_ptr = xsk_frame_ptr(umem, frame);
-        char *data = umem->base + descs[i].addr;
-        struct dp_packet *packet = &meta[frame].packet;
-
-        if (i + 1 < n) {
-            OVS_PREFETCH(&meta[xsk_addr_to_frame(umem, descs[i + 1].addr)]);
-        }
-        dp_packet_use_afxdp(packet, data, umem->key.frame_size,
-                            data - frame_ptr);
-        dp_packet_set_size(packet, descs[i].len);
-        if (port->opts.csum_fix
-            && xsk_csum_fix_partial((uint8_t *) data, descs[i].len)) {
-            q->rx_csum_fixed++;
-        }
-        q->rx_bytes += descs[i].len;
-        xsk_frame_to_packet(tc, frame);
-        dp_packet_batch_add(batch, packet);
-    }
-
     if (qfill) {
-        *qfill = xsk_sock_rx_pending(sock);
+        *qfill = xsk_sock_rx_pending(sock) + q->stash_n - q->stash_pos;
     }
     return 0;
+}
+
+/* Copies 'size' bytes at 'data' into free frames and describes them in
+ * 'n_descs' TX descriptors starting at 'idx' (a chain when more than one).
+ * Returns false, having used nothing, if the pool is dry. */
+static bool
+tx_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
+        const char *data, uint32_t size, uint32_t n_descs)
+{
+    struct xsk_umem *umem = sock->umem;
+    uint32_t frame_size = umem->key.frame_size;
+    uint32_t frames[XSK_MAX_CHAIN_LEN / 2048];
+    uint32_t got;
+
+    got = xsk_frames_get(tc, frames, n_descs, XSK_OWNER_TX(sock->slot));
+    if (OVS_UNLIKELY(got < n_descs)) {
+        xsk_frames_put(tc, frames, got);
+        return false;
+    }
+    for (uint32_t i = 0; i < n_descs; i++) {
+        struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + i);
+        uint32_t len = MIN(size - i * frame_size, frame_size);
+
+        memcpy(xsk_frame_ptr(umem, frames[i]), data + i * frame_size, len);
+        desc->addr = xsk_frame_to_addr(umem, frames[i]);
+        desc->len = len;
+        desc->options = i + 1 < n_descs ? XDP_PKT_CONTD : 0;
+    }
+    return true;
 }
 
 /* Puts the packets of 'batch' on 'q''s TX ring.  Returns a bitmap of the
  * packets whose frames went on the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
 static uint32_t
-xsk_queue_send(struct xsk_queue *q, struct dp_packet_batch *batch)
+xsk_queue_send(const char *name, struct xsk_queue *q,
+               struct dp_packet_batch *batch)
 {
     struct xsk_sock *sock = q->sock;
     struct xsk_umem *umem = sock->umem;
     struct xsk_tcache *tc = xsk_tcache_get(umem);
-    uint32_t max_len = umem->key.frame_size;
-    uint32_t reserved, used = 0, idx;
+    uint32_t frame_size = umem->key.frame_size;
+    uint32_t max_descs = sock->sg ? XSK_MAX_CHAIN_LEN / frame_size : 1;
+    uint32_t reserved, used = 0, idx, want = 0;
     struct dp_packet *packet;
     uint32_t handed = 0;
 
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= 32);
 
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        want += DIV_ROUND_UP(dp_packet_size(packet), frame_size);
+    }
     xsk_sock_complete(sock, tc);
-    reserved = xsk_sock_tx_reserve(sock, dp_packet_batch_size(batch), &idx);
+    reserved = xsk_sock_tx_reserve(sock, want, &idx);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         uint32_t size = dp_packet_size(packet);
         char *data = dp_packet_data(packet);
-        struct xdp_desc *desc;
-        uint32_t frame;
+        uint32_t n_descs = DIV_ROUND_UP(size, frame_size);
 
-        if (used == reserved) {
+        if (OVS_UNLIKELY(!size || n_descs > max_descs)) {
+            COVERAGE_INC(afxdp_tx_too_big);
+            VLOG_WARN_RL(&rl, "%s: dropping a %"PRIu32"-byte packet: too "
+                         "big for %"PRIu32" frame(s)",
+                         name, size,
+                         max_descs);
+            q->tx_dropped++;
+            continue;
+        }
+        if (OVS_UNLIKELY(used + n_descs > reserved)) {
             COVERAGE_INC(afxdp_tx_full);
             q->tx_dropped++;
             continue;
         }
-        desc = xsk_sock_tx_desc(sock, idx + used);
 
         if (packet->source == DPBUF_AFXDP) {
             struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
                                                  packet);
 
             if (xp->umem == umem
-                && xsk_frame_packet_to_tx(tc, xp->frame,
-                                          sock->slot)) {
+                && xsk_frame_packet_to_tx(tc, xp->frame, sock->slot)) {
+                struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + used);
+
                 desc->addr = data - umem->base;
                 desc->len = size;
                 desc->options = 0;
                 used++;
                 handed |= 1u << i;
                 q->tx_zero_copy++;
+                q->tx_packets++;
                 q->tx_bytes += size;
                 continue;
             }
         }
 
-        if (OVS_UNLIKELY(size > max_len)) {
-            COVERAGE_INC(afxdp_tx_too_big);
-            VLOG_WARN_RL(&rl, "dropping a %"PRIu32"-byte packet: larger than "
-                         "a %"PRIu32"-byte frame", size, max_len);
-            q->tx_dropped++;
-            continue;
-        }
-        if (OVS_UNLIKELY(!xsk_frames_get(tc, &frame, 1,
-                                         XSK_OWNER_TX(sock->slot)))) {
+        if (OVS_UNLIKELY(!tx_copy(sock, tc, idx + used, data, size,
+                                  n_descs))) {
             COVERAGE_INC(afxdp_tx_no_frame);
             q->tx_dropped++;
             continue;
         }
-        memcpy(xsk_frame_ptr(umem, frame), data, size);
-        desc->addr = xsk_frame_to_addr(umem, frame);
-        desc->len = size;
-        desc->options = 0;
-        used++;
+        used += n_descs;
         q->tx_copied++;
+        q->tx_packets++;
         q->tx_bytes += size;
     }
 
@@ -801,7 +1029,7 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
         ovs_spin_lock(&q->tx_lock);
     }
     if (OVS_LIKELY(q->sock)) {
-        handed = xsk_queue_send(q, batch);
+        handed = xsk_queue_send(netdev_get_name(netdev), q, batch);
     } else {
         q->tx_dropped += dp_packet_batch_size(batch);
     }
@@ -830,12 +1058,13 @@ netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
         struct xsk_queue *q = &port->queues[i];
         struct xdp_statistics xs;
 
+        stats->tx_packets += q->tx_packets;
         stats->tx_bytes += q->tx_bytes;
         stats->tx_dropped += q->tx_dropped;
+        stats->rx_packets += q->rx_packets;
         stats->rx_bytes += q->rx_bytes;
+        stats->rx_dropped += q->rx_dropped;
         if (q->sock) {
-            stats->rx_packets += q->sock->stats.rx_packets;
-            stats->tx_packets += q->sock->stats.tx_packets;
             stats->tx_dropped += q->sock->stats.tx_busy;
             if (!xsk_sock_get_xdp_stats(q->sock, &xs)) {
                 stats->rx_dropped += xs.rx_dropped + xs.rx_ring_full;
@@ -855,11 +1084,12 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct xsk_port *port = dev->xsk_port;
     uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
+    uint64_t chains = 0, segs = 0;
     struct netdev_custom_counter *c;
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(6 + 6 * port->n_queues,
+    custom_stats->counters = xcalloc(8 + 6 * port->n_queues,
                                      sizeof *custom_stats->counters);
     c = custom_stats->counters;
 
@@ -877,6 +1107,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
         zc += q->tx_zero_copy;
         copied += q->tx_copied;
         fixed += q->rx_csum_fixed;
+        chains += q->rx_chains;
+        segs += q->rx_gso_segments;
         if (!q->sock || xsk_sock_get_xdp_stats(q->sock, &xs)) {
             continue;
         }
@@ -897,6 +1129,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     XSK_COUNTER(busy, "tx_busy_drops");
     XSK_COUNTER(full, "tx_ring_full_drops");
     XSK_COUNTER(empty, "fill_ring_starved");
+    XSK_COUNTER(chains, "rx_multi_buffer_packets");
+    XSK_COUNTER(segs, "rx_gso_segments");
 #undef XSK_COUNTER
 
     custom_stats->size = n;

@@ -18,8 +18,6 @@
 
 #include "xsk-csum.h"
 
-#include <string.h>
-
 #define ETH_HLEN 14
 #define ETH_TYPE_IP 0x0800
 #define ETH_TYPE_IPV6 0x86dd
@@ -27,16 +25,6 @@
 #define ETH_TYPE_VLAN_8021AD 0x88a8
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
-
-/* Where the L4 header of a frame is and what covers its checksum. */
-struct l4_info {
-    uint32_t l4_ofs;            /* Offset of the TCP/UDP header. */
-    uint32_t l4_len;            /* Bytes from there to the end of the L3
-                                 * payload. */
-    uint32_t csum_ofs;          /* Offset of the checksum field. */
-    uint32_t pseudo;            /* Unfolded pseudo-header sum. */
-    uint8_t proto;
-};
 
 static uint16_t
 get16(const uint8_t *p)
@@ -74,10 +62,10 @@ fold(uint32_t sum)
 }
 
 /* Finds the TCP or UDP header of the Ethernet frame 'frame' of 'len' bytes.
- * Returns false for anything else: other protocols, IPv4 fragments and
- * options-free bounds failures, IPv6 extension headers, truncation. */
-static bool
-find_l4(const uint8_t *frame, uint32_t len, struct l4_info *l4)
+ * Returns false for anything else: other protocols, IPv4 fragments, IPv6
+ * extension headers, truncated or inconsistent headers. */
+bool
+xsk_parse_l4(const uint8_t *frame, uint32_t len, struct xsk_l4 *l4)
 {
     uint32_t ofs = ETH_HLEN;
     uint16_t type;
@@ -108,6 +96,8 @@ find_l4(const uint8_t *frame, uint32_t len, struct l4_info *l4)
             || (get16(ip + 6) & 0x3fff)) { /* MF or fragment offset. */
             return false;
         }
+        l4->ipv6 = false;
+        l4->l3_ofs = ofs;
         l4->proto = ip[9];
         l4->l4_ofs = ofs + ihl;
         l4->l4_len = tot - ihl;
@@ -123,6 +113,8 @@ find_l4(const uint8_t *frame, uint32_t len, struct l4_info *l4)
         if (len < ofs + 40 + plen) {
             return false;
         }
+        l4->ipv6 = true;
+        l4->l3_ofs = ofs;
         l4->proto = ip6[6];
         l4->l4_ofs = ofs + 40;
         l4->l4_len = plen;
@@ -132,7 +124,8 @@ find_l4(const uint8_t *frame, uint32_t len, struct l4_info *l4)
     }
 
     if (l4->proto == IPPROTO_TCP_) {
-        if (l4->l4_len < 20) {
+        if (l4->l4_len < 20 || l4->l4_len < (frame[l4->l4_ofs + 12] >> 4) * 4
+            || (frame[l4->l4_ofs + 12] >> 4) < 5) {
             return false;
         }
         l4->csum_ofs = l4->l4_ofs + 16;
@@ -152,11 +145,11 @@ find_l4(const uint8_t *frame, uint32_t len, struct l4_info *l4)
 uint16_t
 xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok)
 {
-    struct l4_info l4;
+    struct xsk_l4 l4;
     uint32_t sum;
     uint16_t csum;
 
-    *ok = find_l4(frame, len, &l4);
+    *ok = xsk_parse_l4(frame, len, &l4);
     if (!*ok) {
         return 0;
     }
@@ -175,11 +168,11 @@ xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok)
 bool
 xsk_csum_fix_partial(uint8_t *frame, uint32_t len)
 {
-    struct l4_info l4;
+    struct xsk_l4 l4;
     uint16_t field, csum;
     bool ok;
 
-    if (!find_l4(frame, len, &l4)) {
+    if (!xsk_parse_l4(frame, len, &l4)) {
         return false;
     }
     field = get16(frame + l4.csum_ofs);
@@ -190,4 +183,15 @@ xsk_csum_fix_partial(uint8_t *frame, uint32_t len)
     frame[l4.csum_ofs] = csum >> 8;
     frame[l4.csum_ofs + 1] = csum & 0xff;
     return true;
+}
+
+/* Returns the header checksum of the 'ihl'-byte IPv4 header 'ip' (the
+ * field itself is skipped). */
+uint16_t
+xsk_csum_ipv4_header(const uint8_t *ip, uint32_t ihl)
+{
+    uint32_t sum = sum_bytes(0, ip, 10);
+
+    sum = sum_bytes(sum, ip + 12, ihl - 12);
+    return ~fold(sum);
 }

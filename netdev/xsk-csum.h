@@ -35,7 +35,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Where the TCP/UDP header of a frame is and what its checksum covers. */
+struct xsk_l4 {
+    uint32_t l3_ofs;            /* Offset of the IPv4/IPv6 header. */
+    uint32_t l4_ofs;            /* Offset of the TCP/UDP header. */
+    uint32_t l4_len;            /* Bytes from there to the end of the L3
+                                 * payload (frame padding excluded). */
+    uint32_t csum_ofs;          /* Offset of the checksum field. */
+    uint32_t pseudo;            /* Unfolded pseudo-header sum. */
+    uint8_t proto;              /* 6 (TCP) or 17 (UDP). */
+    bool ipv6;
+};
+
+bool xsk_parse_l4(const uint8_t *frame, uint32_t len, struct xsk_l4 *);
 bool xsk_csum_fix_partial(uint8_t *frame, uint32_t len);
 uint16_t xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok);
+uint16_t xsk_csum_ipv4_header(const uint8_t *ip, uint32_t ihl);
 
 #endif /* xsk-csum.h */

@@ -354,21 +354,27 @@ xsk_sock_refill(struct xsk_sock *sock, struct xsk_tcache *tc)
     }
 }
 
-/* Takes up to 'n' received descriptors into 'descs'.  Their frames stay
- * XSK_OWNER_RX until the caller gives each to a packet.  Returns how many. */
+/* Looks at up to 'n' received descriptors without taking them; the first
+ * is xsk_sock_rx_desc(sock, '*idx').  Returns how many.  Must be followed by
+ * xsk_sock_rx_release(). */
 uint32_t
-xsk_sock_rx_burst(struct xsk_sock *sock, struct xdp_desc *descs, uint32_t n)
+xsk_sock_rx_peek(struct xsk_sock *sock, uint32_t n, uint32_t *idx)
 {
-    uint32_t idx;
+    return xsk_ring_cons__peek(&sock->rx, n, idx);
+}
 
-    n = xsk_ring_cons__peek(&sock->rx, n, &idx);
-    for (uint32_t i = 0; i < n; i++) {
-        descs[i] = *xsk_ring_cons__rx_desc(&sock->rx, idx + i);
-    }
-    xsk_ring_cons__release(&sock->rx, n);
-    sock->rx_total += n;
-    sock->stats.rx_packets += n;
-    return n;
+/* Takes the first 'used' of the 'peeked' descriptors of the last
+ * xsk_sock_rx_peek() and leaves the rest on the ring for the next peek.
+ * The frames of the taken descriptors stay XSK_OWNER_RX until the caller
+ * gives each to a packet (xsk_frame_to_packet()) or back to the pool
+ * (xsk_frames_put()). */
+void
+xsk_sock_rx_release(struct xsk_sock *sock, uint32_t peeked, uint32_t used)
+{
+    xsk_ring_cons__cancel(&sock->rx, peeked - used);
+    xsk_ring_cons__release(&sock->rx, used);
+    sock->rx_total += used;
+    sock->stats.rx_packets += used;
 }
 
 /* Returns how many descriptors wait on the RX ring. */

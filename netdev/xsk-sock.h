@@ -33,7 +33,8 @@
  *     fill  producer: the thread that polls the rxq (xsk_sock_refill())
  *           consumer: kernel, which moves the frames to 'rx'
  *     rx    producer: kernel
- *           consumer: the thread that polls the rxq (xsk_sock_rx_burst())
+ *           consumer: the thread that polls the rxq (xsk_sock_rx_peek(),
+ *           xsk_sock_rx_release())
  *     tx    producer: the sender, under the txq lock if several threads
  *           send (xsk_sock_tx_reserve(), xsk_sock_tx_submit())
  *           consumer: kernel (in copy mode only inside sendto(), see
@@ -63,7 +64,8 @@ struct xsk_sock_cfg {
 };
 
 struct xsk_sock_stats {
-    uint64_t rx_packets;
+    uint64_t rx_packets;        /* Descriptors (a chained packet has
+                                 * several). */
     uint64_t tx_packets;
     uint64_t tx_busy;           /* sendto() said EBUSY: frames dropped. */
     uint64_t tx_ring_full;      /* Descriptors not sent: TX ring full. */
@@ -110,7 +112,8 @@ int xsk_sock_create(struct xsk_umem *, const struct xsk_sock_cfg *,
 void xsk_sock_destroy(struct xsk_sock *);
 
 void xsk_sock_refill(struct xsk_sock *, struct xsk_tcache *);
-uint32_t xsk_sock_rx_burst(struct xsk_sock *, struct xdp_desc *, uint32_t n);
+uint32_t xsk_sock_rx_peek(struct xsk_sock *, uint32_t n, uint32_t *idx);
+void xsk_sock_rx_release(struct xsk_sock *, uint32_t peeked, uint32_t used);
 uint32_t xsk_sock_rx_pending(struct xsk_sock *);
 void xsk_sock_rx_wakeup(struct xsk_sock *);
 
@@ -118,6 +121,13 @@ uint32_t xsk_sock_tx_reserve(struct xsk_sock *, uint32_t n, uint32_t *idx);
 void xsk_sock_tx_submit(struct xsk_sock *, uint32_t reserved, uint32_t used);
 void xsk_sock_kick(struct xsk_sock *);
 void xsk_sock_complete(struct xsk_sock *, struct xsk_tcache *);
+
+/* Descriptor 'idx' of the last xsk_sock_rx_peek(). */
+static inline const struct xdp_desc *
+xsk_sock_rx_desc(const struct xsk_sock *sock, uint32_t idx)
+{
+    return xsk_ring_cons__rx_desc(&sock->rx, idx);
+}
 
 /* Descriptor 'idx' of a reservation made with xsk_sock_tx_reserve(). */
 static inline struct xdp_desc *

@@ -184,6 +184,17 @@ xsk_frame_to_packet(struct xsk_tcache *tc, uint32_t frame)
     tc->packets++;
 }
 
+/* Takes up to 'n' free frames into 'frames' for new packets the caller
+ * builds (copies).  Returns how many it took. */
+static inline uint32_t
+xsk_frames_get_for_packets(struct xsk_tcache *tc, uint32_t *frames,
+                           uint32_t n)
+{
+    n = xsk_frames_get(tc, frames, n, XSK_OWNER_PACKET);
+    tc->packets += n;
+    return n;
+}
+
 /* The packet that owned 'frame' gives it to TX socket 'slot' without a
  * copy.  Returns false (and leaves everything as it is) if the frame was not
  * a packet's. */
