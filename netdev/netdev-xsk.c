@@ -147,6 +147,7 @@ struct xsk_port {
     int ifindex;
     struct xsk_prog *prog;
     struct xsk_umem *umem;
+    bool umem_created;                  /* By the set-up in progress. */
     int n_queues;
     struct xsk_queue *queues;
 };
@@ -181,14 +182,16 @@ free_packet_meta(void *meta)
 }
 
 /* Returns the UMEM for 'key', creating it and its packet metadata if
- * needed. */
+ * needed ('*created' says so). */
 static int
-get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp,
+         bool *created)
 {
     struct xsk_packet *meta;
     struct xsk_umem *umem;
     int error;
 
+    *created = false;
     umem = xsk_umem_find(key);
     if (umem) {
         *umemp = umem;
@@ -206,7 +209,8 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
     }
     umem->user = meta;
     umem->user_free = free_packet_meta;
-    VLOG_INFO("created UMEM %u: %u frames of %u bytes (%s)", umem->id,
+    *created = true;
+    VLOG_DBG("created UMEM %u: %u frames of %u bytes (%s)", umem->id,
               key->n_frames, key->frame_size,
               key->bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy");
     *umemp = umem;
@@ -523,6 +527,13 @@ xsk_port_teardown(struct xsk_port *port)
     free_cacheline(port->queues);
     port->queues = NULL;
     port->n_queues = 0;
+    if (port->umem_created && !port->umem->n_socks
+        && xsk_umem_idle(port->umem)) {
+        /* Made for a set-up that failed (e.g. zero-copy on a device
+         * without it): nobody else can have used it. */
+        xsk_umem_destroy(port->umem);
+    }
+    port->umem_created = false;
     port->umem = NULL;
 }
 
@@ -553,7 +564,7 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
                      | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0)
                      | (port->sg_refused ? 0 : XDP_USE_SG);
     port->sg = !port->sg_refused;
-    error = get_umem(&key, &port->umem);
+    error = get_umem(&key, &port->umem, &port->umem_created);
     if (error) {
         *errp = xasprintf("cannot create a UMEM of %u frames: %s",
                           key.n_frames, ovs_strerror(error));
@@ -655,6 +666,7 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         }
         if (!error) {
             port->mode_in_use = modes[i];
+            port->umem_created = false;
             break;
         }
         VLOG_DBG("%s: %s mode failed: %s", name, xsk_mode_name(modes[i]),
