@@ -145,6 +145,12 @@ ovs_start ()
     export OVS_LOGDIR=$OVS_RUNDIR OVS_DBDIR=$OVS_RUNDIR
     export OVS_SYSCONFDIR=$OVS_RUNDIR OVS_PKGDATADIR=$OVS_RUNDIR
     export OVS_CTL_TIMEOUT=${OVS_CTL_TIMEOUT:-30}
+    # For --enable-sanitizers builds: reports go to files that check_logs
+    # looks for (as in OVS's tests/atlocal.in).
+    ASAN_OPTIONS="detect_leaks=0:abort_on_error=true:${ASAN_OPTIONS:-}"
+    export ASAN_OPTIONS="log_path=$OVS_RUNDIR/asan:$ASAN_OPTIONS"
+    UBSAN_OPTIONS="print_stacktrace=1:${UBSAN_OPTIONS:-}"
+    export UBSAN_OPTIONS="log_path=$OVS_RUNDIR/ubsan:$UBSAN_OPTIONS"
     PATH=$OVS_XSK_BUILD/utilities:$OVS_XSK_BUILD/vswitchd:$PATH
     PATH=$OVS_XSK_BUILD/ovsdb:$PATH
     echo "OVS run directory: $OVS_RUNDIR"
@@ -177,7 +183,8 @@ xsk_start_failed ()
 xsk_remove_rundir ()
 {
     if [ -n "$XSK_TEST_LOGDIR" ]; then
-        mkdir -p "$XSK_TEST_LOGDIR" && cp "$OVS_RUNDIR"/*.log "$XSK_TEST_LOGDIR"
+        mkdir -p "$XSK_TEST_LOGDIR" &&
+            cp "$OVS_RUNDIR"/*.log "$OVS_RUNDIR"/*san.* "$XSK_TEST_LOGDIR"
     fi
     rm -rf "$OVS_RUNDIR"
 }
@@ -217,9 +224,17 @@ ovs_stop ()
 # check_logs [REGEX...]: prints and fails on every WARN, ERR or EMER line of
 # the ovs-vswitchd and ovsdb-server logs that matches none of the extended
 # regular expressions REGEX nor the allowlist below (the noise that OVS's
-# own check_logs ignores).
+# own check_logs ignores), and on any sanitizer report.
 check_logs ()
 {
+    local report
+    for report in "$OVS_RUNDIR"/asan.* "$OVS_RUNDIR"/ubsan.*; do
+        [ -e "$report" ] || continue
+        echo "sanitizer report $report:" >&2
+        cat "$report" >&2
+        return 1
+    done
+
     local allow=(
         'reset by peer' 'Broken pipe' 'is not connected'
         'timeval.*Unreasonably long [0-9]+ms poll interval'
