@@ -19,8 +19,9 @@
 
 /* Interface options of afxdp ports: one table of names, defaults and limits,
  * and a strict parser.  Bad text ("abc", "ture", "12x"), out-of-range
- * numbers, unknown keys and conflicting keys are all rejected, with every
- * problem named in one message.  Includes no OVS header. */
+ * numbers, unknown keys and conflicting keys are all rejected.  Every bad
+ * key and value is named in one message; checks across keys run only once
+ * each value is valid on its own.  Includes no OVS header. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -134,15 +134,16 @@ xsk_umem_destroy(struct xsk_umem *umem)
     }
     XSK_ASSERT(!umem->n_socks);
 
+    /* Exiting threads look at their caches' 'umem' under 'umems_mutex'
+     * (tcache_thread_exit()), so orphan the caches under it too. */
     pthread_mutex_lock(&umems_mutex);
     umems[umem->id] = NULL;
-    pthread_mutex_unlock(&umems_mutex);
-
     pthread_mutex_lock(&umem->mutex);
     for (tc = umem->caches; tc; tc = tc->next) {
         tc->umem = NULL;
     }
     pthread_mutex_unlock(&umem->mutex);
+    pthread_mutex_unlock(&umems_mutex);
 
     if (umem->user_free) {
         umem->user_free(umem->user);
@@ -265,7 +266,8 @@ tcache_spill(struct xsk_tcache *tc, uint32_t n)
 }
 
 /* Takes up to 'n' free frames into 'frames' and marks them 'new_owner'.
- * Returns how many it took (fewer only if the pool runs dry). */
+ * Returns how many it took: fewer if the pool runs dry, and never more than
+ * XSK_TCACHE_SIZE - XSK_SLAB in one call. */
 uint32_t
 xsk_frames_get(struct xsk_tcache *tc, uint32_t *frames, uint32_t n,
                uint16_t new_owner)

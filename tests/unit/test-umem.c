@@ -1344,7 +1344,8 @@ exiting_main(void *arg_)
  * null UMEM.  Seen under -fsanitize=thread: a SEGV and a heap-use-after-free
  * in tcache_spill() called from tcache_thread_exit(), the latter writing
  * into the 'stack' that xsk_umem_destroy() had just freed.  The windows are a few instructions wide, so without -fsanitize=thread this
- * group passes nearly always; with it, it fails until the bug is fixed. */
+ * group passes nearly always; with it, it failed until xsk_umem_destroy()
+ * orphaned the caches under 'umems_mutex'. */
 static void
 test_exit_during_destroy(int rounds)
 {
@@ -1367,8 +1368,8 @@ test_exit_during_destroy(int rounds)
     CHECK(!a.errors, "thread: %llu errors, first: %s",
           (unsigned long long) a.errors, a.first_error);
     pthread_barrier_destroy(&a.barrier);
-    tap_group("%d threads exit while their UMEM is destroyed (known race, "
-              "see test-umem.c; visible under -fsanitize=thread)", rounds);
+    tap_group("%d threads exit while their UMEM is destroyed (a race fixed "
+              "in xsk_umem_destroy(); run under -fsanitize=thread)", rounds);
 }
 
 int
