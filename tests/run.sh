@@ -1,8 +1,8 @@
 #!/bin/bash
 # tests/run.sh: the one test command of ovs-xsk (CI runs it via .ci/run).
 #
-# 1. Installs missing Debian packages (utilities/install-deps.sh) and builds
-#    in the repository root, in-tree: "./boot.sh && ./configure
+# 1. Builds with utilities/build.sh: installs missing Debian packages, then
+#    builds in the repository root, in-tree: "./boot.sh && ./configure
 #    --prefix=$PWD/_install" the first time (when there is no Makefile),
 #    then "make" every time (cheap when nothing changed).  Set
 #    OVS_XSK_BUILDDIR to build elsewhere (a VPATH build; the repository root
@@ -23,7 +23,6 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILDDIR=${OVS_XSK_BUILDDIR:-$ROOT}
 RESULTS=${OVS_XSK_RESULTS:-$ROOT/tests/results}
-JOBS=$(nproc 2> /dev/null || echo 2)
 
 passed=0
 failed=0
@@ -73,15 +72,8 @@ mkdir -p "$RESULTS/unit" "$RESULTS/system"
 
 echo "== build in $BUILDDIR"
 build_log=$RESULTS/build.log
-if ! {
-    "$ROOT/utilities/install-deps.sh" &&
-    mkdir -p "$BUILDDIR" && cd "$BUILDDIR" &&
-    if [ ! -f Makefile ]; then
-        (cd "$ROOT" && ./boot.sh) &&
-        "$ROOT/configure" --prefix="$BUILDDIR/_install"
-    fi &&
-    make -j"$JOBS"
-} > "$build_log" 2>&1; then
+if ! OVS_XSK_BUILDDIR=$BUILDDIR "$ROOT/utilities/build.sh" \
+        > "$build_log" 2>&1; then
     echo "FAIL: build"
     show_tail "$build_log"
     failed=$((failed + 1))
