@@ -1159,6 +1159,11 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 
     ovs_mutex_lock(&dev->mutex);
     smap_add(args, "xdp-mode", xsk_mode_name(o->mode));
+    if (port->mode_in_use == XSK_MODE_GENERIC && port->n_queues > 1) {
+        smap_add(args, "afxdp-warning", "several queues in generic mode: "
+                 "generic XDP on veth reports wrong queue numbers, so some "
+                 "queues may get no traffic; use xdp-mode=native");
+    }
     if (port->error) {
         smap_add(args, "xdp-mode-in-use", "none");
         smap_add(args, "afxdp-error", port->error);

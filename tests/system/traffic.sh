@@ -11,7 +11,8 @@
 #                        sends COUNT numbered datagrams of SIZE bytes from
 #                        NS_A to IP_B:5001 in NS_B; true if all arrive
 #                        with the right content
-#   tcp_transfer NS_A NS_B IP_B SECONDS
+#   umem_accounted       true if every UMEM in afxdp/show says accounted=yes
+#   tcp_transfer NS_A NS_B IP_B SECONDS [IPERF3-ARG...]
 #                        iperf3 from NS_A to NS_B; true if it moves data
 
 wait_until ()
@@ -58,6 +59,13 @@ umem_whole ()
         END { exit (n > 0 && !bad) ? 0 : 1 }'
 }
 
+umem_accounted ()
+{
+    local out
+    out=$(ovs-appctl afxdp/show) || return 1
+    echo "$out" | grep -q '^umem' && ! echo "$out" | grep -q 'accounted=no'
+}
+
 udp_roundtrip ()
 {
     local ns_a=$1 ns_b=$2 ip_b=$3 count=$4 size=$5 out
@@ -101,13 +109,14 @@ PY
 tcp_transfer ()
 {
     local ns_a=$1 ns_b=$2 ip_b=$3 secs=$4 log
+    shift 4
     log=$(mktemp)
     ip netns exec "$ns_b" timeout $((secs + 15)) iperf3 -s -1 \
         > /dev/null 2>&1 &
     local srv=$!
     sleep 0.5
     ip netns exec "$ns_a" timeout $((secs + 10)) iperf3 -c "$ip_b" \
-        -t "$secs" -J > "$log" 2>&1
+        -t "$secs" -J "$@" > "$log" 2>&1
     local rc=$?
     wait $srv
     local bps
