@@ -49,6 +49,15 @@ parse(const uint8_t *pkt, uint32_t len, uint32_t mtu, struct xsk_l4 *l4,
     return true;
 }
 
+/* Segments of at most 'mss' bytes that carry 'payload' bytes (at least
+ * one, for a packet with no payload).  Written so that it cannot overflow
+ * whatever the MTU. */
+static uint32_t
+segments(uint32_t payload, uint32_t mss)
+{
+    return payload ? payload / mss + (payload % mss != 0) : 1;
+}
+
 /* Returns how many segments xsk_gso_segment() makes of 'pkt' for 'mtu', or
  * 0 if 'pkt' is not a TCP packet it can segment.  A packet that already
  * fits gives 1. */
@@ -61,7 +70,7 @@ xsk_gso_count(const uint8_t *pkt, uint32_t len, uint32_t mtu)
     if (!parse(pkt, len, mtu, &l4, &hdr_len, &payload, &mss)) {
         return 0;
     }
-    return payload ? (payload + mss - 1) / mss : 1;
+    return segments(payload, mss);
 }
 
 static void
@@ -90,7 +99,7 @@ xsk_gso_segment(const uint8_t *pkt, uint32_t len, uint32_t mtu,
     uint8_t flags;
 
     if (!parse(pkt, len, mtu, &l4, &hdr_len, &payload, &mss)
-        || n_bufs != (payload ? (payload + mss - 1) / mss : 1)) {
+        || n_bufs != segments(payload, mss)) {
         return false;
     }
     seq = (uint32_t) get16(pkt + l4.l4_ofs + 4) << 16
