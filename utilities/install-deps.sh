@@ -6,6 +6,11 @@
 # run "apt-get update" (once) and install the missing ones, so running it on
 # a ready machine is quiet and cheap.  Needs root when it has to install.
 #
+# openvswitch-switch (stock OVS 3.1, the benchmark's point of comparison) is
+# installed without starting its system service: the benchmark runs its own
+# daemons in private run directories.  python3-pyftpdlib and lftp let OVS's
+# FTP conntrack tests run instead of being skipped.
+#
 # Usage: utilities/install-deps.sh
 
 set -e
@@ -15,7 +20,8 @@ PACKAGES="
     clang llvm bpftool xdp-tools libxdp-dev libbpf-dev libelf-dev
     libnuma-dev libcap-ng-dev libssl-dev openvswitch-source
     iproute2 iputils-ping ethtool tcpdump iperf3 netcat-openbsd
-    python3-scapy
+    python3-scapy python3-pyftpdlib lftp wget curl python3-matplotlib
+    openvswitch-switch
 "
 
 missing=
@@ -37,5 +43,13 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 apt-get update
+# Keep package scripts from starting services (openvswitch-switch).
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
