@@ -13,7 +13,14 @@
 #    passes, 77 skips, else fails; the tail of its log is shown on failure).
 #    They find the build through OVS_XSK_BUILD (the built ovs/ tree).
 # 4. With OVS_XSK_FULL=1, OVS's AF_XDP suite too ("make check-afxdp",
-#    TESTSUITEFLAGS from OVS_XSK_TESTSUITEFLAGS), one test per autotest test.
+#    TESTSUITEFLAGS from OVS_XSK_TESTSUITEFLAGS), one test per autotest test;
+#    failed tests run once more; failures listed in
+#    tests/check-afxdp-known.txt count as skipped, with their reason.
+# 5. With OVS_XSK_SANITIZE=1, steps 1-3 again on a second build configured
+#    with --enable-sanitizers (AddressSanitizer + UBSan), in
+#    $OVS_XSK_ASAN_BUILDDIR (default build-asan/; a VPATH build, so the main
+#    build must then be one too: set OVS_XSK_BUILDDIR).  A sanitizer report
+#    fails the test that caused it.
 #
 # Logs go to tests/results/ (or $OVS_XSK_RESULTS).  The last line is
 # "N passed, N failed" (plus ", N skipped" if any); the exit status is
@@ -66,73 +73,80 @@ tally ()
 }
 
 rm -rf "$RESULTS"
-mkdir -p "$RESULTS/unit" "$RESULTS/system"
 
-# ---- Build ------------------------------------------------------------------
+# stage LABEL BUILDDIR [CONFIGURE-FLAG...]: builds in BUILDDIR and runs the
+# unit and system tests on that build; logs in $RESULTS/LABEL.
+stage ()
+{
+    local label=$1 builddir=$2
+    shift 2
+    local res=$RESULTS/$label
+    mkdir -p "$res/unit" "$res/system"
 
-echo "== build in $BUILDDIR"
-build_log=$RESULTS/build.log
-if ! OVS_XSK_BUILDDIR=$BUILDDIR "$ROOT/utilities/build.sh" \
-        > "$build_log" 2>&1; then
-    echo "FAIL: build"
-    show_tail "$build_log"
-    failed=$((failed + 1))
-    summary
-fi
-export OVS_XSK_BUILD=$BUILDDIR/ovs
-
-# ---- Unit tests -------------------------------------------------------------
-
-echo "== unit tests"
-for src in "$ROOT"/tests/unit/test-*.c; do
-    [ -e "$src" ] || continue
-    name=$(basename "$src" .c)
-    log=$RESULTS/unit/$name.log
-    if ! make -C "$BUILDDIR" "tests/unit/$name" > "$log" 2>&1; then
-        echo "not ok - $name: build failed"
-        show_tail "$log"
+    echo "== [$label] build in $builddir"
+    if ! OVS_XSK_BUILDDIR=$builddir OVS_XSK_CONFIGURE_FLAGS="$*" \
+            "$ROOT/utilities/build.sh" > "$res/build.log" 2>&1; then
+        echo "FAIL: build"
+        show_tail "$res/build.log"
         failed=$((failed + 1))
-        continue
+        return 1
     fi
-    "$BUILDDIR/tests/unit/$name" > "$log" 2>&1
-    status=$?
-    read -r p f s < <(awk '
-        /^not ok/ { f++; next }
-        /^ok/ && /# *[Ss][Kk][Ii][Pp]/ { s++; next }
-        /^ok/ { p++ }
-        END { print p + 0, f + 0, s + 0 }' "$log")
-    grep '^not ok' "$log"
-    tally "$name" "$log" "$status" "$p" "$f" "$s"
-done
+    export OVS_XSK_BUILD=$builddir/ovs
 
-# ---- System tests -----------------------------------------------------------
+    echo "== [$label] unit tests"
+    for src in "$ROOT"/tests/unit/test-*.c; do
+        [ -e "$src" ] || continue
+        name=$(basename "$src" .c)
+        log=$res/unit/$name.log
+        if ! make -C "$builddir" "tests/unit/$name" > "$log" 2>&1; then
+            echo "not ok - $name: build failed"
+            show_tail "$log"
+            failed=$((failed + 1))
+            continue
+        fi
+        "$builddir/tests/unit/$name" > "$log" 2>&1
+        status=$?
+        read -r p f s < <(awk '
+            /^not ok/ { f++; next }
+            /^ok/ && /# *[Ss][Kk][Ii][Pp]/ { s++; next }
+            /^ok/ { p++ }
+            END { print p + 0, f + 0, s + 0 }' "$log")
+        grep '^not ok' "$log"
+        tally "$label $name" "$log" "$status" "$p" "$f" "$s"
+    done
 
-echo "== system tests"
-for script in "$ROOT"/tests/system/*.sh; do
-    [ -x "$script" ] || continue
-    name=$(basename "$script" .sh)
-    log=$RESULTS/system/$name.log
-    XSK_TEST_LOGDIR=$RESULTS/system/$name \
-        timeout "${OVS_XSK_TEST_TIMEOUT:-600}" "$script" < /dev/null \
-        > "$log" 2>&1
-    status=$?
-    case $status in
-    0)  echo "PASS: $name"; passed=$((passed + 1)) ;;
-    77) echo "SKIP: $name: $(sed -n 's/^SKIP: *//p' "$log" | head -n 1)"
-        skipped=$((skipped + 1)) ;;
-    *)  echo "FAIL: $name (exit $status)"; show_tail "$log"
-        failed=$((failed + 1)) ;;
-    esac
-done
+    echo "== [$label] system tests"
+    for script in "$ROOT"/tests/system/*.sh; do
+        [ -x "$script" ] || continue
+        name=$(basename "$script" .sh)
+        log=$res/system/$name.log
+        XSK_TEST_LOGDIR=$res/system/$name \
+            timeout "${OVS_XSK_TEST_TIMEOUT:-600}" "$script" < /dev/null \
+            > "$log" 2>&1
+        status=$?
+        case $status in
+        0)  echo "PASS: $label $name"; passed=$((passed + 1)) ;;
+        77) echo "SKIP: $label $name: $(sed -n 's/^SKIP: *//p' "$log" \
+                                         | head -n 1)"
+            skipped=$((skipped + 1)) ;;
+        *)  echo "FAIL: $label $name (exit $status)"; show_tail "$log"
+            failed=$((failed + 1)) ;;
+        esac
+    done
+}
+
+stage main "$BUILDDIR" || summary
+BUILD_MAIN=$BUILDDIR
 
 # ---- OVS's AF_XDP suite -----------------------------------------------------
 
 if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
     echo "== make check-afxdp (OVS's AF_XDP suite)"
+    export OVS_XSK_BUILD=$BUILD_MAIN/ovs
     log=$RESULTS/check-afxdp.log
     # RECHECK=yes runs failed tests once more (some are timing-sensitive on
     # 2 cores); a test's last result counts.
-    make -C "$BUILDDIR" check-afxdp RECHECK=yes \
+    make -C "$BUILD_MAIN" check-afxdp RECHECK=yes \
         TESTSUITEFLAGS="${OVS_XSK_TESTSUITEFLAGS:-}" > "$log" 2>&1
     status=$?
     # Autotest prints one line per test: "  N: title   ok|skipped (..)|
@@ -174,6 +188,13 @@ if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
     # The suite's own exit status reflects the known failures too.
     [ "$f" -eq 0 ] && status=0
     tally check-afxdp "$log" "$status" "$p" "$f" "$s"
+fi
+
+# ---- Again under AddressSanitizer and UBSan ----------------------------------
+
+if [ "${OVS_XSK_SANITIZE:-0}" = 1 ]; then
+    stage asan "${OVS_XSK_ASAN_BUILDDIR:-$ROOT/build-asan}" \
+        --enable-sanitizers
 fi
 
 summary
