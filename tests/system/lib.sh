@@ -94,20 +94,24 @@ xsk_ifname ()
     echo "$name"
 }
 
-# ns_add_veth TAG [ADDR/PLEN]: makes namespace "xsk<pid>-TAG" and a veth
-# pair: $VETH_OVS (left in this namespace, for OVS) and $VETH_NS (moved into
-# the namespace, up, with ADDR/PLEN if given).  Both are removed at exit.
+# ns_add_veth TAG [ADDR/PLEN [QUEUES]]: makes namespace "xsk<pid>-TAG" and
+# a veth pair: $VETH_OVS (left in this namespace, for OVS) and $VETH_NS
+# (moved into the namespace, up, with ADDR/PLEN if given and not empty).
+# Each end has QUEUES RX and TX queues (default 1).  Both are removed at
+# exit.
 ns_add_veth ()
 {
-    local tag=$1 addr=$2
+    local tag=$1 addr=$2 queues=${3:-1}
     VETH_NETNS="xsk${XSK_ID}-$tag"
     VETH_OVS=$(xsk_ifname "o$tag")
     VETH_NS=$(xsk_ifname "n$tag")
 
     ip netns add "$VETH_NETNS" || fail "ip netns add $VETH_NETNS"
     cleanup_add ip netns del "$VETH_NETNS"
-    ip link add "$VETH_OVS" type veth peer name "$VETH_NS" \
-        netns "$VETH_NETNS" || fail "ip link add $VETH_OVS"
+    ip link add "$VETH_OVS" numrxqueues "$queues" numtxqueues "$queues" \
+        type veth peer name "$VETH_NS" netns "$VETH_NETNS" \
+        numrxqueues "$queues" numtxqueues "$queues" \
+        || fail "ip link add $VETH_OVS"
     cleanup_add ip link del "$VETH_OVS"
     ip link set "$VETH_OVS" up
     ip -n "$VETH_NETNS" link set lo up
@@ -165,6 +169,15 @@ ovs_start ()
     cleanup_add ovs_stop_daemon ovsdb-server
     ovs-vsctl --no-wait init || fail "ovs-vsctl init"
 
+    vswitchd_start "$@"
+}
+
+# vswitchd_start [VSWITCHD-ARG...]: starts ovs-vswitchd on the database of
+# ovs_start, which must have run.  Also restarts one that was killed: it
+# then takes up the same configuration, and its log continues in the same
+# file.
+vswitchd_start ()
+{
     ovs-vswitchd --detach --no-chdir --pidfile --log-file --disable-system \
         -vvconn -vofproto_dpif -vunixctl "$@" \
         2> "$OVS_RUNDIR/ovs-vswitchd-stderr.log" \
