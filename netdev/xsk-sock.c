@@ -28,10 +28,16 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* sendto() calls one kick may make while the kernel still has work. */
 #define XSK_KICK_RETRIES 8
+
+/* How long xsk_sock_create() waits for a queue that a closed socket still
+ * holds: XSK_BIND_RETRIES times XSK_BIND_RETRY_NS (1 s in all). */
+#define XSK_BIND_RETRIES 200
+#define XSK_BIND_RETRY_NS (5 * 1000 * 1000)
 
 /* Skbs one copy-mode sendto() may build (the kernel's default is 32). */
 #define XSK_TX_SKB_BUDGET 256
@@ -115,6 +121,25 @@ update_fill_targets(struct xsk_umem *umem)
                              share < sock->fill.size ? share : sock->fill.size,
                              __ATOMIC_RELAXED);
         }
+    }
+}
+
+/* Binds 'fd' to 'sxdp', retrying for a while if the queue is still taken:
+ * the kernel releases a closed socket's hold on its queue later, in a work
+ * item, so a queue re-bound right after its socket closed (reconfiguration,
+ * a port deleted and added again) is busy for a moment.  Returns 0 or -1
+ * with errno set, as bind(). */
+static int
+bind_retry(int fd, const struct sockaddr_xdp *sxdp)
+{
+    for (int i = 0; ; i++) {
+        struct timespec ts = { 0, XSK_BIND_RETRY_NS };
+        int retval = bind(fd, (const struct sockaddr *) sxdp, sizeof *sxdp);
+
+        if (!retval || errno != EBUSY || i == XSK_BIND_RETRIES) {
+            return retval;
+        }
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -252,7 +277,7 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
     } else {
         sxdp.sxdp_flags = umem->key.bind_flags;
     }
-    if (bind(sock->fd, (struct sockaddr *) &sxdp, sizeof sxdp)) {
+    if (bind_retry(sock->fd, &sxdp)) {
         error = errno;
         set_err(errp, "cannot bind AF_XDP socket to queue %u (%s%s): %s",
                 cfg->queue_id,
