@@ -1,0 +1,545 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* xsk-gen: UDP/IPv4 traffic generator for benchmarks, over one AF_XDP
+ * socket.
+ *
+ * Sends test frames (format in xsk-tools.h) of one size on one queue of one
+ * interface, as fast as it can or at a given rate, for a time or a count.
+ * xsk-sink (xsk-sink.c) is its counterpart.  The socket and its frames come
+ * from the provider's core (netdev/xsk-umem.c, netdev/xsk-sock.c); no XDP
+ * program is needed to send.
+ *
+ * How it sends: every UMEM frame is written with the whole frame once, at
+ * start.  Per frame only the UDP source port (flow), the sequence number
+ * and the UDP checksum change; the checksum is updated from a precomputed
+ * sum, not recomputed.  The main loop takes back completed frames, fills the
+ * free part of the TX ring a batch (XSK_BATCH) at a time (or as many frames
+ * as the rate allows) and kicks the kernel once (xsk_sock_kick()).  The clock
+ * is read once per loop, never per frame.
+ *
+ * Output (stdout), one line per second and a summary:
+ *
+ *     gen: t=1 sent=812345 pps=812345
+ *     gen: total sent=N seconds=S pps=P dropped=D
+ *
+ * 'sent' counts frames the kernel completed and did not report dropped,
+ * since the start; the per-second 'pps' is the rate over that second; the
+ * summary's 'seconds' runs from the first frame to the last completion.
+ * 'dropped' are frames the kernel completed without sending (sendto()
+ * said EBUSY: e.g. a veth whose peer is down).  Exit status: 0, 1 on a
+ * failure, 2 on a command-line error. */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "xsk-csum.h"
+#include "xsk-sock.h"
+#include "xsk-tools.h"
+#include "xsk-umem.h"
+
+#define GEN_RING_SIZE 2048      /* TX and completion rings. */
+#define GEN_DRAIN_NS (XT_NSEC_PER_SEC / 2)  /* Wait for completions. */
+
+struct gen_opts {
+    struct xt_opts c;           /* -i, -d, -n, -c. */
+    uint32_t queue;
+    uint32_t size;              /* Frame length, without FCS. */
+    uint64_t rate;              /* Frames per second, 0 for no limit. */
+    uint8_t src_mac[6];
+    bool src_mac_set;
+    uint8_t dst_mac[6];
+    uint32_t src_ip, dst_ip;    /* Host byte order. */
+    uint16_t src_port, dst_port;
+    uint32_t flows;             /* Source ports src_port...+flows-1. */
+    bool udp_csum;
+};
+
+struct gen {
+    struct gen_opts o;
+    struct xsk_umem *umem;
+    struct xsk_sock *sock;
+    struct xsk_tcache *tc;
+
+    uint64_t seq;               /* Sequence number of the next frame. */
+    uint32_t flow;              /* seq % flows. */
+    uint32_t csum_base;         /* UDP sum with port and sequence zeroed. */
+
+    /* Pacing (with a rate): 'pace_frames' frames were due at 'pace_ns'. */
+    uint64_t pace_ns;
+    uint64_t pace_frames;
+};
+
+static void
+usage(void)
+{
+    printf("\
+%s: sends UDP/IPv4 test frames through AF_XDP, for benchmarks\n\
+usage: %s -i IFACE [OPTION]...\n\
+  -i, --iface IFACE      interface to send on (required)\n\
+  -q, --queue Q          its TX queue (default 0)\n\
+  -s, --size BYTES       frame length without the 4-byte FCS, 60..4096\n\
+                         (default 60: a \"64-byte\" Ethernet frame)\n\
+  -r, --rate PPS         frames per second (default: as fast as possible)\n\
+  -d, --duration SECONDS stop after this long (decimals allowed)\n\
+  -n, --count N          stop after N frames\n\
+  -S, --src-mac MAC      source MAC (default: IFACE's)\n\
+  -D, --dst-mac MAC      destination MAC (default: ff:ff:ff:ff:ff:ff)\n\
+  -A, --src-ip IP        source IPv4 address (default 10.0.0.1)\n\
+  -B, --dst-ip IP        destination IPv4 address (default 10.0.0.2)\n\
+  -p, --src-port PORT    UDP source port, the first one (default 1024)\n\
+  -P, --dst-port PORT    UDP destination port (default 9)\n\
+  -f, --flows N          vary the source port over N flows, round robin\n\
+                         (default 1)\n\
+  -U, --no-udp-csum      send UDP checksum 0 (default: a correct one)\n\
+  -c, --cpu CPU          run on CPU only\n\
+  -h, --help             this text\n\
+Without -d or -n it runs until SIGINT/SIGTERM.  Prints a line per second,\n\
+\"gen: t=T sent=TOTAL pps=RATE\", and at the end\n\
+\"gen: total sent=N seconds=S pps=P dropped=D\".\n",
+           xt_program, xt_program);
+}
+
+static void
+parse_options(int argc, char *argv[], struct gen_opts *o)
+{
+    static const struct option long_options[] = {
+        XT_OPTS_LONG,
+        {"queue", required_argument, NULL, 'q'},
+        {"size", required_argument, NULL, 's'},
+        {"rate", required_argument, NULL, 'r'},
+        {"src-mac", required_argument, NULL, 'S'},
+        {"dst-mac", required_argument, NULL, 'D'},
+        {"src-ip", required_argument, NULL, 'A'},
+        {"dst-ip", required_argument, NULL, 'B'},
+        {"src-port", required_argument, NULL, 'p'},
+        {"dst-port", required_argument, NULL, 'P'},
+        {"flows", required_argument, NULL, 'f'},
+        {"no-udp-csum", no_argument, NULL, 'U'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int option;
+
+    memset(o, 0, sizeof *o);
+    xt_opts_init(&o->c);
+    o->size = XT_MIN_FRAME;
+    memset(o->dst_mac, 0xff, sizeof o->dst_mac);
+    o->src_ip = 0x0a000001;
+    o->dst_ip = 0x0a000002;
+    o->src_port = 1024;
+    o->dst_port = 9;
+    o->flows = 1;
+    o->udp_csum = true;
+
+    while ((option = getopt_long(argc, argv,
+                                 XT_OPTS_SHORT "q:s:r:S:D:A:B:p:P:f:Uh",
+                                 long_options, NULL)) != -1) {
+        switch (option) {
+        case 'q':
+            o->queue = xt_opt_uint("-q", optarg, 0, UINT32_MAX);
+            break;
+        case 's':
+            o->size = xt_opt_uint("-s", optarg, XT_MIN_FRAME, 4096);
+            break;
+        case 'r':
+            o->rate = xt_opt_uint("-r", optarg, 1, 1000000000);
+            break;
+        case 'S':
+            xt_opt_mac("-S", optarg, o->src_mac);
+            o->src_mac_set = true;
+            break;
+        case 'D':
+            xt_opt_mac("-D", optarg, o->dst_mac);
+            break;
+        case 'A':
+            o->src_ip = xt_opt_ipv4("-A", optarg);
+            break;
+        case 'B':
+            o->dst_ip = xt_opt_ipv4("-B", optarg);
+            break;
+        case 'p':
+            o->src_port = xt_opt_uint("-p", optarg, 0, UINT16_MAX);
+            break;
+        case 'P':
+            o->dst_port = xt_opt_uint("-P", optarg, 0, UINT16_MAX);
+            break;
+        case 'f':
+            o->flows = xt_opt_uint("-f", optarg, 1, 65536);
+            break;
+        case 'U':
+            o->udp_csum = false;
+            break;
+        case 'h':
+            usage();
+            exit(0);
+        default:
+            if (!xt_opts_parse(&o->c, option, optarg)) {
+                xt_usage_error("bad option");
+            }
+        }
+    }
+    xt_opts_finish(&o->c, argc, argv);
+    if (o->src_port + o->flows - 1 > UINT16_MAX) {
+        xt_usage_error("-p %u with -f %u runs past port 65535",
+                       o->src_port, o->flows);
+    }
+}
+
+/* Checks that a frame of 'o->size' bytes fits the interface's MTU and, if
+ * no -S was given, reads its MAC.  Returns 0 or a positive errno, with a
+ * message printed. */
+static int
+read_iface(struct gen_opts *o)
+{
+    struct ifreq ifr;
+    int error = 0;
+    int fd;
+
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = errno;
+        xt_error("socket: %s", strerror(error));
+        return error;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", o->c.iface);
+    if (ioctl(fd, SIOCGIFMTU, &ifr)) {
+        error = errno;
+        xt_error("%s: cannot read MTU: %s", o->c.iface, strerror(error));
+        goto out;
+    }
+    if (o->size > (uint32_t) ifr.ifr_mtu + XT_ETH_HLEN) {
+        xt_error("-s %u: larger than %s's MTU %d allows (%d)", o->size,
+                 o->c.iface, ifr.ifr_mtu, ifr.ifr_mtu + XT_ETH_HLEN);
+        error = EMSGSIZE;
+        goto out;
+    }
+    if (!o->src_mac_set) {
+        if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+            error = errno;
+            xt_error("%s: cannot read MAC: %s", o->c.iface, strerror(error));
+            goto out;
+        }
+        memcpy(o->src_mac, ifr.ifr_hwaddr.sa_data, 6);
+    }
+out:
+    close(fd);
+    return error;
+}
+
+/* Writes the test frame with source port and sequence number 0 into 'f'
+ * and returns the UDP sum of it (0 if -U). */
+static uint32_t
+build_template(const struct gen_opts *o, uint8_t *f)
+{
+    uint32_t len = o->size;
+    uint8_t *ip = f + XT_IP_OFS;
+    uint8_t *udp = f + XT_UDP_OFS;
+    uint16_t csum;
+    bool ok;
+
+    memcpy(f, o->dst_mac, 6);
+    memcpy(f + 6, o->src_mac, 6);
+    xt_put16(f + 12, 0x0800);
+
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    xt_put16(ip + 2, len - XT_IP_OFS);
+    xt_put16(ip + 6, 0x4000);   /* DF. */
+    ip[8] = 64;
+    ip[9] = 17;                 /* UDP. */
+    xt_put16(ip + 12, o->src_ip >> 16);
+    xt_put16(ip + 14, o->src_ip & 0xffff);
+    xt_put16(ip + 16, o->dst_ip >> 16);
+    xt_put16(ip + 18, o->dst_ip & 0xffff);
+    xt_put16(ip + 10, xt_ip_csum(ip));
+
+    xt_put16(udp, 0);
+    xt_put16(udp + 2, o->dst_port);
+    xt_put16(udp + 4, len - XT_UDP_OFS);
+    xt_put16(udp + 6, 0);
+
+    xt_put16(f + XT_MAGIC_OFS, XT_MAGIC >> 16);
+    xt_put16(f + XT_MAGIC_OFS + 2, XT_MAGIC & 0xffff);
+    xt_put64(f + XT_SEQ_OFS, 0);
+    for (uint32_t i = XT_PATTERN_OFS; i < len; i++) {
+        f[i] = xt_pattern(i);
+    }
+
+    if (!o->udp_csum) {
+        return 0;
+    }
+    /* The checksum is the complement of the sum; 0 and 0xffff are the same
+     * number in one's complement, so the UDP rule "0 is sent as 0xffff"
+     * does not disturb the sum. */
+    csum = xsk_csum_l4(f, len, &ok);
+    XSK_ASSERT(ok);
+    return ~csum & 0xffff;
+}
+
+/* Writes the fields that differ per frame into frame 'f': source port,
+ * sequence number and, from the template's sum, the UDP checksum. */
+static inline void
+stamp(struct gen *g, uint8_t *f)
+{
+    uint16_t port = g->o.src_port + g->flow;
+    uint64_t seq = g->seq++;
+
+    if (++g->flow == g->o.flows) {
+        g->flow = 0;
+    }
+    xt_put16(f + XT_UDP_OFS, port);
+    xt_put64(f + XT_SEQ_OFS, seq);
+    if (g->o.udp_csum) {
+        uint64_t sum = (uint64_t) g->csum_base + port + (seq >> 48)
+                       + (seq >> 32 & 0xffff) + (seq >> 16 & 0xffff)
+                       + (seq & 0xffff);
+        uint16_t csum;
+
+        while (sum >> 16) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        csum = ~sum & 0xffff;
+        xt_put16(f + XT_UDP_OFS + 6, csum ? csum : 0xffff);
+    }
+}
+
+/* Puts up to 'n' (at most XSK_BATCH) frames on the TX ring.  Returns how
+ * many; fewer if the ring is full. */
+static uint32_t
+send_batch(struct gen *g, uint32_t n)
+{
+    uint32_t frames[XSK_BATCH];
+    uint32_t idx, reserved, got;
+
+    reserved = xsk_sock_tx_reserve(g->sock, n, &idx);
+    if (!reserved) {
+        return 0;
+    }
+    got = xsk_frames_get(g->tc, frames, reserved,
+                         XSK_OWNER_TX(g->sock->slot));
+    for (uint32_t i = 0; i < got; i++) {
+        struct xdp_desc *d = xsk_sock_tx_desc(g->sock, idx + i);
+
+        stamp(g, (uint8_t *) xsk_frame_ptr(g->umem, frames[i]));
+        d->addr = xsk_frame_to_addr(g->umem, frames[i]);
+        d->len = g->o.size;
+        d->options = 0;
+    }
+    xsk_sock_tx_submit(g->sock, reserved, got);
+    return got;
+}
+
+/* Frames sent so far: completed and not dropped. */
+static uint64_t
+sent_frames(const struct gen *g)
+{
+    return g->sock->comp_total - g->sock->stats.tx_busy;
+}
+
+/* Frames on the TX ring or in the kernel. */
+static uint64_t
+in_flight(const struct gen *g)
+{
+    return g->sock->tx_total - g->sock->comp_total;
+}
+
+/* Returns how many frames the rate allows now (UINT64_MAX without a rate)
+ * and, when none, in '*wait_ns' how long until the next. */
+static uint64_t
+frames_due(struct gen *g, uint64_t now, uint64_t *wait_ns)
+{
+    uint64_t due, queued = g->sock->tx_total;
+    double next;
+
+    *wait_ns = 0;
+    if (!g->o.rate) {
+        return UINT64_MAX;
+    }
+    due = g->pace_frames
+          + (uint64_t) ((double) (now - g->pace_ns) * g->o.rate
+                        / XT_NSEC_PER_SEC);
+    if (due > queued + g->o.rate / 10) {
+        /* More than 100 ms behind (descheduled, ring full): start pacing
+         * afresh rather than send the backlog as one burst. */
+        g->pace_ns = now;
+        g->pace_frames = queued;
+        return 1;
+    }
+    if (due > queued) {
+        return due - queued;
+    }
+    next = (double) (queued + 1 - g->pace_frames) * XT_NSEC_PER_SEC
+           / g->o.rate;
+    if (next > now - g->pace_ns) {
+        *wait_ns = next - (now - g->pace_ns);
+    }
+    return 0;
+}
+
+/* Sends until the count, the duration or a signal says stop, printing a
+ * line per second.  Returns the time of the first frame. */
+static uint64_t
+run(struct gen *g)
+{
+    uint64_t start = xt_now_ns();
+    struct xt_ticker tk;
+
+    xt_ticker_init(&tk, "gen", "sent", start);
+    g->pace_ns = start;
+    g->pace_frames = 0;
+    while (!xt_stop) {
+        uint64_t now = xt_now_ns();
+        uint64_t budget, wait_ns;
+
+        xt_ticker_run(&tk, now, sent_frames(g));
+        if (g->o.c.duration_ns && now - start >= g->o.c.duration_ns) {
+            break;
+        }
+
+        xsk_sock_complete(g->sock, g->tc);
+        budget = frames_due(g, now, &wait_ns);
+        if (g->o.c.count) {
+            uint64_t left = g->o.c.count - g->sock->tx_total;
+
+            if (!left) {
+                break;
+            }
+            budget = budget < left ? budget : left;
+        }
+        while (budget) {
+            uint32_t want = budget < XSK_BATCH ? budget : XSK_BATCH;
+            uint32_t n = send_batch(g, want);
+
+            budget -= n;
+            if (n < want) {
+                break;
+            }
+        }
+        xsk_sock_kick(g->sock);
+
+        if (wait_ns > 20000 && !in_flight(g)) {
+            xt_sleep_ns(wait_ns < 1000000 ? wait_ns : 1000000);
+        }
+    }
+    return start;
+}
+
+/* Waits, a bounded time, for the kernel to complete every frame. */
+static void
+drain(struct gen *g)
+{
+    uint64_t deadline = xt_now_ns() + GEN_DRAIN_NS;
+
+    while (in_flight(g) && xt_now_ns() < deadline) {
+        xsk_sock_kick(g->sock);
+        xsk_sock_complete(g->sock, g->tc);
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct xsk_umem_key key;
+    struct xsk_sock_cfg cfg;
+    struct gen g;
+    char *err = NULL;
+    uint64_t start, end, sent;
+    char secs[32];
+    int error;
+
+    xt_program = "xsk-gen";
+    memset(&g, 0, sizeof g);
+    parse_options(argc, argv, &g.o);
+    if (read_iface(&g.o)) {
+        return 1;
+    }
+    if (xt_pin_cpu(g.o.c.cpu)) {
+        return 1;
+    }
+
+    memset(&key, 0, sizeof key);
+    key.frame_size = g.o.size <= 2048 ? 2048 : 4096;
+    key.n_frames = 2 * GEN_RING_SIZE;
+    key.bind_flags = XDP_USE_NEED_WAKEUP;
+    error = xsk_umem_create(&key, &g.umem);
+    if (error) {
+        xt_error("cannot create UMEM: %s", strerror(error));
+        return 1;
+    }
+    /* Every frame holds the template; stamp() only patches it. */
+    g.csum_base = build_template(&g.o, (uint8_t *) g.umem->base);
+    for (uint32_t i = 1; i < key.n_frames; i++) {
+        memcpy(xsk_frame_ptr(g.umem, i), g.umem->base, g.o.size);
+    }
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ifindex = g.o.c.ifindex;
+    cfg.queue_id = g.o.queue;
+    cfg.rx_size = XSK_BATCH;    /* Unused: no XDP program feeds it. */
+    cfg.tx_size = GEN_RING_SIZE;
+    error = xsk_sock_create(g.umem, &cfg, &g.sock, &err);
+    if (error) {
+        xt_error("%s queue %u: %s", g.o.c.iface, g.o.queue,
+                 err ? err : strerror(error));
+        free(err);
+        goto out_umem;
+    }
+    g.tc = xsk_tcache_get(g.umem);
+
+    printf("gen: start iface=%s queue=%u size=%u rate=%llu flows=%u "
+           "zerocopy=%s\n", g.o.c.iface, g.o.queue, g.o.size,
+           (unsigned long long) g.o.rate, g.o.flows,
+           g.sock->zerocopy ? "yes" : "no");
+    fflush(stdout);
+
+    xt_catch_signals();
+    start = run(&g);
+    drain(&g);
+    end = xt_now_ns();
+
+    sent = sent_frames(&g);
+    xt_print_seconds(end - start, secs);
+    printf("gen: total sent=%llu seconds=%s pps=%llu dropped=%llu\n",
+           (unsigned long long) sent, secs,
+           (unsigned long long) xt_rate(sent, end - start),
+           (unsigned long long) g.sock->stats.tx_busy);
+    if (in_flight(&g)) {
+        xt_error("%llu frames were never completed",
+                 (unsigned long long) in_flight(&g));
+        error = EIO;
+    }
+    fflush(stdout);
+
+    xsk_sock_destroy(g.sock);
+    xsk_tcache_flush(g.tc);
+out_umem:
+    xsk_umem_destroy(g.umem);
+    return error ? 1 : 0;
+}
