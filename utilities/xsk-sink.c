@@ -93,6 +93,8 @@ struct sink_opts {
     uint32_t ring_size;         /* RX ring; the fill ring is twice that. */
     bool verify;
     bool replace;               /* Take over an XDP program of ours. */
+    uint32_t nap_us;            /* Sleep this long when the rings are empty,
+                                 * instead of spinning (0: spin). */
 };
 
 struct sink_verify {
@@ -132,6 +134,9 @@ usage: %s -i IFACE [OPTION]...\n\
   -n, --count N          stop after N packets\n\
   -v, --verify           check xsk-gen's frames: headers, checksums,\n\
                          payload and sequence; exit 1 if any is bad\n\
+  -w, --nap USEC         when the rings are empty, sleep USEC instead of\n\
+                         spinning: leaves the CPU to a generator sharing\n\
+                         it (the RX ring must hold USEC of traffic)\n\
   -c, --cpu CPU          run on CPU only\n\
       --replace          replace an XDP program of ovs-xsk already on\n\
                          IFACE (left by a killed xsk-sink or OVS); without\n\
@@ -190,6 +195,7 @@ parse_options(int argc, char *argv[], struct sink_opts *o)
         {"ring", required_argument, NULL, 'R'},
         {"verify", no_argument, NULL, 'v'},
         {"replace", no_argument, NULL, OPT_REPLACE},
+        {"nap", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -201,7 +207,7 @@ parse_options(int argc, char *argv[], struct sink_opts *o)
     o->frame_size = 2048;
     o->ring_size = SINK_RX_SIZE;
 
-    while ((option = getopt_long(argc, argv, XT_OPTS_SHORT "q:m:F:R:vh",
+    while ((option = getopt_long(argc, argv, XT_OPTS_SHORT "q:m:F:R:vw:h",
                                  long_options, NULL)) != -1) {
         switch (option) {
         case 'q':
@@ -230,6 +236,9 @@ parse_options(int argc, char *argv[], struct sink_opts *o)
             break;
         case 'v':
             o->verify = true;
+            break;
+        case 'w':
+            o->nap_us = xt_opt_uint("-w", optarg, 1, 100000);
             break;
         case OPT_REPLACE:
             o->replace = true;
@@ -433,6 +442,11 @@ run(struct sink *s)
                 s->first_ns = now;
             }
             s->last_ns = active_ns = now;
+        } else if (s->o.nap_us) {
+            struct timespec ts = { 0, s->o.nap_us * 1000L };
+
+            nanosleep(&ts, NULL);
+            now = xt_now_ns();
         } else if (++spins < SINK_SPINS) {
             continue;
         } else {
