@@ -26,6 +26,7 @@
  * <linux/if_xdp.h>.  Whether the running kernel accepts them is probed at run
  * time by xsk-sock.c, never assumed. */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <linux/if_xdp.h>
@@ -41,6 +42,33 @@
             abort();                                                    \
         }                                                               \
     } while (0)
+
+/* Stores a one-line reason, formatted as by printf(), in '*errp' (malloc'd;
+ * the caller frees it), unless 'errp' is NULL or holds a reason already:
+ * the first reason of a failure is the one the user sees. */
+static inline void
+xsk_set_err(char **errp, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static inline void
+xsk_set_err(char **errp, const char *format, ...)
+{
+    va_list args;
+    int len;
+
+    if (!errp || *errp) {
+        return;
+    }
+    va_start(args, format);
+    len = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    if (len < 0 || !(*errp = malloc(len + 1))) {
+        return;
+    }
+    va_start(args, format);
+    vsnprintf(*errp, len + 1, format, args);
+    va_end(args);
+}
 
 #define XSK_ARRAY_SIZE(ARR) (sizeof (ARR) / sizeof (ARR)[0])
 #define XSK_CACHE_LINE 64

@@ -18,14 +18,9 @@
  * The program's bytes are compiled in through its libbpf skeleton, so the
  * daemon needs no file at run time. */
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE             /* asprintf() */
-#endif
-
 #include "xsk-prog.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +30,6 @@
 
 #include "xsk-compat.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
-
-static void
-set_err(char **errp, const char *format, ...)
-{
-    va_list args;
-
-    if (errp && !*errp) {
-        va_start(args, format);
-        if (vasprintf(errp, format, args) < 0) {
-            *errp = NULL;
-        }
-        va_end(args);
-    }
-}
 
 static int
 silent_print(enum libbpf_print_level level, const char *format, va_list args)
@@ -96,7 +77,7 @@ remove_stale(int ifindex, bool *removed, char **errp)
     *removed = false;
     error = -bpf_xdp_query(ifindex, 0, &q);
     if (error) {
-        set_err(errp, "cannot query XDP programs: %s", strerror(error));
+        xsk_set_err(errp, "cannot query XDP programs: %s", strerror(error));
         return error;
     }
     progs[0].id = q.drv_prog_id;
@@ -114,14 +95,15 @@ remove_stale(int ifindex, bool *removed, char **errp)
         }
         fd = prog_name(progs[i].id, name);
         if (fd < 0) {
-            set_err(errp, "cannot inspect XDP program %u: %s", progs[i].id,
-                    strerror(-fd));
+            xsk_set_err(errp, "cannot inspect XDP program %u: %s", progs[i].id,
+                        strerror(-fd));
             return -fd;
         }
         if (strcmp(name, XSK_PROG_NAME)) {
             close(fd);
-            set_err(errp, "another XDP program ('%s', id %u) is attached to "
-                    "the interface; remove it first", name, progs[i].id);
+            xsk_set_err(errp, "another XDP program ('%s', id %u) is attached "
+                        "to the interface; remove it first", name,
+                        progs[i].id);
             return EBUSY;
         }
         opts.old_prog_fd = fd;
@@ -129,8 +111,8 @@ remove_stale(int ifindex, bool *removed, char **errp)
                                 &opts);
         close(fd);
         if (error) {
-            set_err(errp, "cannot remove stale XDP program %u: %s",
-                    progs[i].id, strerror(error));
+            xsk_set_err(errp, "cannot remove stale XDP program %u: %s",
+                        progs[i].id, strerror(error));
             return error;
         }
         *removed = true;
@@ -163,7 +145,7 @@ xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **progp,
     prog->skel = xsk_redirect__open_and_load();
     if (!prog->skel) {
         error = errno ? errno : EINVAL;
-        set_err(errp, "cannot load the XDP program: %s", strerror(error));
+        xsk_set_err(errp, "cannot load the XDP program: %s", strerror(error));
         goto err_free;
     }
 
@@ -177,8 +159,8 @@ xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **progp,
                             prog->xdp_flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
                             NULL);
     if (error) {
-        set_err(errp, "cannot attach the XDP program in %s mode: %s",
-                generic ? "generic" : "native", strerror(error));
+        xsk_set_err(errp, "cannot attach the XDP program in %s mode: %s",
+                    generic ? "generic" : "native", strerror(error));
         goto err_destroy;
     }
 

@@ -17,14 +17,9 @@
 /* AF_XDP sockets on a shared UMEM: set-up, ring work, teardown, and the
  * count of frames per place.  Ring ownership rules are in xsk-sock.h. */
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE             /* vasprintf() */
-#endif
-
 #include "xsk-sock.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -41,20 +36,6 @@
 
 /* Skbs one copy-mode sendto() may build (the kernel's default is 32). */
 #define XSK_TX_SKB_BUDGET 256
-
-static void
-set_err(char **errp, const char *format, ...)
-{
-    va_list args;
-
-    if (errp && !*errp) {
-        va_start(args, format);
-        if (vasprintf(errp, format, args) < 0) {
-            *errp = NULL;
-        }
-        va_end(args);
-    }
-}
 
 static int
 map_ring(struct xsk_sock *sock, int i, off_t pgoff, size_t len)
@@ -199,8 +180,8 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
     }
     pthread_mutex_unlock(&umem->mutex);
     if (sock->slot == XSK_MAX_SOCKS) {
-        set_err(errp, "too many AF_XDP sockets on one UMEM (%d)",
-                XSK_MAX_SOCKS);
+        xsk_set_err(errp, "too many AF_XDP sockets on one UMEM (%d)",
+                    XSK_MAX_SOCKS);
         error = ENOSPC;
         goto err_free;
     }
@@ -208,15 +189,15 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
     sock->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (sock->fd < 0) {
         error = errno;
-        set_err(errp, "cannot create AF_XDP socket: %s", strerror(error));
+        xsk_set_err(errp, "cannot create AF_XDP socket: %s", strerror(error));
         goto err_free;
     }
 
     if (share_fd < 0) {
         error = register_umem(sock->fd, umem);
         if (error) {
-            set_err(errp, "cannot register UMEM of %u frames: %s",
-                    umem->key.n_frames, strerror(error));
+            xsk_set_err(errp, "cannot register UMEM of %u frames: %s",
+                        umem->key.n_frames, strerror(error));
             goto err_close;
         }
     }
@@ -230,15 +211,16 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
         || setsockopt(sock->fd, SOL_XDP, XDP_TX_RING, &cfg->tx_size,
                       sizeof cfg->tx_size)) {
         error = errno;
-        set_err(errp, "cannot size AF_XDP rings (rx %u, tx %u): %s",
-                cfg->rx_size, cfg->tx_size, strerror(error));
+        xsk_set_err(errp, "cannot size AF_XDP rings (rx %u, tx %u): %s",
+                    cfg->rx_size, cfg->tx_size, strerror(error));
         goto err_close;
     }
 
     len = sizeof off;
     if (getsockopt(sock->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &len)) {
         error = errno;
-        set_err(errp, "cannot get AF_XDP ring offsets: %s", strerror(error));
+        xsk_set_err(errp, "cannot get AF_XDP ring offsets: %s",
+                    strerror(error));
         goto err_close;
     }
 
@@ -254,7 +236,7 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
                                      off.tx.desc + cfg->tx_size
                                      * sizeof(struct xdp_desc));
     if (error) {
-        set_err(errp, "cannot map AF_XDP rings: %s", strerror(error));
+        xsk_set_err(errp, "cannot map AF_XDP rings: %s", strerror(error));
         goto err_unmap;
     }
     init_prod(&sock->fill, sock->maps[0], &off.fr, fill_size);
@@ -279,10 +261,10 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
     }
     if (bind_retry(sock->fd, &sxdp)) {
         error = errno;
-        set_err(errp, "cannot bind AF_XDP socket to queue %u (%s%s): %s",
-                cfg->queue_id,
-                umem->key.bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy",
-                share_fd >= 0 ? ", shared UMEM" : "", strerror(error));
+        xsk_set_err(errp, "cannot bind AF_XDP socket to queue %u (%s%s): %s",
+                    cfg->queue_id,
+                    umem->key.bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy",
+                    share_fd >= 0 ? ", shared UMEM" : "", strerror(error));
         goto err_unmap;
     }
 
@@ -462,8 +444,10 @@ xsk_sock_kick(struct xsk_sock *sock)
                            - __atomic_load_n(sock->tx.consumer,
                                              __ATOMIC_ACQUIRE);
 
-        if (!pending
-            || (sock->need_wakeup && !xsk_ring_prod__needs_wakeup(&sock->tx))) {
+        bool asked = !sock->need_wakeup
+                     || xsk_ring_prod__needs_wakeup(&sock->tx);
+
+        if (!pending || !asked) {
             return;
         }
         sock->stats.kicks++;
@@ -496,9 +480,10 @@ xsk_sock_complete(struct xsk_sock *sock, struct xsk_tcache *tc)
             return;
         }
         for (uint32_t i = 0; i < n; i++) {
-            frames[i] = xsk_addr_to_frame(sock->umem,
-                                          *xsk_ring_cons__comp_addr(&sock->comp,
-                                                                    idx + i));
+            const __u64 *addr = xsk_ring_cons__comp_addr(&sock->comp,
+                                                         idx + i);
+
+            frames[i] = xsk_addr_to_frame(sock->umem, *addr);
         }
         xsk_ring_cons__release(&sock->comp, n);
         xsk_frames_put(tc, frames, n);
