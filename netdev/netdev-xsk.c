@@ -792,8 +792,10 @@ rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
         q->rx_csum_fixed += xsk_csum_fix_partial(pkt, len);
     }
 
-    /* An IP packet larger than the MTU can only be a super-packet. */
-    n_segs = len > port->mtu + VLAN_ETH_HEADER_LEN
+    /* An IP packet larger than the MTU can only be a super-packet.  Its
+     * Ethernet header may carry VLAN tags, so let xsk_gso_count() measure
+     * the IP packet itself: it says 1 when that fits the MTU. */
+    n_segs = len > port->mtu + ETH_HEADER_LEN
              ? xsk_gso_count(pkt, len, MIN(port->mtu, cap - 64)) : 0;
     if (n_segs > XSK_STASH_SIZE + NETDEV_MAX_BURST
                  - dp_packet_batch_size(batch)) {
