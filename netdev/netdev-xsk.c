@@ -754,7 +754,8 @@ deliver(struct xsk_queue *q, struct dp_packet_batch *batch,
 }
 
 /* Builds the packets of a received chain of 'n' descriptors, first at ring
- * index 'idx': its buffers are joined, and a TCP super-packet (generic
+ * index 'idx' (or of one descriptor holding more than the MTU): its buffers
+ * are joined, and a TCP super-packet (generic
  * XDP with a TSO peer) is cut into MTU-sized segments, each in a frame of
  * its own; a packet that fits a frame goes into one; a larger one (a jumbo
  * frame) into a malloc'd packet.  The chain's frames go back to the pool. */
@@ -782,7 +783,7 @@ rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
     }
     xsk_frames_put(tc, frames, n);
     q->rx_packets++;
-    q->rx_chains++;
+    q->rx_chains += n > 1;
     q->rx_bytes += len;
     if (OVS_UNLIKELY(len > XSK_MAX_CHAIN_LEN)) {
         q->rx_dropped++;
@@ -869,6 +870,17 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
         const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + k);
         uint32_t end = k;
 
+        if (OVS_UNLIKELY(d->len > port->mtu + ETH_HEADER_LEN
+                         && !(d->options & XDP_PKT_CONTD))) {
+            /* A super-packet small enough for one frame: segment it the
+             * way a chain is segmented, while the stash has room. */
+            if (q->stash_n) {
+                break;
+            }
+            rx_chain(port, q, tc, idx + k, 1, batch);
+            k++;
+            continue;
+        }
         if (OVS_LIKELY(!(d->options & XDP_PKT_CONTD))) {
             uint32_t frame = xsk_addr_to_frame(umem, d->addr);
             char *data = umem->base + d->addr;

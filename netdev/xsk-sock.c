@@ -51,9 +51,14 @@ map_ring(struct xsk_sock *sock, int i, off_t pgoff, size_t len)
     return 0;
 }
 
+/* Maps ring 'r' onto 'map' at the offsets in 'o'.  A producer ring starts
+ * with 'size' free slots, which libxdp keeps as cached_cons = consumer +
+ * size; a consumer ring starts with 'cons_ahead' 0.  libxdp defines struct
+ * xsk_ring_prod and struct xsk_ring_cons with one macro, so they share this
+ * layout and a producer ring is passed here through a cast. */
 static void
-init_prod(struct xsk_ring_prod *r, char *map, const struct xdp_ring_offset *o,
-          uint32_t size)
+init_ring(struct xsk_ring_cons *r, char *map, const struct xdp_ring_offset *o,
+          uint32_t size, uint32_t cons_ahead)
 {
     r->mask = size - 1;
     r->size = size;
@@ -62,21 +67,7 @@ init_prod(struct xsk_ring_prod *r, char *map, const struct xdp_ring_offset *o,
     r->ring = map + o->desc;
     r->flags = (void *) (map + o->flags);
     r->cached_prod = *r->producer;
-    r->cached_cons = *r->consumer + size;
-}
-
-static void
-init_cons(struct xsk_ring_cons *r, char *map, const struct xdp_ring_offset *o,
-          uint32_t size)
-{
-    r->mask = size - 1;
-    r->size = size;
-    r->producer = (void *) (map + o->producer);
-    r->consumer = (void *) (map + o->consumer);
-    r->ring = map + o->desc;
-    r->flags = (void *) (map + o->flags);
-    r->cached_prod = *r->producer;
-    r->cached_cons = *r->consumer;
+    r->cached_cons = *r->consumer + cons_ahead;
 }
 
 /* Shares the UMEM's frames fairly among its sockets' fill rings, leaving
@@ -239,10 +230,14 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
         xsk_set_err(errp, "cannot map AF_XDP rings: %s", strerror(error));
         goto err_unmap;
     }
-    init_prod(&sock->fill, sock->maps[0], &off.fr, fill_size);
-    init_cons(&sock->comp, sock->maps[1], &off.cr, cfg->tx_size);
-    init_cons(&sock->rx, sock->maps[2], &off.rx, cfg->rx_size);
-    init_prod(&sock->tx, sock->maps[3], &off.tx, cfg->tx_size);
+    _Static_assert(sizeof(struct xsk_ring_prod)
+                   == sizeof(struct xsk_ring_cons), "ring layouts differ");
+    init_ring((struct xsk_ring_cons *) &sock->fill, sock->maps[0], &off.fr,
+              fill_size, fill_size);
+    init_ring(&sock->comp, sock->maps[1], &off.cr, cfg->tx_size, 0);
+    init_ring(&sock->rx, sock->maps[2], &off.rx, cfg->rx_size, 0);
+    init_ring((struct xsk_ring_cons *) &sock->tx, sock->maps[3], &off.tx,
+              cfg->tx_size, cfg->tx_size);
 
     /* Optional (Linux 6.15): let one copy-mode sendto() move a whole
      * batch.  Older kernels send 32 per call, which is only slower. */

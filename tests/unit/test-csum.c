@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "tap.h"
 
 #define MAX_FRAME 2048
@@ -62,52 +63,6 @@ struct frame {
     uint16_t good;              /* The correct field: 'raw', except that
                                  * UDP sends 0 as 0xffff. */
 };
-
-/* xorshift64*: small, fixed-seed, reproducible. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (rng_state * 0x2545f4914f6cdd1dULL) >> 32;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-    return p[0] << 8 | p[1];
-}
-
-/* RFC 1071 Internet checksum of 'len' bytes: the complement of the ones'
- * complement sum of the big-endian 16-bit words, an odd last byte padded
- * with a zero. */
-static uint16_t
-rfc1071(const uint8_t *data, size_t len)
-{
-    uint32_t sum = 0;
-    size_t i;
-
-    for (i = 0; i + 1 < len; i += 2) {
-        sum += data[i] << 8 | data[i + 1];
-    }
-    if (len & 1) {
-        sum += data[len - 1] << 8;
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum & 0xffff;
-}
 
 /* Writes the pseudo-header of 'f' to 'out' and returns its length. */
 static size_t

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "tap.h"
 
 #define TCP_FIN 0x01
@@ -66,65 +67,6 @@ struct frame {
     uint32_t hdr_len;           /* Offset of the TCP payload. */
     uint32_t payload;           /* TCP payload bytes. */
 };
-
-/* xorshift64*: small, fixed-seed, reproducible. */
-static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-
-static uint32_t
-rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (rng_state * 0x2545f4914f6cdd1dULL) >> 32;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-    return p[0] << 8 | p[1];
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-    return (uint32_t) get16(p) << 16 | get16(p + 2);
-}
-
-/* RFC 1071 Internet checksum of 'len' bytes: the complement of the ones'
- * complement sum of the big-endian 16-bit words, an odd last byte padded
- * with a zero. */
-static uint16_t
-rfc1071(const uint8_t *data, size_t len)
-{
-    uint64_t sum = 0;
-    size_t i;
-
-    for (i = 0; i + 1 < len; i += 2) {
-        sum += data[i] << 8 | data[i + 1];
-    }
-    if (len & 1) {
-        sum += data[len - 1] << 8;
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum & 0xffff;
-}
 
 /* Returns the offset of the first byte where 'a' and 'b' differ over 'len'
  * bytes, or -1. */
@@ -1288,6 +1230,7 @@ test_fuzz(void)
 int
 main(void)
 {
+    rng_state = 0x2545f4914f6cdd1dULL;
     test_segments();
     test_wraparound();
     test_flags();
