@@ -21,5 +21,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-prog.h \
 	lib/xsk/xsk-sock.c \
 	lib/xsk/xsk-sock.h \
+	lib/xsk/xsk-steer.c \
+	lib/xsk/xsk-steer.h \
+	lib/xsk/xsk-steer-abi.h \
 	lib/xsk/xsk-umem.c \
 	lib/xsk/xsk-umem.h

@@ -75,6 +75,7 @@
 #include "xsk-opts.h"
 #include "xsk-prog.h"
 #include "xsk-sock.h"
+#include "xsk-steer.h"
 #include "xsk-umem.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_xsk);
@@ -144,6 +145,10 @@ struct xsk_port {
     int mtu;                            /* Of the interface, for cutting
                                          * TCP super-packets. */
     char *error;                        /* Why the last set-up failed. */
+    struct xsk_steer steer;             /* Steering rules in force (in
+                                         * 'prog' whenever it is set). */
+    char *steer_error;                  /* Why the last rules given were
+                                         * refused, or NULL. */
     int ifindex;
     struct xsk_prog *prog;
     struct xsk_umem *umem;
@@ -285,15 +290,51 @@ show_umem(struct xsk_umem *umem, void *ds_)
     }
 }
 
-/* "afxdp/show": every UMEM, where its frames are, and who uses it. */
+/* Appends 'port''s steering rules and their hits to 'ds'. */
+static void
+show_steer(const struct xsk_port *port, struct ds *ds)
+{
+    const struct xsk_steer *st = &port->steer;
+    uint64_t hits[XSK_STEER_N_COUNTS];
+    bool counted;
+
+    if (st->mode == XSK_STEER_ALL && !port->steer_error) {
+        return;
+    }
+    counted = port->prog && !xsk_prog_steer_counts(port->prog, hits);
+    ds_put_format(ds, "port %s: xdp-steer-mode=%s rules=%u",
+                  netdev_get_name(&port->dev->up),
+                  xsk_steer_mode_name(st->mode), st->n_rules);
+    if (counted) {
+        ds_put_format(ds, " to-host=%"PRIu64, hits[XSK_STEER_TO_HOST]);
+    }
+    ds_put_char(ds, '\n');
+    for (uint32_t i = 0; i < st->n_rules; i++) {
+        ds_put_format(ds, "  rule %u '%s'", i, st->rules[i].text);
+        if (counted) {
+            ds_put_format(ds, ": packets=%"PRIu64, hits[i]);
+        }
+        ds_put_char(ds, '\n');
+    }
+    if (port->steer_error) {
+        ds_put_format(ds, "  refused: %s\n", port->steer_error);
+    }
+}
+
+/* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
+ * steering rules of the ports that have some. */
 static void
 xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                  const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
     struct ds ds = DS_EMPTY_INITIALIZER;
+    struct xsk_port *port;
 
     ovs_mutex_lock(&xsk_ports_mutex);
     xsk_umem_foreach(show_umem, &ds);
+    LIST_FOR_EACH (port, node, &xsk_ports) {
+        show_steer(port, &ds);
+    }
     ovs_mutex_unlock(&xsk_ports_mutex);
     if (!ds.length) {
         ds_put_cstr(&ds, "no UMEM\n");
@@ -336,6 +377,7 @@ netdev_afxdp_construct(struct netdev *netdev)
     port->dev = dev;
     xsk_opts_init(&port->requested);
     port->opts = port->requested;
+    xsk_steer_init(&port->steer);
     dev->xsk_port = port;
 
     ovs_mutex_lock(&xsk_ports_mutex);
@@ -358,6 +400,7 @@ netdev_afxdp_destruct(struct netdev *netdev)
 
     xsk_port_teardown(port);
     free(port->error);
+    free(port->steer_error);
     free(port);
     dev->xsk_port = NULL;
     ovs_mutex_destroy(&dev->mutex);
@@ -428,6 +471,62 @@ count_rx_queues(const char *name)
     return n;
 }
 
+/* Applies steering rules 'rules' and mode 'mode' (either NULL for the
+ * default) to 'port', at once if its program is attached.  Bad rules are
+ * refused with the reason in 'port->steer_error' (Interface:error, through
+ * netdev_afxdp_get_config_error()) and the log, and the rules in force
+ * stay; so that a typo does not take the port down, this is not an error
+ * of set_config().  Returns true if the rules or the refusal changed. */
+static bool
+set_steer(struct xsk_port *port, const char *name, const char *rules,
+          const char *mode)
+    OVS_REQUIRES(port->dev->mutex)
+{
+    struct xsk_steer steer;
+    char *msg = NULL;
+    int error;
+
+    error = xsk_steer_parse(rules, mode, &steer, &msg);
+    if (!error && xsk_steer_equal(&steer, &port->steer)) {
+        bool had_error = port->steer_error != NULL;
+
+        free(port->steer_error);
+        port->steer_error = NULL;
+        return had_error;
+    }
+    if (!error && port->prog) {
+        error = xsk_prog_set_steer(port->prog, &steer);
+        if (error) {
+            msg = xasprintf("cannot write the steering rules into the XDP "
+                            "program: %s", ovs_strerror(error));
+        }
+    }
+    free(port->steer_error);
+    port->steer_error = NULL;
+    if (error) {
+        VLOG_WARN("%s: %s; the previous steering rules stay in force",
+                  name, msg);
+        port->steer_error = msg;
+        return true;
+    }
+    port->steer = steer;
+    VLOG_INFO("%s: steering mode %s, %u rule(s)", name,
+              xsk_steer_mode_name(steer.mode), steer.n_rules);
+    return true;
+}
+
+char *
+netdev_afxdp_get_config_error(const struct netdev *netdev)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    char *msg;
+
+    ovs_mutex_lock(&dev->mutex);
+    msg = nullable_xstrdup(dev->xsk_port->steer_error);
+    ovs_mutex_unlock(&dev->mutex);
+    return msg;
+}
+
 int
 netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
                         char **errp)
@@ -445,9 +544,12 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
 
     kv = xmalloc((smap_count(args) + 1) * sizeof *kv);
     SMAP_FOR_EACH (node, args) {
-        kv[n].key = node->key;
-        kv[n].value = node->value;
-        n++;
+        if (strcmp(node->key, "xdp-steer")
+            && strcmp(node->key, "xdp-steer-mode")) {
+            kv[n].key = node->key;
+            kv[n].value = node->value;
+            n++;
+        }
     }
     error = xsk_opts_parse(kv, n, &opts, &msg);
     free(kv);
@@ -474,6 +576,10 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     }
 
     ovs_mutex_lock(&dev->mutex);
+    if (set_steer(port, name, smap_get(args, "xdp-steer"),
+                  smap_get(args, "xdp-steer-mode"))) {
+        netdev_change_seq_changed(netdev);
+    }
     if (!xsk_opts_equal(&opts, &port->requested)) {
         port->requested = opts;
         netdev_request_reconfigure(netdev);
@@ -548,7 +654,7 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
     int error;
 
     error = xsk_prog_attach(port->ifindex, mode == XSK_MODE_GENERIC,
-                            &port->prog, errp);
+                            &port->steer, &port->prog, errp);
     if (error) {
         return error;
     }
@@ -1115,7 +1221,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(8 + 6 * port->n_queues,
+    custom_stats->counters = xcalloc(8 + 6 * port->n_queues
+                                     + XSK_STEER_N_COUNTS,
                                      sizeof *custom_stats->counters);
     c = custom_stats->counters;
 
@@ -1157,6 +1264,16 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     XSK_COUNTER(empty, "fill_ring_starved");
     XSK_COUNTER(chains, "rx_multi_buffer_packets");
     XSK_COUNTER(segs, "rx_gso_segments");
+    if (port->prog && port->steer.mode != XSK_STEER_ALL) {
+        uint64_t hits[XSK_STEER_N_COUNTS];
+
+        if (!xsk_prog_steer_counts(port->prog, hits)) {
+            for (uint32_t i = 0; i < port->steer.n_rules; i++) {
+                XSK_COUNTER(hits[i], "xdp_steer_rule_%u_packets", i);
+            }
+            XSK_COUNTER(hits[XSK_STEER_TO_HOST], "xdp_steer_to_host_packets");
+        }
+    }
 #undef XSK_COUNTER
 
     custom_stats->size = n;
@@ -1198,6 +1315,20 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     smap_add_format(args, "n_txq_desc", "%u", o->tx_ring);
     smap_add_format(args, "max-frame-len", "%d", max_frame_len(o));
     smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
+    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(port->steer.mode));
+    if (port->steer.n_rules) {
+        struct ds rules = DS_EMPTY_INITIALIZER;
+
+        for (uint32_t i = 0; i < port->steer.n_rules; i++) {
+            ds_put_format(&rules, "%s%s", i ? "," : "",
+                          port->steer.rules[i].text);
+        }
+        smap_add(args, "xdp-steer", ds_cstr(&rules));
+        ds_destroy(&rules);
+    }
+    if (port->steer_error) {
+        smap_add(args, "xdp-steer-error", port->steer_error);
+    }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }

@@ -120,12 +120,13 @@ remove_stale(int ifindex, bool *removed, char **errp)
     return 0;
 }
 
-/* Loads the program and attaches it to 'ifindex' in generic or native mode.
- * Returns 0 and stores the handle in '*progp', or a positive errno with a
+/* Loads the program and attaches it to 'ifindex' in generic or native mode,
+ * with steering rules 'steer' (NULL: every frame to the sockets) in force
+ * from its first frame.  Returns 0 and stores the handle in '*progp', or a positive errno with a
  * one-line reason in '*errp' (caller frees). */
 int
-xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **progp,
-                char **errp)
+xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
+                struct xsk_prog **progp, char **errp)
 {
     struct bpf_prog_info info;
     uint32_t len = sizeof info;
@@ -147,6 +148,15 @@ xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **progp,
         error = errno ? errno : EINVAL;
         xsk_set_err(errp, "cannot load the XDP program: %s", strerror(error));
         goto err_free;
+    }
+
+    if (steer) {
+        error = xsk_prog_set_steer(prog, steer);
+        if (error) {
+            xsk_set_err(errp, "cannot set the steering rules: %s",
+                        strerror(error));
+            goto err_destroy;
+        }
     }
 
     error = remove_stale(ifindex, &prog->replaced_stale, errp);
@@ -215,4 +225,101 @@ xsk_prog_clear_queue(struct xsk_prog *prog, uint32_t queue_id)
     int map_fd = bpf_map__fd(prog->skel->maps.xsks_map);
 
     bpf_map_delete_elem(map_fd, &queue_id);
+}
+
+/* Makes 's' the steering rules of 'prog': fills the set that is not active
+ * (rules, masks, zeroed counters), then makes it the active one, so that
+ * every frame is classified by either the old rules or the new.  Returns 0,
+ * or a positive errno with the old rules still in force. */
+int
+xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
+{
+    int rules_fd = bpf_map__fd(prog->skel->maps.steer_rules);
+    int sets_fd = bpf_map__fd(prog->skel->maps.steer_sets);
+    int counts_fd = bpf_map__fd(prog->skel->maps.steer_counts);
+    int active_fd = bpf_map__fd(prog->skel->maps.steer_active);
+    struct xsk_steer_hkey keys[2 * XSK_STEER_MAX_RULES], hk;
+    uint32_t next = prog->steer_set ^ 1, zero = 0, n_keys = 0;
+    int n_cpus = libbpf_num_possible_cpus();
+    struct xsk_steer_set set;
+    uint64_t *zeros = NULL;
+    int error = 0;
+
+    if (n_cpus <= 0 || !(zeros = calloc(n_cpus, sizeof *zeros))) {
+        return ENOMEM;
+    }
+
+    /* Empty the inactive set: collect its keys first, since deleting
+     * while walking a hash restarts the walk. */
+    for (void *prev = NULL; n_keys < XSK_ARRAY_SIZE(keys)
+         && !bpf_map_get_next_key(rules_fd, prev, &keys[n_keys]);
+         prev = &keys[n_keys++]) {
+        continue;
+    }
+    for (uint32_t i = 0; i < n_keys; i++) {
+        if (keys[i].set_mask >> 8 == next) {
+            bpf_map_delete_elem(rules_fd, &keys[i]);
+        }
+    }
+
+    for (uint32_t i = 0; !error && i < s->n_rules; i++) {
+        memset(&hk, 0, sizeof hk);
+        hk.set_mask = next << 8 | s->rules[i].mask;
+        hk.key = s->rules[i].key;
+        error = bpf_map_update_elem(rules_fd, &hk, &i, BPF_ANY) ? errno : 0;
+    }
+    for (uint32_t i = 0; !error && i < XSK_STEER_N_COUNTS; i++) {
+        uint32_t index = next * XSK_STEER_N_COUNTS + i;
+
+        error = bpf_map_update_elem(counts_fd, &index, zeros, BPF_ANY)
+                ? errno : 0;
+    }
+    if (!error) {
+        memset(&set, 0, sizeof set);
+        set.mode = s->mode;
+        set.n_masks = s->n_masks;
+        memcpy(set.masks, s->masks, sizeof set.masks);
+        error = bpf_map_update_elem(sets_fd, &next, &set, BPF_ANY) ? errno
+                : 0;
+    }
+    if (!error) {
+        error = bpf_map_update_elem(active_fd, &zero, &next, BPF_ANY)
+                ? errno : 0;
+    }
+    if (!error) {
+        prog->steer_set = next;
+    }
+    free(zeros);
+    return error;
+}
+
+/* Stores in 'counts' the active rules' counters, summed over CPUs: hits
+ * of rule i at [i], frames handed to the kernel stack at
+ * [XSK_STEER_TO_HOST].  Returns 0 or a positive errno. */
+int
+xsk_prog_steer_counts(const struct xsk_prog *prog,
+                      uint64_t counts[XSK_STEER_N_COUNTS])
+{
+    int counts_fd = bpf_map__fd(prog->skel->maps.steer_counts);
+    int n_cpus = libbpf_num_possible_cpus();
+    uint64_t *values;
+    int error = 0;
+
+    if (n_cpus <= 0 || !(values = calloc(n_cpus, sizeof *values))) {
+        return ENOMEM;
+    }
+    for (uint32_t i = 0; !error && i < XSK_STEER_N_COUNTS; i++) {
+        uint32_t index = prog->steer_set * XSK_STEER_N_COUNTS + i;
+
+        counts[i] = 0;
+        if (bpf_map_lookup_elem(counts_fd, &index, values)) {
+            error = errno;
+            break;
+        }
+        for (int cpu = 0; cpu < n_cpus; cpu++) {
+            counts[i] += values[cpu];
+        }
+    }
+    free(values);
+    return error;
 }

@@ -27,10 +27,16 @@
  * attached (XDP_FLAGS_REPLACE with the expected program), never one that
  * somebody attached since.
  *
+ * Steering rules (xsk-steer.h) live in the program's maps:
+ * xsk_prog_set_steer() replaces them at run time without reattaching, and
+ * xsk_prog_steer_counts() reads each rule's hits.
+ *
  * Not thread-safe: the caller serialises calls for one interface. */
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "xsk-steer.h"
 
 #define XSK_PROG_NAME "ovs_xsk_prog"
 #define XSK_PROG_MAX_QUEUES 64  /* Entries of the XSKMAP. */
@@ -43,12 +49,16 @@ struct xsk_prog {
     uint32_t xdp_flags;         /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE. */
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
+    uint32_t steer_set;         /* Active steering set, 0 or 1. */
 };
 
-int xsk_prog_attach(int ifindex, bool generic, struct xsk_prog **,
-                    char **errp);
+int xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *,
+                    struct xsk_prog **, char **errp);
 void xsk_prog_detach(struct xsk_prog *);
 int xsk_prog_set_queue(struct xsk_prog *, uint32_t queue_id, int xsk_fd);
 void xsk_prog_clear_queue(struct xsk_prog *, uint32_t queue_id);
+int xsk_prog_set_steer(struct xsk_prog *, const struct xsk_steer *);
+int xsk_prog_steer_counts(const struct xsk_prog *,
+                          uint64_t counts[XSK_STEER_N_COUNTS]);
 
 #endif /* xsk-prog.h */

@@ -540,7 +540,8 @@ setup(struct sink *s)
             return error;
         }
     }
-    error = xsk_prog_attach(s->o.c.ifindex, s->o.generic, &s->prog, &err);
+    error = xsk_prog_attach(s->o.c.ifindex, s->o.generic, NULL, &s->prog,
+                            &err);
     if (error) {
         xt_error("%s: %s", s->o.c.iface, err ? err : strerror(error));
         free(err);

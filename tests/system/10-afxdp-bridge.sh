@@ -14,25 +14,11 @@ require_root
 command -v iperf3 > /dev/null || skip "iperf3 is not installed"
 ovs_start
 
-br=$(xsk_ifname br)
-check "add bridge" ovs-vsctl add-br "$br" -- set Bridge "$br" \
-    datapath_type=netdev
-ns_add_veth a 10.231.$((XSK_ID % 200)).1/24
-ns_a=$VETH_NETNS port_a=$VETH_OVS
-ns_add_veth b 10.231.$((XSK_ID % 200)).2/24
-ns_b=$VETH_NETNS port_b=$VETH_OVS
-ip_b=10.231.$((XSK_ID % 200)).2
+bridge_two_ns 10.231.$((XSK_ID % 200))
 
 for mode in native generic; do
     echo "=== xdp-mode=$mode"
-    for p in $port_a $port_b; do
-        check "add $p ($mode)" ovs-vsctl add-port "$br" "$p" -- \
-            set Interface "$p" type=afxdp options:xdp-mode=$mode
-    done
-    for p in $port_a $port_b; do
-        check "$p runs in $mode mode" \
-            wait_until "iface_status $p xdp-mode-in-use | grep -qx $mode"
-    done
+    add_afxdp_pair $mode
 
     check "ping across the bridge" \
         ip netns exec "$ns_a" ping -q -c 5 -i 0.1 -W 2 "$ip_b"

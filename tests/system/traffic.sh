@@ -7,13 +7,22 @@
 #   xdp_attached P       true if interface P has any XDP program
 #   umem_whole           true if every UMEM in afxdp/show has all its
 #                        frames in pool + cache and says accounted=yes
-#   udp_roundtrip NS_A NS_B IP_B COUNT SIZE
+#   udp_roundtrip NS_A NS_B IP_B COUNT SIZE [PORT]
 #                        sends COUNT numbered datagrams of SIZE bytes from
-#                        NS_A to IP_B:5001 in NS_B; true if all arrive
-#                        with the right content
+#                        NS_A to IP_B:PORT (default 5001) in NS_B, one a
+#                        millisecond; true if all arrive with the right
+#                        content
 #   umem_accounted       true if every UMEM in afxdp/show says accounted=yes
 #   tcp_transfer NS_A NS_B IP_B SECONDS [IPERF3-ARG...]
 #                        iperf3 from NS_A to NS_B; true if it moves data
+#   bridge_two_ns NET    adds bridge $br (userspace datapath) and
+#                        namespaces a (NET.1/24) and b (NET.2/24), each
+#                        with a veth; sets br, ns_a, port_a, veth_a, ns_b,
+#                        port_b, veth_b and ip_b
+#   add_afxdp_pair MODE [OPTION...]
+#                        adds port_a and port_b to $br as afxdp ports in
+#                        xdp-mode MODE with the extra Interface options,
+#                        and waits until both run in that mode
 
 wait_until ()
 {
@@ -68,14 +77,14 @@ umem_accounted ()
 
 udp_roundtrip ()
 {
-    local ns_a=$1 ns_b=$2 ip_b=$3 count=$4 size=$5 out
+    local ns_a=$1 ns_b=$2 ip_b=$3 count=$4 size=$5 port=${6:-5001} out
     out=$(mktemp)
-    ip netns exec "$ns_b" timeout 15 python3 - "$count" "$size" > "$out" \
-        <<'PY' &
+    ip netns exec "$ns_b" timeout $((15 + count / 500)) \
+        python3 - "$count" "$size" "$port" > "$out" <<'PY' &
 import socket, sys
-count, size = int(sys.argv[1]), int(sys.argv[2])
+count, size, port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 5001))
+s.bind(("0.0.0.0", port))
 s.settimeout(5)
 good = 0
 try:
@@ -90,12 +99,12 @@ print(good)
 PY
     local rx=$!
     sleep 0.5
-    ip netns exec "$ns_a" python3 - "$ip_b" "$count" "$size" <<'PY'
+    ip netns exec "$ns_a" python3 - "$ip_b" "$count" "$size" "$port" <<'PY'
 import socket, sys, time
-ip, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ip, count, size, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for seq in range(count):
-    s.sendto(seq.to_bytes(4, "big") + bytes((seq + i) & 0xff for i in range(size - 4)), (ip, 5001))
+    s.sendto(seq.to_bytes(4, "big") + bytes((seq + i) & 0xff for i in range(size - 4)), (ip, port))
     time.sleep(0.001)
 PY
     wait $rx
@@ -124,4 +133,31 @@ tcp_transfer ()
     rm -f "$log"
     echo "tcp: iperf3 exit $rc, ${bps:-0} bit/s received"
     [ "$rc" -eq 0 ] && [ "${bps:-0}" -gt 1000000 ]
+}
+
+bridge_two_ns ()
+{
+    local net=$1
+    br=$(xsk_ifname br)
+    check "add bridge" ovs-vsctl add-br "$br" -- set Bridge "$br" \
+        datapath_type=netdev
+    ns_add_veth a "$net.1/24"
+    ns_a=$VETH_NETNS port_a=$VETH_OVS veth_a=$VETH_NS
+    ns_add_veth b "$net.2/24"
+    ns_b=$VETH_NETNS port_b=$VETH_OVS veth_b=$VETH_NS
+    ip_b=$net.2
+}
+
+add_afxdp_pair ()
+{
+    local mode=$1 p
+    shift
+    for p in $port_a $port_b; do
+        check "add $p ($mode${*:+, $*})" ovs-vsctl add-port "$br" "$p" -- \
+            set Interface "$p" type=afxdp options:xdp-mode="$mode" "$@"
+    done
+    for p in $port_a $port_b; do
+        check "$p runs in $mode mode" \
+            wait_until "iface_status $p xdp-mode-in-use | grep -qx $mode"
+    done
 }
