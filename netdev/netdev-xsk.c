@@ -482,19 +482,14 @@ set_steer(struct xsk_port *port, const char *name, const char *rules,
           const char *mode)
     OVS_REQUIRES(port->dev->mutex)
 {
+    bool same, had_error = port->steer_error != NULL;
     struct xsk_steer steer;
     char *msg = NULL;
     int error;
 
     error = xsk_steer_parse(rules, mode, &steer, &msg);
-    if (!error && xsk_steer_equal(&steer, &port->steer)) {
-        bool had_error = port->steer_error != NULL;
-
-        free(port->steer_error);
-        port->steer_error = NULL;
-        return had_error;
-    }
-    if (!error && port->prog) {
+    same = !error && xsk_steer_equal(&steer, &port->steer);
+    if (!error && !same && port->prog) {
         error = xsk_prog_set_steer(port->prog, &steer);
         if (error) {
             msg = xasprintf("cannot write the steering rules into the XDP "
@@ -502,12 +497,14 @@ set_steer(struct xsk_port *port, const char *name, const char *rules,
         }
     }
     free(port->steer_error);
-    port->steer_error = NULL;
+    port->steer_error = error ? msg : NULL;
     if (error) {
         VLOG_WARN("%s: %s; the previous steering rules stay in force",
                   name, msg);
-        port->steer_error = msg;
         return true;
+    }
+    if (same) {
+        return had_error;
     }
     port->steer = steer;
     VLOG_INFO("%s: steering mode %s, %u rule(s)", name,
@@ -976,18 +973,11 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
         const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + k);
         uint32_t end = k;
 
-        if (OVS_UNLIKELY(d->len > port->mtu + ETH_HEADER_LEN
-                         && !(d->options & XDP_PKT_CONTD))) {
-            /* A super-packet small enough for one frame: segment it the
-             * way a chain is segmented, while the stash has room. */
-            if (q->stash_n) {
-                break;
-            }
-            rx_chain(port, q, tc, idx + k, 1, batch);
-            k++;
-            continue;
-        }
-        if (OVS_LIKELY(!(d->options & XDP_PKT_CONTD))) {
+        /* A lone descriptor longer than the MTU is a super-packet that
+         * fitted one frame: it takes the chain path below, as a chain of
+         * one, to be segmented. */
+        if (OVS_LIKELY(!(d->options & XDP_PKT_CONTD)
+                       && d->len <= port->mtu + ETH_HEADER_LEN)) {
             uint32_t frame = xsk_addr_to_frame(umem, d->addr);
             char *data = umem->base + d->addr;
 
@@ -1008,8 +998,8 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
             continue;
         }
 
-        /* A chain: handle it once all of it is on the ring, and before the
-         * batch can overflow the stash. */
+        /* A chain (or a lone super-packet): handle it once all of it is on
+         * the ring, and before the batch can overflow the stash. */
         while (end < n
                && xsk_sock_rx_desc(sock, idx + end)->options & XDP_PKT_CONTD) {
             end++;
