@@ -17,6 +17,14 @@
  * leaves the fields behind it 0.  Only the first buffer of a multi-buffer
  * frame is read; it always holds the headers.
  *
+ * Offloaded flows (netdev/xsk-flow-abi.h): a frame steering sends to the
+ * switch is then looked up in the port's offloaded megaflows; a hit is
+ * dropped or redirected (devmap 'flow_ports') here, and counted, and never
+ * reaches the socket.  parse_flow() reads the headers as OVS's
+ * miniflow_extract() does, or gives up on the frame (it then goes to the
+ * socket, where OVS classifies it itself): that is what keeps offloaded
+ * forwarding exactly OVS's.
+ *
  * SEC("xdp.frags") declares that the program handles multi-buffer frames;
  * without it the kernel limits a veth's peer MTU to about 3.5 KB.
  */
@@ -25,9 +33,12 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <stdbool.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "xsk-flow-abi.h"
 #include "xsk-steer-abi.h"
 
 #define XSK_PROG_MAX_QUEUES 64
@@ -67,6 +78,46 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } steer_counts SEC(".maps");
+
+/* Number of masks in 'flow_masks' (0: no flow offloaded): read first, so
+ * that a port without offloaded flows pays one array lookup. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u32);
+} flow_on SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, __u32);
+    __type(value, struct xsk_flow_mask_list);
+} flow_masks SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, XSK_FLOW_MAX_FLOWS);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct xsk_flow_hkey);
+    __type(value, struct xsk_flow_action);
+} flow_rules SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, XSK_FLOW_MAX_FLOWS);
+    __type(key, __u32);
+    __type(value, struct xsk_flow_stats);
+} flow_stats SEC(".maps");
+
+/* Output ports, by ifindex. */
+struct {
+    __uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+    __uint(max_entries, XSK_FLOW_MAX_PORTS);
+    __type(key, __u32);
+    __type(value, __u32);
+} flow_ports SEC(".maps");
 
 struct vlan_hdr {
     __be16 tci;
@@ -205,12 +256,282 @@ steer(struct xdp_md *ctx)
     return 0;
 }
 
+
+/* True if the TCP/UDP checksum 'check' of a frame with key 'k' and 'l4_len'
+ * bytes of L4 holds just the folded pseudo-header sum: a veth peer that
+ * sends with checksum offload leaves it so (CHECKSUM_PARTIAL), and the
+ * provider completes it in userspace (netdev/xsk-csum.h).  The kernel
+ * cannot complete it after a redirect, so such frames go to OVS.  A
+ * complete checksum equal to that sum (1 in 65536) goes there too, which
+ * costs time, not correctness.  One's complement sums do not depend on
+ * byte order as long as every word is taken as it is in memory. */
+static __always_inline bool
+csum_is_partial(const struct xsk_flow_key *k, __u32 l4_len, __u16 check)
+{
+    __u32 sum = bpf_htons(k->nw_proto) + bpf_htons(l4_len);
+    int n = k->dl_type == bpf_htons(ETH_P_IP) ? 1 : 4;
+
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        if (i < n) {
+            sum += (k->nw_src[i] & 0xffff) + (k->nw_src[i] >> 16);
+            sum += (k->nw_dst[i] & 0xffff) + (k->nw_dst[i] >> 16);
+        }
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return check == sum;
+}
+
+/* Fills 'k' from the frame in [data, end) as OVS's miniflow_extract()
+ * would fill struct flow.  Returns 0, or -1 if the frame must go to OVS
+ * because it cannot be read here exactly as OVS reads it. */
+static __always_inline int
+parse_flow(void *data, void *end, struct xsk_flow_key *k)
+{
+    struct ethhdr *eth = data;
+    __u32 off = sizeof *eth;
+    __u32 l4, l4_len;
+    __be16 proto;
+
+    if ((void *) (eth + 1) > end) {
+        return -1;
+    }
+    __builtin_memcpy(k->dl_dst, eth->h_dest, ETH_ALEN);
+    __builtin_memcpy(k->dl_src, eth->h_source, ETH_ALEN);
+    proto = eth->h_proto;
+    if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+        struct vlan_hdr *vh = data + off;
+
+        if ((void *) (vh + 1) > end) {
+            return -1;
+        }
+        k->vlan_tpid = proto;
+        k->vlan_tci = vh->tci | bpf_htons(XSK_STEER_VLAN_PRESENT);
+        proto = vh->encap_proto;
+        off += sizeof *vh;
+        if (proto == bpf_htons(ETH_P_8021Q)
+            || proto == bpf_htons(ETH_P_8021AD)) {
+            return -1;          /* Second tag: OVS reads it, we do not. */
+        }
+    }
+    if (bpf_ntohs(proto) < ETH_P_802_3_MIN) {
+        return -1;              /* 802.2 LLC/SNAP. */
+    }
+    k->dl_type = proto;
+
+    if (proto == bpf_htons(ETH_P_IP)) {
+        struct iphdr *ip = data + off;
+        __u32 ihl, tot;
+
+        if ((void *) (ip + 1) > end) {
+            return -1;
+        }
+        ihl = ip->ihl * 4;
+        tot = bpf_ntohs(ip->tot_len);
+        if (ihl < sizeof *ip || ihl > tot || off + tot > end - data) {
+            return -1;
+        }
+        if (ip->frag_off & bpf_htons(0x3fff)) {
+            return -1;          /* A fragment (MF or offset). */
+        }
+        k->nw_proto = ip->protocol;
+        k->nw_tos = ip->tos;
+        k->nw_ttl = ip->ttl;
+        k->nw_src[0] = ip->saddr;
+        k->nw_dst[0] = ip->daddr;
+        l4 = off + ihl;
+        l4_len = tot - ihl;
+    } else if (proto == bpf_htons(ETH_P_IPV6)) {
+        struct ipv6hdr *ip6 = data + off;
+        __u32 plen;
+
+        if ((void *) (ip6 + 1) > end) {
+            return -1;
+        }
+        plen = bpf_ntohs(ip6->payload_len);
+        if (off + sizeof *ip6 + plen > end - data) {
+            return -1;
+        }
+        switch (ip6->nexthdr) {
+        case IPPROTO_HOPOPTS:
+        case IPPROTO_ROUTING:
+        case IPPROTO_FRAGMENT:
+        case IPPROTO_AH:
+        case IPPROTO_DSTOPTS:
+            return -1;          /* Extension headers: OVS walks them. */
+        }
+        k->nw_proto = ip6->nexthdr;
+        k->nw_tos = bpf_ntohl(*(__be32 *) ip6) >> 20;
+        k->nw_ttl = ip6->hop_limit;
+        k->ipv6_label = *(__be32 *) ip6 & bpf_htonl(0xfffff);
+        __builtin_memcpy(k->nw_src, &ip6->saddr, 16);
+        __builtin_memcpy(k->nw_dst, &ip6->daddr, 16);
+        l4 = off + sizeof *ip6;
+        l4_len = plen;
+    } else {
+        return 0;               /* L2 only (ARP's fields are not read:
+                                 * flows that match them stay in OVS). */
+    }
+
+    if (l4 > 14 + 4 + 60) {
+        return -1;              /* Cannot be; bounds 'l4' for the verifier. */
+    }
+    switch (k->nw_proto) {
+    case IPPROTO_TCP: {
+        struct tcphdr *th = data + l4;
+        __u32 doff;
+
+        if (l4_len < sizeof *th || (void *) (th + 1) > end) {
+            return -1;
+        }
+        doff = th->doff * 4;
+        if (doff < sizeof *th || doff > l4_len
+            || csum_is_partial(k, l4_len, th->check)) {
+            return -1;
+        }
+        k->tp_src = th->source;
+        k->tp_dst = th->dest;
+        break;
+    }
+    case IPPROTO_UDP:
+    case IPPROTO_SCTP: {
+        __be16 *ports = data + l4;
+
+        if (l4_len < (k->nw_proto == IPPROTO_UDP ? 8 : 12)
+            || (void *) (ports + 4) > end) {
+            return -1;
+        }
+        if (k->nw_proto == IPPROTO_UDP
+            && csum_is_partial(k, l4_len, ports[3])) {
+            return -1;
+        }
+        k->tp_src = ports[0];
+        k->tp_dst = ports[1];
+        break;
+    }
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6: {
+        __u8 *icmp = data + l4;
+
+        if (l4_len < 8 || (void *) (icmp + 2) > end) {
+            return -1;
+        }
+        if (k->nw_proto == IPPROTO_ICMPV6 && !icmp[1]
+            && (icmp[0] == 135 || icmp[0] == 136)) {
+            return -1;          /* Neighbour discovery: OVS reads more. */
+        }
+        k->tp_src = bpf_htons(icmp[0]);
+        k->tp_dst = bpf_htons(icmp[1]);
+        break;
+    }
+    case IPPROTO_IGMP:
+        return -1;              /* OVS reads the group too. */
+    }
+    return 0;
+}
+
+/* Applies the masked write of 'v'/'m' to the 6 bytes at 'p'. */
+static __always_inline void
+set_masked_mac(__u8 *p, const __u8 *v, const __u8 *m)
+{
+#pragma unroll
+    for (int i = 0; i < ETH_ALEN; i++) {
+        p[i] = (p[i] & ~m[i]) | (v[i] & m[i]);
+    }
+}
+
+/* Looks the frame up in the offloaded flows.  Returns the XDP action of
+ * the matching flow, or -1 if none matches (or the frame cannot be
+ * looked up): then it goes to the socket. */
+static __always_inline int
+offload(struct xdp_md *ctx)
+{
+    void *data = (void *) (long) ctx->data;
+    void *end = (void *) (long) ctx->data_end;
+    struct xsk_flow_hkey hk = { 0 };
+    struct xsk_flow_key k = { 0 };
+    struct xsk_flow_mask_list *list;
+    struct xsk_flow_action *act = NULL;
+    struct xsk_flow_stats *st;
+    __u32 zero = 0, len;
+    __u32 *on;
+    int ret;
+
+    on = bpf_map_lookup_elem(&flow_on, &zero);
+    if (!on || !*on) {
+        return -1;
+    }
+    list = bpf_map_lookup_elem(&flow_masks, &zero);
+    if (!list) {
+        return -1;
+    }
+    len = end - data;
+    if (bpf_xdp_get_buff_len(ctx) != len || parse_flow(data, end, &k)) {
+        return -1;
+    }
+    for (__u32 m = 0; m < XSK_FLOW_MAX_MASKS; m++) {
+        __u64 *kw = (__u64 *) &k, *hw = (__u64 *) &hk.key, *mw;
+
+        if (m >= list->n_masks) {
+            break;
+        }
+        mw = (__u64 *) &list->masks[m];
+#pragma unroll
+        for (int w = 0; w < XSK_FLOW_KEY_WORDS; w++) {
+            hw[w] = kw[w] & mw[w];
+        }
+        hk.mask_id = list->ids[m];
+        act = bpf_map_lookup_elem(&flow_rules, &hk);
+        if (act) {
+            break;
+        }
+    }
+    if (!act) {
+        return -1;
+    }
+
+    if (act->kind == XSK_FLOW_OUTPUT) {
+        /* Redirect first: if the port has left the devmap, the frame
+         * goes to OVS unmodified. */
+        ret = bpf_redirect_map(&flow_ports, act->out_ifindex, 0);
+        if (ret != XDP_REDIRECT) {
+            return -1;
+        }
+        if (act->flags & XSK_FLOW_SET_ETH) {
+            struct ethhdr *eth = data;
+
+            if ((void *) (eth + 1) > end) {
+                return -1;
+            }
+            set_masked_mac(eth->h_dest, act->eth_dst, act->eth_dst_mask);
+            set_masked_mac(eth->h_source, act->eth_src, act->eth_src_mask);
+        }
+    } else {
+        ret = XDP_DROP;
+    }
+
+    st = bpf_map_lookup_elem(&flow_stats, &act->slot);
+    if (st) {
+        st->packets++;
+        st->bytes += len;
+        st->used_ns = bpf_ktime_get_ns();
+    }
+    return ret;
+}
+
 SEC("xdp.frags")
 int
 ovs_xsk_prog(struct xdp_md *ctx)
 {
+    int ret;
+
     if (!steer(ctx)) {
         return XDP_PASS;
+    }
+    ret = offload(ctx);
+    if (ret >= 0) {
+        return ret;
     }
     /* The flags argument is the action when no socket is at the index. */
     return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);

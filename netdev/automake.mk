@@ -10,15 +10,23 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-afxdp.h \
 	lib/netdev-afxdp-pool.h \
 	lib/xsk/netdev-xsk.c \
+	lib/xsk/netdev-xsk-offload.c \
+	lib/xsk/netdev-xsk-offload.h \
 	lib/xsk/xsk-compat.h \
 	lib/xsk/xsk-csum.c \
 	lib/xsk/xsk-csum.h \
+	lib/xsk/xsk-features.c \
+	lib/xsk/xsk-features.h \
+	lib/xsk/xsk-flow.c \
+	lib/xsk/xsk-flow.h \
+	lib/xsk/xsk-flow-abi.h \
 	lib/xsk/xsk-gso.c \
 	lib/xsk/xsk-gso.h \
 	lib/xsk/xsk-opts.c \
 	lib/xsk/xsk-opts.h \
 	lib/xsk/xsk-prog.c \
 	lib/xsk/xsk-prog.h \
+	lib/xsk/xsk-prog-flow.c \
 	lib/xsk/xsk-sock.c \
 	lib/xsk/xsk-sock.h \
 	lib/xsk/xsk-steer.c \

@@ -27,6 +27,7 @@
  *     xsk-umem   the shared frame pool               -> every path
  *     xsk-sock   one AF_XDP socket per queue         -> rxq_recv(), send()
  *     xsk-csum   partial checksum completion         -> rxq_recv()
+ *     xsk-flow   offloaded flows (each port's table) -> netdev-xsk-offload.c
  *
  * Packets and frames
  * ------------------
@@ -51,6 +52,7 @@
 #include <config.h>
 
 #include "netdev-afxdp.h"
+#include "netdev-xsk-offload.h"
 
 #include <errno.h>
 #include <string.h>
@@ -61,6 +63,7 @@
 #include "fatal-signal.h"
 #include "netdev-linux.h"
 #include "netdev-linux-private.h"
+#include "netdev-offload-provider.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
@@ -71,6 +74,7 @@
 #include "util.h"
 
 #include "xsk-csum.h"
+#include "xsk-flow.h"
 #include "xsk-gso.h"
 #include "xsk-opts.h"
 #include "xsk-prog.h"
@@ -155,6 +159,12 @@ struct xsk_port {
     bool umem_created;                  /* By the set-up in progress. */
     int n_queues;
     struct xsk_queue *queues;
+
+    /* Offloaded flows: written by the flow API from dpif-netdev's offload
+     * thread, attached to 'prog' by set-up and detached by teardown, all
+     * under 'flow_mutex' (taken after dev->mutex, never before). */
+    struct ovs_mutex flow_mutex;
+    struct xsk_flow_table *flows OVS_GUARDED_BY(flow_mutex);
 };
 
 /* All afxdp ports, for afxdp/show and the fatal-signal hook. */
@@ -321,8 +331,21 @@ show_steer(const struct xsk_port *port, struct ds *ds)
     }
 }
 
+/* Appends the size of 'port''s offloaded-flow table to 'ds'. */
+static void
+show_flows(struct xsk_port *port, struct ds *ds)
+{
+    ovs_mutex_lock(&port->flow_mutex);
+    if (port->flows->n_rules) {
+        ds_put_format(ds, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
+                      " mask(s)\n", netdev_get_name(&port->dev->up),
+                      port->flows->n_rules, port->flows->n_masks);
+    }
+    ovs_mutex_unlock(&port->flow_mutex);
+}
+
 /* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
- * steering rules of the ports that have some. */
+ * steering rules and offloaded flows of the ports that have some. */
 static void
 xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                  const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
@@ -334,6 +357,7 @@ xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     xsk_umem_foreach(show_umem, &ds);
     LIST_FOR_EACH (port, node, &xsk_ports) {
         show_steer(port, &ds);
+        show_flows(port, &ds);
     }
     ovs_mutex_unlock(&xsk_ports_mutex);
     if (!ds.length) {
@@ -352,6 +376,7 @@ netdev_afxdp_init(void)
         fatal_signal_add_hook(xsk_fatal_hook, NULL, NULL, true);
         unixctl_command_register("afxdp/show", "", 0, 0, xsk_unixctl_show,
                                  NULL);
+        netdev_register_flow_api_provider(&netdev_xsk_offload);
         ovsthread_once_done(&once);
     }
     return 0;
@@ -378,6 +403,9 @@ netdev_afxdp_construct(struct netdev *netdev)
     xsk_opts_init(&port->requested);
     port->opts = port->requested;
     xsk_steer_init(&port->steer);
+    ovs_mutex_init(&port->flow_mutex);
+    port->flows = xmalloc(sizeof *port->flows);
+    xsk_flow_table_init(port->flows);
     dev->xsk_port = port;
 
     ovs_mutex_lock(&xsk_ports_mutex);
@@ -399,6 +427,12 @@ netdev_afxdp_destruct(struct netdev *netdev)
     ovs_mutex_unlock(&xsk_ports_mutex);
 
     xsk_port_teardown(port);
+    if (port->ifindex > 0) {
+        netdev_xsk_purge_output(port->ifindex);
+    }
+    xsk_flow_table_destroy(port->flows);
+    free(port->flows);
+    ovs_mutex_destroy(&port->flow_mutex);
     free(port->error);
     free(port->steer_error);
     free(port);
@@ -614,6 +648,9 @@ xsk_port_teardown(struct xsk_port *port)
         }
     }
     if (port->prog) {
+        ovs_mutex_lock(&port->flow_mutex);
+        xsk_flow_detach(port->flows);
+        ovs_mutex_unlock(&port->flow_mutex);
         xsk_prog_detach(port->prog);
         port->prog = NULL;
     }
@@ -658,6 +695,15 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
     if (port->prog->replaced_stale) {
         VLOG_INFO("%s: replaced a stale ovs-xsk XDP program",
                   netdev_get_name(&port->dev->up));
+    }
+    ovs_mutex_lock(&port->flow_mutex);
+    error = xsk_flow_attach(port->flows, &xsk_prog_flow_backend, port->prog);
+    ovs_mutex_unlock(&port->flow_mutex);
+    if (error) {
+        /* Not fatal: the flows are now handled in userspace. */
+        VLOG_WARN("%s: cannot write the offloaded flows into the new XDP "
+                  "program (%s); they are handled in userspace",
+                  netdev_get_name(&port->dev->up), ovs_strerror(error));
     }
 
     memset(&key, 0, sizeof key);
@@ -1321,4 +1367,60 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
+}
+
+/* Flow offload hooks (netdev-xsk-offload.h). */
+
+bool
+netdev_xsk_is_afxdp(const struct netdev *netdev)
+{
+    const struct netdev_class *class = netdev_get_class(netdev);
+
+    return class == &netdev_afxdp_class || class == &netdev_afxdp_nonpmd_class;
+}
+
+int
+netdev_xsk_get_ifindex(const struct netdev *netdev)
+{
+    const struct xsk_port *port = xsk_port_of(netdev);
+
+    return port && port->prog ? port->ifindex : -1;
+}
+
+struct xsk_flow_table *
+netdev_xsk_flows_lock(struct netdev *netdev)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct xsk_port *port = xsk_port_of(netdev);
+
+    ovs_mutex_lock(&port->flow_mutex);
+    return port->flows;
+}
+
+void
+netdev_xsk_flows_unlock(struct netdev *netdev)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    ovs_mutex_unlock(&xsk_port_of(netdev)->flow_mutex);
+}
+
+void
+netdev_xsk_purge_output(int ifindex)
+{
+    struct xsk_port *port;
+
+    ovs_mutex_lock(&xsk_ports_mutex);
+    LIST_FOR_EACH (port, node, &xsk_ports) {
+        uint32_t n;
+
+        ovs_mutex_lock(&port->flow_mutex);
+        n = xsk_flow_purge_output(port->flows, ifindex);
+        ovs_mutex_unlock(&port->flow_mutex);
+        if (n) {
+            VLOG_INFO("%s: removed %"PRIu32" offloaded flow(s) that output "
+                      "to ifindex %d", netdev_get_name(&port->dev->up), n,
+                      ifindex);
+        }
+    }
+    ovs_mutex_unlock(&xsk_ports_mutex);
 }

@@ -31,11 +31,16 @@
  * xsk_prog_set_steer() replaces them at run time without reattaching, and
  * xsk_prog_steer_counts() reads each rule's hits.
  *
+ * Offloaded flows (xsk-flow.h) live in the program's flow maps:
+ * xsk_prog_flow_backend writes them, with the 'struct xsk_prog *' as the
+ * backend's 'aux'.
+ *
  * Not thread-safe: the caller serialises calls for one interface. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xsk-flow.h"
 #include "xsk-steer.h"
 
 #define XSK_PROG_NAME "ovs_xsk_prog"
@@ -58,6 +63,8 @@ void xsk_prog_detach(struct xsk_prog *);
 int xsk_prog_set_queue(struct xsk_prog *, uint32_t queue_id, int xsk_fd);
 void xsk_prog_clear_queue(struct xsk_prog *, uint32_t queue_id);
 int xsk_prog_set_steer(struct xsk_prog *, const struct xsk_steer *);
+extern const struct xsk_flow_backend xsk_prog_flow_backend;
+
 int xsk_prog_steer_counts(const struct xsk_prog *,
                           uint64_t counts[XSK_STEER_N_COUNTS]);
 

@@ -1,0 +1,480 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* XDP flow offload of afxdp ports: OVS's flow API (netdev-offload-provider.h)
+ * for the userspace datapath's "other_config:hw-offload=true".
+ *
+ * dpif-netdev hands each megaflow whose in_port is an afxdp port to
+ * flow_put() (from its offload thread).  A megaflow whose match the XDP
+ * program can read and whose actions it can carry out becomes a rule in the
+ * in_port's offloaded-flow table (xsk-flow.h), which writes it into the
+ * port's XDP program; its packets are then forwarded or dropped in the
+ * kernel and never reach OVS.  Anything else gets EOPNOTSUPP and stays in
+ * userspace, where it was all along: "not offloaded" is never an error.
+ *
+ * Expressible matches: in_port; Ethernet addresses and type; the outer
+ * VLAN tag (TCI and TPID), with no second tag; IPv4 and IPv6 addresses,
+ * protocol, TOS/traffic class, TTL/hop limit, IPv6 flow label and "not a
+ * fragment"; TCP, UDP and SCTP ports; ICMP and ICMPv6 type and code.
+ * Fields the program does not read (TCP flags, ARP and ND fields,
+ * conntrack and other metadata, tunnels) must be wildcarded, and
+ * recirc_id 0.
+ *
+ * Actions: one output to an afxdp port of the same datapath (XDP redirect
+ * through the devmap), optionally after setting Ethernet addresses; or
+ * drop (no action, or an explicit drop).
+ *
+ * An XDP redirect into a device that cannot take it is a silent drop in
+ * the kernel: a veth can take redirected frames only while its peer runs an
+ * XDP program or has GRO on (xsk-features.h).  So an output port must
+ * report that it can, when the flow is offloaded and at each revalidation
+ * (flow_get()); a flow whose output port stops being able to leaves the
+ * program, and its packets go to OVS again.
+ *
+ * Port removal: dpif-netdev flushes a port's flows (flow_flush()) before it
+ * lets the port go; that also removes every other port's rules that
+ * output to it. */
+
+#include <config.h>
+
+#include "netdev-xsk-offload.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "dpif.h"
+#include "flow.h"
+#include "netdev-offload-provider.h"
+#include "netdev-provider.h"
+#include "netlink.h"
+#include "odp-netlink.h"
+#include "openvswitch/match.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "util.h"
+#include "uuid.h"
+
+#include "ovs-thread.h"
+#include "timeval.h"
+#include "xsk-features.h"
+#include "xsk-flow.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_xsk_offload);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+static bool
+is_ip_type(ovs_be16 dl_type)
+{
+    return dl_type == htons(ETH_TYPE_IP) || dl_type == htons(ETH_TYPE_IPV6);
+}
+
+/* Whether XDP redirects into 'ifindex' work, asked of the kernel at most
+ * once a second per device. */
+static bool
+can_redirect_to(int ifindex)
+{
+    static struct ovs_mutex mutex = OVS_MUTEX_INITIALIZER;
+    static struct {
+        int ifindex;
+        bool ok;
+        long long int when;
+    } cache[XSK_FLOW_MAX_PORTS];
+    static unsigned int next;
+    long long int now = time_msec();
+    uint64_t features;
+    bool ok;
+
+    ovs_mutex_lock(&mutex);
+    for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
+        if (cache[i].ifindex == ifindex && now - cache[i].when < 1000) {
+            ok = cache[i].ok;
+            ovs_mutex_unlock(&mutex);
+            return ok;
+        }
+    }
+    ok = !xsk_xdp_features(ifindex, &features)
+         && features & XSK_XDP_ACT_NDO_XMIT;
+    for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
+        if (cache[i].ifindex == ifindex) {
+            next = i;
+            break;
+        }
+    }
+    cache[next % XSK_FLOW_MAX_PORTS].ifindex = ifindex;
+    cache[next % XSK_FLOW_MAX_PORTS].ok = ok;
+    cache[next % XSK_FLOW_MAX_PORTS].when = now;
+    next++;
+    ovs_mutex_unlock(&mutex);
+    return ok;
+}
+
+/* Converts the match of a megaflow into 'spec'.  Returns NULL, or why it
+ * cannot be offloaded. */
+static const char *
+spec_from_match(const struct match *match, struct xsk_flow_spec *spec)
+{
+    const struct flow *f = &match->flow;
+    const struct flow *m = &match->wc.masks;
+    struct xsk_flow_key *k = &spec->key, *km = &spec->mask;
+    struct flow left = *m;      /* Masks not yet taken care of. */
+    bool l3, l4;
+
+    memset(spec, 0, sizeof *spec);
+    if (flow_tnl_dst_is_set(&f->tunnel)) {
+        return "tunnel metadata";
+    }
+    memset(&left.tunnel, 0, sizeof left.tunnel);
+    memset(&left.in_port, 0, sizeof left.in_port);
+    if (f->recirc_id & m->recirc_id) {
+        return "recirculation";
+    }
+    left.recirc_id = 0;
+    if (m->packet_type && f->packet_type != htonl(PT_ETH)) {
+        return "packet type";
+    }
+    left.packet_type = 0;
+
+    memcpy(k->dl_dst, f->dl_dst.ea, ETH_ADDR_LEN);
+    memcpy(km->dl_dst, m->dl_dst.ea, ETH_ADDR_LEN);
+    memcpy(k->dl_src, f->dl_src.ea, ETH_ADDR_LEN);
+    memcpy(km->dl_src, m->dl_src.ea, ETH_ADDR_LEN);
+    k->dl_type = f->dl_type;
+    km->dl_type = m->dl_type;
+    memset(&left.dl_dst, 0, sizeof left.dl_dst);
+    memset(&left.dl_src, 0, sizeof left.dl_src);
+    left.dl_type = 0;
+
+    k->vlan_tci = f->vlans[0].tci;
+    km->vlan_tci = m->vlans[0].tci;
+    k->vlan_tpid = f->vlans[0].tpid;
+    km->vlan_tpid = m->vlans[0].tpid;
+    memset(&left.vlans[0], 0, sizeof left.vlans[0]);
+    /* The program never looks up a frame with a second tag, so a flow that
+     * requires its absence is fine. */
+    if (f->vlans[1].qtag & m->vlans[1].qtag) {
+        return "second VLAN tag";
+    }
+    memset(&left.vlans[1], 0, sizeof left.vlans[1]);
+
+    l3 = m->nw_proto || m->nw_frag || m->nw_src || m->nw_dst
+         || m->nw_tos || m->nw_ttl || m->ipv6_label
+         || !ipv6_mask_is_any(&m->ipv6_src)
+         || !ipv6_mask_is_any(&m->ipv6_dst);
+    if (l3 && (m->dl_type != OVS_BE16_MAX || !is_ip_type(f->dl_type))) {
+        return "L3 fields of a non-IP packet";
+    }
+    if (f->nw_frag & m->nw_frag) {
+        return "fragments";
+    }
+    km->nw_frag = m->nw_frag;
+    k->nw_proto = f->nw_proto;
+    km->nw_proto = m->nw_proto;
+    k->nw_tos = f->nw_tos;
+    km->nw_tos = m->nw_tos;
+    k->nw_ttl = f->nw_ttl;
+    km->nw_ttl = m->nw_ttl;
+    if (f->dl_type == htons(ETH_TYPE_IP)) {
+        if (!ipv6_mask_is_any(&m->ipv6_src)
+            || !ipv6_mask_is_any(&m->ipv6_dst) || m->ipv6_label) {
+            return "IPv6 fields in an IPv4 flow";
+        }
+        k->nw_src[0] = f->nw_src;
+        km->nw_src[0] = m->nw_src;
+        k->nw_dst[0] = f->nw_dst;
+        km->nw_dst[0] = m->nw_dst;
+    } else {
+        if (m->nw_src || m->nw_dst) {
+            return "IPv4 addresses in a non-IPv4 flow";
+        }
+        memcpy(k->nw_src, &f->ipv6_src, 16);
+        memcpy(km->nw_src, &m->ipv6_src, 16);
+        memcpy(k->nw_dst, &f->ipv6_dst, 16);
+        memcpy(km->nw_dst, &m->ipv6_dst, 16);
+        k->ipv6_label = f->ipv6_label;
+        km->ipv6_label = m->ipv6_label;
+    }
+    left.nw_frag = left.nw_proto = left.nw_tos = left.nw_ttl = 0;
+    left.ipv6_label = 0;
+    left.nw_src = left.nw_dst = 0;
+    memset(&left.ipv6_src, 0, sizeof left.ipv6_src);
+    memset(&left.ipv6_dst, 0, sizeof left.ipv6_dst);
+
+    l4 = m->tp_src || m->tp_dst;
+    if (l4 && (!l3 || m->nw_proto != UINT8_MAX
+               || (f->nw_proto != IPPROTO_TCP && f->nw_proto != IPPROTO_UDP
+                   && f->nw_proto != IPPROTO_SCTP
+                   && f->nw_proto != IPPROTO_ICMP
+                   && f->nw_proto != IPPROTO_ICMPV6))) {
+        return "L4 fields of this protocol";
+    }
+    k->tp_src = f->tp_src;
+    km->tp_src = m->tp_src;
+    k->tp_dst = f->tp_dst;
+    km->tp_dst = m->tp_dst;
+    left.tp_src = left.tp_dst = 0;
+
+    if (!is_all_zeros(&left, sizeof left)) {
+        return "fields the XDP program does not read";
+    }
+    return NULL;
+}
+
+/* Converts the actions of a megaflow into 'a'.  Returns NULL, or why they
+ * cannot be offloaded. */
+static const char *
+action_from_odp(struct netdev *netdev, const struct nlattr *actions,
+                size_t actions_len, struct xsk_flow_action *a)
+{
+    const struct nlattr *nla;
+    size_t left;
+
+    memset(a, 0, sizeof *a);
+    a->kind = XSK_FLOW_DROP;
+    NL_ATTR_FOR_EACH_UNSAFE (nla, left, actions, actions_len) {
+        enum ovs_action_attr type = nl_attr_type(nla);
+
+        if (a->kind == XSK_FLOW_OUTPUT) {
+            return "actions after the output";
+        }
+        if (type == OVS_ACTION_ATTR_OUTPUT) {
+            odp_port_t port = nl_attr_get_odp_port(nla);
+            struct netdev *out;
+            int ifindex = -1;
+
+            out = netdev_ports_get(port, netdev_get_dpif_type(netdev));
+            if (out && netdev_xsk_is_afxdp(out)) {
+                ifindex = netdev_xsk_get_ifindex(out);
+            }
+            netdev_close(out);
+            if (ifindex <= 0) {
+                return "output to a port that is not a working afxdp port";
+            }
+            if (!can_redirect_to(ifindex)) {
+                return "the output port cannot take XDP redirects (a veth "
+                       "needs an XDP program or GRO on its peer)";
+            }
+            a->kind = XSK_FLOW_OUTPUT;
+            a->out_ifindex = ifindex;
+        } else if (type == OVS_ACTION_ATTR_DROP) {
+            if (left != NLA_ALIGN(nla->nla_len)) {
+                return "actions after a drop";
+            }
+        } else if (type == OVS_ACTION_ATTR_SET
+                   || type == OVS_ACTION_ATTR_SET_MASKED) {
+            const struct nlattr *key = nl_attr_get(nla);
+            const struct ovs_key_ethernet *v, *mask;
+            static const struct ovs_key_ethernet exact = {
+                .eth_src = ETH_ADDR_C(ff, ff, ff, ff, ff, ff),
+                .eth_dst = ETH_ADDR_C(ff, ff, ff, ff, ff, ff),
+            };
+
+            if (nl_attr_type(key) != OVS_KEY_ATTR_ETHERNET) {
+                return "set action on a field other than Ethernet";
+            }
+            v = nl_attr_get(key);
+            if (type == OVS_ACTION_ATTR_SET_MASKED) {
+                if (nl_attr_get_size(key) != 2 * sizeof *v) {
+                    return "malformed set action";
+                }
+                mask = v + 1;
+            } else {
+                mask = &exact;
+            }
+            a->flags |= XSK_FLOW_SET_ETH;
+            for (int i = 0; i < ETH_ADDR_LEN; i++) {
+                a->eth_dst[i] = (a->eth_dst[i] & ~mask->eth_dst.ea[i])
+                                | (v->eth_dst.ea[i] & mask->eth_dst.ea[i]);
+                a->eth_dst_mask[i] |= mask->eth_dst.ea[i];
+                a->eth_src[i] = (a->eth_src[i] & ~mask->eth_src.ea[i])
+                                | (v->eth_src.ea[i] & mask->eth_src.ea[i]);
+                a->eth_src_mask[i] |= mask->eth_src.ea[i];
+            }
+        } else {
+            return "an action the XDP program does not carry out";
+        }
+    }
+    if (a->kind == XSK_FLOW_DROP) {
+        a->flags = 0;           /* Setting fields of a dropped packet. */
+    }
+    return NULL;
+}
+
+static void
+ufid_from_ovs(const ovs_u128 *ufid, struct xsk_flow_ufid *u)
+{
+    u->w[0] = ufid->u64.hi;
+    u->w[1] = ufid->u64.lo;
+}
+
+static void
+stats_to_ovs(const struct xsk_flow_stats *s, struct dpif_flow_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->n_packets = s->packets;
+    stats->n_bytes = s->bytes;
+    stats->used = s->used_ns / (1000 * 1000);
+}
+
+static int
+xsk_offload_flow_put(struct netdev *netdev, struct match *match,
+                     struct nlattr *actions, size_t actions_len,
+                     const ovs_u128 *ufid, struct offload_info *info OVS_UNUSED,
+                     struct dpif_flow_stats *stats)
+{
+    struct xsk_flow_table *t;
+    struct xsk_flow_spec spec;
+    struct xsk_flow_ufid u;
+    const char *why;
+    int error;
+
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+    }
+    why = spec_from_match(match, &spec);
+    if (!why) {
+        why = action_from_odp(netdev, actions, actions_len, &spec.action);
+    }
+    ufid_from_ovs(ufid, &u);
+    t = netdev_xsk_flows_lock(netdev);
+    error = why ? EOPNOTSUPP : xsk_flow_put(t, &u, &spec);
+    if (error) {
+        /* A flow that was offloaded and no longer can be (new actions)
+         * must leave the program now. */
+        xsk_flow_del(t, &u, NULL);
+    }
+    netdev_xsk_flows_unlock(netdev);
+    if (why) {
+        VLOG_DBG_RL(&rl, "%s: flow "UUID_FMT" not offloaded: %s",
+                    netdev_get_name(netdev), UUID_ARGS((struct uuid *) ufid),
+                    why);
+    } else if (error) {
+        VLOG_WARN_RL(&rl, "%s: flow "UUID_FMT" not offloaded: %s",
+                     netdev_get_name(netdev), UUID_ARGS((struct uuid *) ufid),
+                     error == ENOSPC ? "no room in the XDP flow table"
+                     : ovs_strerror(error));
+    }
+    return error;
+}
+
+static int
+xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
+                     struct nlattr **actions OVS_UNUSED, const ovs_u128 *ufid,
+                     struct dpif_flow_stats *stats,
+                     struct dpif_flow_attrs *attrs,
+                     struct ofpbuf *buf OVS_UNUSED)
+{
+    struct xsk_flow_table *t = netdev_xsk_flows_lock(netdev);
+    struct xsk_flow_action a;
+    struct xsk_flow_stats s;
+    struct xsk_flow_ufid u;
+    int error;
+
+    ufid_from_ovs(ufid, &u);
+    error = xsk_flow_get(t, &u, &s, &a);
+    if (!error && a.kind == XSK_FLOW_OUTPUT
+        && !can_redirect_to(a.out_ifindex)) {
+        /* Its frames would be dropped: back to OVS with them.  The
+         * counters so far are lost to OVS, like those of a flow that
+         * idles out. */
+        xsk_flow_del(t, &u, NULL);
+        VLOG_INFO_RL(&rl, "%s: flow "UUID_FMT" no longer offloaded: its "
+                     "output port (ifindex %"PRIu32") cannot take XDP "
+                     "redirects any more", netdev_get_name(netdev),
+                     UUID_ARGS((struct uuid *) ufid), a.out_ifindex);
+        error = ENOENT;
+    }
+    netdev_xsk_flows_unlock(netdev);
+    if (error) {
+        return error;
+    }
+    stats_to_ovs(&s, stats);
+    attrs->offloaded = true;
+    attrs->dp_layer = "xdp";
+    attrs->dp_extra_info = NULL;
+    return 0;
+}
+
+static int
+xsk_offload_flow_del(struct netdev *netdev, const ovs_u128 *ufid,
+                     struct dpif_flow_stats *stats)
+{
+    struct xsk_flow_stats s;
+    struct xsk_flow_ufid u;
+    int error;
+
+    ufid_from_ovs(ufid, &u);
+    error = xsk_flow_del(netdev_xsk_flows_lock(netdev), &u, &s);
+    netdev_xsk_flows_unlock(netdev);
+    if (!error && stats) {
+        stats_to_ovs(&s, stats);
+    }
+    return error;
+}
+
+/* Removes the port's flows, and every flow of the other ports that outputs
+ * to it. */
+static int
+xsk_offload_flow_flush(struct netdev *netdev)
+{
+    int ifindex = netdev_xsk_get_ifindex(netdev);
+
+    xsk_flow_flush(netdev_xsk_flows_lock(netdev));
+    netdev_xsk_flows_unlock(netdev);
+    if (ifindex > 0) {
+        netdev_xsk_purge_output(ifindex);
+    }
+    return 0;
+}
+
+static int
+xsk_offload_flow_get_n_flows(struct netdev *netdev, uint64_t *n_flows)
+{
+    n_flows[0] = netdev_xsk_flows_lock(netdev)->n_rules;
+    netdev_xsk_flows_unlock(netdev);
+    for (unsigned int i = 1; i < netdev_offload_thread_nb(); i++) {
+        n_flows[i] = 0;
+    }
+    return 0;
+}
+
+static int
+xsk_offload_init_flow_api(struct netdev *netdev)
+{
+    if (!netdev_xsk_is_afxdp(netdev)
+        || strcmp(netdev_get_dpif_type(netdev), "netdev")) {
+        return EOPNOTSUPP;
+    }
+    VLOG_INFO("%s: XDP flow offload enabled", netdev_get_name(netdev));
+    return 0;
+}
+
+static void
+xsk_offload_uninit_flow_api(struct netdev *netdev)
+{
+    xsk_offload_flow_flush(netdev);
+}
+
+const struct netdev_flow_api netdev_xsk_offload = {
+    .type = "ovs-xsk-xdp",
+    .flow_flush = xsk_offload_flow_flush,
+    .flow_put = xsk_offload_flow_put,
+    .flow_get = xsk_offload_flow_get,
+    .flow_del = xsk_offload_flow_del,
+    .flow_get_n_flows = xsk_offload_flow_get_n_flows,
+    .init_flow_api = xsk_offload_init_flow_api,
+    .uninit_flow_api = xsk_offload_uninit_flow_api,
+};

@@ -1,0 +1,47 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NETDEV_XSK_OFFLOAD_H
+#define NETDEV_XSK_OFFLOAD_H 1
+
+/* Between the provider (netdev-xsk.c), which owns each port's offloaded-flow
+ * table, and the flow API (netdev-xsk-offload.c), which fills it. */
+
+#include <stdbool.h>
+
+struct netdev;
+struct netdev_flow_api;
+struct xsk_flow_table;
+
+extern const struct netdev_flow_api netdev_xsk_offload;
+
+/* True if 'netdev' is an afxdp or afxdp-nonpmd port of ours. */
+bool netdev_xsk_is_afxdp(const struct netdev *);
+
+/* The interface index of an afxdp port, or a negative value if it has
+ * none (not set up, or gone). */
+int netdev_xsk_get_ifindex(const struct netdev *);
+
+/* Locks and returns the offloaded-flow table of afxdp port 'netdev'.  The
+ * table outlives reconfiguration: the provider moves it from program to
+ * program under the same lock. */
+struct xsk_flow_table *netdev_xsk_flows_lock(struct netdev *);
+void netdev_xsk_flows_unlock(struct netdev *);
+
+/* Removes, from every afxdp port, the flows that output to 'ifindex'. */
+void netdev_xsk_purge_output(int ifindex);
+
+#endif /* netdev-xsk-offload.h */

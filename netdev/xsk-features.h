@@ -1,0 +1,36 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_FEATURES_H
+#define XSK_FEATURES_H 1
+
+/* What a device can do with XDP, as the kernel reports it.
+ *
+ * The one use: an XDP redirect into a device succeeds only if the device
+ * has XSK_XDP_ACT_NDO_XMIT.  A veth has it only while its peer can take
+ * the frames (the peer runs an XDP program or has GRO on); without it the
+ * kernel drops every redirected frame. */
+
+#include <stdint.h>
+
+#define XSK_XDP_ACT_NDO_XMIT (1u << 2)  /* NETDEV_XDP_ACT_NDO_XMIT. */
+
+/* Stores the NETDEV_XDP_ACT_* flags of 'ifindex' in '*features'.  Returns
+ * 0, EOPNOTSUPP if the kernel does not report them (before 6.3), or
+ * another positive errno (ENODEV: no such device). */
+int xsk_xdp_features(int ifindex, uint64_t *features);
+
+#endif /* xsk-features.h */

@@ -1,0 +1,111 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_FLOW_ABI_H
+#define XSK_FLOW_ABI_H 1
+
+/* The offloaded-flow tables shared by the XDP program
+ * (bpf/xsk_redirect.bpf.c), which reads them, and the provider (xsk-flow.c
+ * decides what goes in, xsk-prog-flow.c writes them).  Included by both, so
+ * only <linux/types.h>.
+ *
+ * An offloaded flow is an OVS megaflow of one in_port: a masked key and an
+ * action.  The program builds one key per frame (struct xsk_flow_key, with
+ * OVS's own field semantics, see below), then for each mask of the mask
+ * list, in order, looks up (key & mask, mask id) in 'flow_rules'; the first
+ * hit's action is applied in the kernel and the frame never reaches the
+ * AF_XDP socket.  A frame whose headers the program cannot read exactly as
+ * OVS's miniflow_extract() would (fragments, IPv6 extension headers, two
+ * VLAN tags, ICMPv6 neighbour discovery, IGMP, truncated or inconsistent
+ * headers, multi-buffer frames) is never looked up: it goes to the socket.
+ *
+ * Atomicity: 'flow_rules' and 'flow_masks' are hash maps without
+ * preallocation, so an update replaces an element as a whole (RCU); the
+ * program sees the old value or the new, never a mix.  Mask ids are never
+ * reused, so a frame classified with an old mask list cannot hit a rule
+ * of a newer mask.  Counters are per-CPU, in 'flow_stats' at the rule's
+ * slot. */
+
+#include <linux/types.h>
+
+#define XSK_FLOW_MAX_FLOWS 4096     /* Rules (and counter slots) per port. */
+#define XSK_FLOW_MAX_MASKS 16       /* Masks per port: lookups per frame. */
+#define XSK_FLOW_MAX_PORTS 64       /* Output ports per port. */
+
+/* What the program extracts from a frame, as OVS's struct flow has it.
+ * Multi-byte fields are in network byte order.  A field the frame does not
+ * have is 0. */
+struct xsk_flow_key {
+    __u8 dl_dst[6];
+    __u8 dl_src[6];
+    __be16 dl_type;             /* After the VLAN tag, >= 0x600. */
+    __be16 vlan_tci;            /* Tag's TCI | 0x1000 (VLAN_CFI); 0 if no
+                                 * tag, as OVS's vlans[0].tci. */
+    __be16 vlan_tpid;           /* 0x8100 or 0x88a8; 0 if no tag. */
+    __u8 nw_proto;              /* IPv4 protocol or IPv6 next header. */
+    __u8 nw_frag;               /* Always 0: fragments are not looked up. */
+    __be16 tp_src;              /* TCP/UDP/SCTP port, or ICMP(v6) type. */
+    __be16 tp_dst;              /* TCP/UDP/SCTP port, or ICMP(v6) code. */
+    __u8 nw_tos;                /* IPv4 TOS or IPv6 traffic class. */
+    __u8 nw_ttl;                /* IPv4 TTL or IPv6 hop limit. */
+    __u8 pad[2];                /* 0. */
+    __be32 ipv6_label;          /* Flow label (20 bits). */
+    __be32 nw_src[4];           /* IPv4 address in [0], or IPv6 address. */
+    __be32 nw_dst[4];
+} __attribute__((aligned(8)));  /* The program masks it as 8 __u64. */
+
+#define XSK_FLOW_KEY_WORDS (sizeof(struct xsk_flow_key) / 8)
+
+/* Key of 'flow_rules'. */
+struct xsk_flow_hkey {
+    struct xsk_flow_key key;    /* Already masked. */
+    __u32 mask_id;
+    __u32 pad;                  /* 0. */
+};
+
+enum xsk_flow_kind {
+    XSK_FLOW_DROP = 1,
+    XSK_FLOW_OUTPUT = 2,        /* Redirect to 'out_ifindex' ('flow_ports'). */
+};
+
+#define XSK_FLOW_SET_ETH 1      /* Rewrite the Ethernet addresses first. */
+
+/* Value of 'flow_rules': what happens to a matching frame. */
+struct xsk_flow_action {
+    __u32 kind;                 /* enum xsk_flow_kind. */
+    __u32 out_ifindex;
+    __u32 slot;                 /* Index in 'flow_stats'. */
+    __u32 flags;                /* XSK_FLOW_SET_*. */
+    __u8 eth_dst[6], eth_dst_mask[6];   /* New bits where the mask is 1. */
+    __u8 eth_src[6], eth_src_mask[6];
+};
+
+/* The single value of 'flow_masks' (key 0). */
+struct xsk_flow_mask_list {
+    __u32 n_masks;
+    __u32 pad;
+    __u32 ids[XSK_FLOW_MAX_MASKS];
+    struct xsk_flow_key masks[XSK_FLOW_MAX_MASKS];
+};
+
+/* Per-CPU value of 'flow_stats'. */
+struct xsk_flow_stats {
+    __u64 packets;
+    __u64 bytes;
+    __u64 used_ns;              /* bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
+};
+
+#endif /* xsk-flow-abi.h */

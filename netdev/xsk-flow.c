@@ -1,0 +1,535 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The offloaded-flow table of one port; see xsk-flow.h. */
+
+#include "xsk-flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct xsk_flow_rule {
+    struct xsk_flow_rule *next_ufid;    /* In table->by_ufid. */
+    struct xsk_flow_rule *next_key;     /* In table->by_key. */
+    struct xsk_flow_ufid ufid;
+    struct xsk_flow_hkey hkey;          /* As in the program's map. */
+    struct xsk_flow_action action;
+    struct xsk_flow_stats base;         /* Counted by earlier programs. */
+};
+
+static uint32_t
+hash_words(const uint64_t *w, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h & (XSK_FLOW_BUCKETS - 1);
+}
+
+static uint32_t
+ufid_bucket(const struct xsk_flow_ufid *ufid)
+{
+    return hash_words(ufid->w, 2);
+}
+
+static uint32_t
+key_bucket(const struct xsk_flow_hkey *hk)
+{
+    return hash_words((const uint64_t *) hk, sizeof *hk / 8);
+}
+
+static struct xsk_flow_rule **
+find_ufid(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid)
+{
+    struct xsk_flow_rule **p = &t->by_ufid[ufid_bucket(ufid)];
+
+    while (*p && memcmp(&(*p)->ufid, ufid, sizeof *ufid)) {
+        p = &(*p)->next_ufid;
+    }
+    return p;
+}
+
+static struct xsk_flow_rule **
+find_key(struct xsk_flow_table *t, const struct xsk_flow_hkey *hk)
+{
+    struct xsk_flow_rule **p = &t->by_key[key_bucket(hk)];
+
+    while (*p && memcmp(&(*p)->hkey, hk, sizeof *hk)) {
+        p = &(*p)->next_key;
+    }
+    return p;
+}
+
+void
+xsk_flow_table_init(struct xsk_flow_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->next_mask_id = 1;
+    for (uint32_t i = 0; i < XSK_FLOW_MAX_FLOWS; i++) {
+        t->free_slots[i] = i;
+    }
+    t->n_free = XSK_FLOW_MAX_FLOWS;
+}
+
+/* Frees the rules, without touching any program. */
+void
+xsk_flow_table_destroy(struct xsk_flow_table *t)
+{
+    for (int b = 0; b < XSK_FLOW_BUCKETS; b++) {
+        struct xsk_flow_rule *r = t->by_ufid[b];
+
+        while (r) {
+            struct xsk_flow_rule *next = r->next_ufid;
+
+            free(r);
+            r = next;
+        }
+    }
+    xsk_flow_table_init(t);
+}
+
+static void
+mask_list(const struct xsk_flow_table *t, struct xsk_flow_mask_list *list)
+{
+    memset(list, 0, sizeof *list);
+    list->n_masks = t->n_masks;
+    for (uint32_t i = 0; i < t->n_masks; i++) {
+        list->ids[i] = t->masks[i].id;
+        list->masks[i] = t->masks[i].mask;
+    }
+}
+
+static int
+write_masks(struct xsk_flow_table *t)
+{
+    struct xsk_flow_mask_list list;
+
+    if (!t->backend) {
+        return 0;
+    }
+    mask_list(t, &list);
+    return t->backend->masks_put(t->aux, &list);
+}
+
+static struct xsk_flow_mask *
+mask_by_id(struct xsk_flow_table *t, uint32_t id)
+{
+    for (uint32_t i = 0; i < t->n_masks; i++) {
+        if (t->masks[i].id == id) {
+            return &t->masks[i];
+        }
+    }
+    return NULL;
+}
+
+/* Drops one rule's reference to mask 'id'; the last one takes the mask off
+ * the list.  Returns 0 or the backend's error. */
+static int
+mask_unref(struct xsk_flow_table *t, uint32_t id)
+{
+    struct xsk_flow_mask *m = mask_by_id(t, id);
+    uint32_t i;
+
+    if (!m || --m->n_rules) {
+        return 0;
+    }
+    i = m - t->masks;
+    memmove(&t->masks[i], &t->masks[i + 1],
+            (t->n_masks - i - 1) * sizeof t->masks[0]);
+    t->n_masks--;
+    return write_masks(t);
+}
+
+/* Index of output port 'ifindex', adding it if 'add'; -1 if absent (or no
+ * room). */
+static int
+port_index(struct xsk_flow_table *t, int ifindex, bool add)
+{
+    int free_i = -1;
+
+    for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
+        if (t->port_refs[i] && t->port_ifindex[i] == ifindex) {
+            return i;
+        }
+        if (!t->port_refs[i] && free_i < 0) {
+            free_i = i;
+        }
+    }
+    if (add && free_i >= 0) {
+        t->port_ifindex[free_i] = ifindex;
+    }
+    return add ? free_i : -1;
+}
+
+/* Takes a reference to the output port of 'a', if it has one, writing it
+ * into the devmap on the first.  Returns 0 or a positive errno. */
+static int
+port_ref(struct xsk_flow_table *t, const struct xsk_flow_action *a)
+{
+    int i, error;
+
+    if (a->kind != XSK_FLOW_OUTPUT) {
+        return 0;
+    }
+    i = port_index(t, a->out_ifindex, true);
+    if (i < 0) {
+        return ENOSPC;
+    }
+    if (!t->port_refs[i] && t->backend) {
+        error = t->backend->port_put(t->aux, a->out_ifindex);
+        if (error) {
+            return error;
+        }
+    }
+    t->port_refs[i]++;
+    return 0;
+}
+
+static void
+port_unref(struct xsk_flow_table *t, const struct xsk_flow_action *a)
+{
+    int i;
+
+    if (a->kind != XSK_FLOW_OUTPUT) {
+        return;
+    }
+    i = port_index(t, a->out_ifindex, false);
+    if (i >= 0 && !--t->port_refs[i] && t->backend) {
+        t->backend->port_del(t->aux, a->out_ifindex);
+    }
+}
+
+static void
+free_slot(struct xsk_flow_table *t, uint32_t slot)
+{
+    t->free_slots[(t->free_head + t->n_free++) % XSK_FLOW_MAX_FLOWS] = slot;
+}
+
+static uint32_t
+alloc_slot(struct xsk_flow_table *t)
+{
+    uint32_t slot = t->free_slots[t->free_head];
+
+    t->free_head = (t->free_head + 1) % XSK_FLOW_MAX_FLOWS;
+    t->n_free--;
+    return slot;
+}
+
+static void
+add_stats(struct xsk_flow_stats *sum, const struct xsk_flow_stats *s)
+{
+    sum->packets += s->packets;
+    sum->bytes += s->bytes;
+    if (s->used_ns > sum->used_ns) {
+        sum->used_ns = s->used_ns;
+    }
+}
+
+static void
+rule_stats(struct xsk_flow_table *t, const struct xsk_flow_rule *r,
+           struct xsk_flow_stats *stats)
+{
+    struct xsk_flow_stats now;
+
+    *stats = r->base;
+    if (t->backend
+        && !t->backend->stats_read(t->aux, r->action.slot, &now)) {
+        add_stats(stats, &now);
+    }
+}
+
+/* Takes 'r' out of the table and the program; its final counters go to
+ * 'stats' if nonnull. */
+static void
+remove_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
+            struct xsk_flow_stats *stats)
+{
+    if (stats) {
+        rule_stats(t, r, stats);
+    }
+    if (t->backend) {
+        t->backend->rule_del(t->aux, &r->hkey);
+    }
+    *find_ufid(t, &r->ufid) = r->next_ufid;
+    *find_key(t, &r->hkey) = r->next_key;
+    mask_unref(t, r->hkey.mask_id);
+    port_unref(t, &r->action);
+    free_slot(t, r->action.slot);
+    t->n_rules--;
+    free(r);
+}
+
+/* Replaces the action of 'r' (same match) in one map update. */
+static int
+modify_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
+            const struct xsk_flow_action *action)
+{
+    struct xsk_flow_action a = *action;
+    int error;
+
+    a.slot = r->action.slot;
+    error = port_ref(t, &a);
+    if (error) {
+        return error;
+    }
+    error = t->backend ? t->backend->rule_put(t->aux, &r->hkey, &a) : 0;
+    if (error) {
+        port_unref(t, &a);
+        return error;
+    }
+    port_unref(t, &r->action);
+    r->action = a;
+    return 0;
+}
+
+static void
+make_hkey(const struct xsk_flow_spec *spec, uint32_t mask_id,
+          struct xsk_flow_hkey *hk)
+{
+    const uint64_t *k = (const uint64_t *) &spec->key;
+    const uint64_t *m = (const uint64_t *) &spec->mask;
+    uint64_t *h = (uint64_t *) &hk->key;
+
+    memset(hk, 0, sizeof *hk);
+    for (size_t i = 0; i < XSK_FLOW_KEY_WORDS; i++) {
+        h[i] = k[i] & m[i];
+    }
+    hk->mask_id = mask_id;
+}
+
+/* Adds the flow 'ufid' as 'spec', or changes it to 'spec' if it is there.
+ * Returns 0; ENOSPC if the table has no room for it (too many rules, masks
+ * or output ports); EEXIST if another flow has the same match; or the
+ * backend's error.  On failure the table and the program are as before. */
+int
+xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
+             const struct xsk_flow_spec *spec)
+{
+    struct xsk_flow_rule *old = *find_ufid(t, ufid);
+    struct xsk_flow_mask *m = NULL;
+    struct xsk_flow_rule *r;
+    struct xsk_flow_hkey hk;
+    bool new_mask = false;
+    int error;
+
+    for (uint32_t i = 0; i < t->n_masks; i++) {
+        if (!memcmp(&t->masks[i].mask, &spec->mask, sizeof spec->mask)) {
+            m = &t->masks[i];
+            break;
+        }
+    }
+    if (old) {
+        if (m) {
+            make_hkey(spec, m->id, &hk);
+            if (!memcmp(&hk, &old->hkey, sizeof hk)) {
+                return modify_rule(t, old, &spec->action);
+            }
+        }
+        /* A new match for the same flow: not something dpif-netdev does,
+         * but handled as delete and add. */
+        remove_rule(t, old, NULL);
+        return xsk_flow_put(t, ufid, spec);
+    }
+
+    if (t->n_rules >= XSK_FLOW_MAX_FLOWS || !t->n_free) {
+        return ENOSPC;
+    }
+    if (!m) {
+        if (t->n_masks >= XSK_FLOW_MAX_MASKS) {
+            return ENOSPC;
+        }
+        m = &t->masks[t->n_masks];
+        memset(m, 0, sizeof *m);
+        m->mask = spec->mask;
+        m->id = t->next_mask_id;
+        new_mask = true;
+    }
+    make_hkey(spec, m->id, &hk);
+    if (*find_key(t, &hk)) {
+        return EEXIST;
+    }
+
+    r = calloc(1, sizeof *r);
+    if (!r) {
+        return ENOMEM;
+    }
+    r->ufid = *ufid;
+    r->hkey = hk;
+    r->action = spec->action;
+    error = port_ref(t, &r->action);
+    if (error) {
+        goto err_free;
+    }
+    r->action.slot = alloc_slot(t);
+    if (t->backend) {
+        error = t->backend->stats_reset(t->aux, r->action.slot);
+        if (!error) {
+            error = t->backend->rule_put(t->aux, &r->hkey, &r->action);
+        }
+        if (error) {
+            goto err_slot;
+        }
+    }
+    if (new_mask) {
+        t->n_masks++;
+        t->next_mask_id++;
+    }
+    m->n_rules++;
+    if (new_mask) {
+        error = write_masks(t);
+        if (error) {
+            goto err_rule;
+        }
+    }
+
+    r->next_ufid = t->by_ufid[ufid_bucket(ufid)];
+    t->by_ufid[ufid_bucket(ufid)] = r;
+    r->next_key = t->by_key[key_bucket(&hk)];
+    t->by_key[key_bucket(&hk)] = r;
+    t->n_rules++;
+    return 0;
+
+err_rule:
+    t->backend->rule_del(t->aux, &r->hkey);
+    m->n_rules--;
+    t->n_masks--;
+err_slot:
+    free_slot(t, r->action.slot);
+    port_unref(t, &r->action);
+err_free:
+    free(r);
+    return error;
+}
+
+/* Removes flow 'ufid', storing its final counters in 'stats' if nonnull.
+ * Returns 0 or ENOENT. */
+int
+xsk_flow_del(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
+             struct xsk_flow_stats *stats)
+{
+    struct xsk_flow_rule *r = *find_ufid(t, ufid);
+
+    if (!r) {
+        return ENOENT;
+    }
+    remove_rule(t, r, stats);
+    return 0;
+}
+
+/* Stores the counters of flow 'ufid' in 'stats' and, if 'action' is
+ * nonnull, its action there.  Returns 0 or ENOENT. */
+int
+xsk_flow_get(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
+             struct xsk_flow_stats *stats, struct xsk_flow_action *action)
+{
+    struct xsk_flow_rule *r = *find_ufid(t, ufid);
+
+    if (!r) {
+        return ENOENT;
+    }
+    rule_stats(t, r, stats);
+    if (action) {
+        *action = r->action;
+    }
+    return 0;
+}
+
+void
+xsk_flow_flush(struct xsk_flow_table *t)
+{
+    for (int b = 0; b < XSK_FLOW_BUCKETS; b++) {
+        while (t->by_ufid[b]) {
+            remove_rule(t, t->by_ufid[b], NULL);
+        }
+    }
+}
+
+/* Removes every flow that outputs to 'ifindex' (a port going away).
+ * Returns how many there were. */
+uint32_t
+xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
+{
+    uint32_t n = 0;
+
+    for (int b = 0; b < XSK_FLOW_BUCKETS; b++) {
+        struct xsk_flow_rule **p = &t->by_ufid[b];
+
+        while (*p) {
+            if ((*p)->action.kind == XSK_FLOW_OUTPUT
+                && (*p)->action.out_ifindex == ifindex) {
+                remove_rule(t, *p, NULL);
+                n++;
+            } else {
+                p = &(*p)->next_ufid;
+            }
+        }
+    }
+    return n;
+}
+
+/* Writes every rule of 't' into the program behind 'backend'.  Returns 0;
+ * on failure the table is emptied (its flows are no longer offloaded) and
+ * the backend's error returned. */
+int
+xsk_flow_attach(struct xsk_flow_table *t, const struct xsk_flow_backend *be,
+                void *aux)
+{
+    int error = 0;
+
+    t->backend = be;
+    t->aux = aux;
+    for (int i = 0; !error && i < XSK_FLOW_MAX_PORTS; i++) {
+        if (t->port_refs[i]) {
+            error = be->port_put(aux, t->port_ifindex[i]);
+        }
+    }
+    for (int b = 0; !error && b < XSK_FLOW_BUCKETS; b++) {
+        for (struct xsk_flow_rule *r = t->by_ufid[b]; r && !error;
+             r = r->next_ufid) {
+            error = be->stats_reset(aux, r->action.slot);
+            if (!error) {
+                error = be->rule_put(aux, &r->hkey, &r->action);
+            }
+        }
+    }
+    if (!error) {
+        error = write_masks(t);
+    }
+    if (error) {
+        xsk_flow_flush(t);
+    }
+    return error;
+}
+
+/* Keeps the program's counters in the rules and stops writing to it. */
+void
+xsk_flow_detach(struct xsk_flow_table *t)
+{
+    if (!t->backend) {
+        return;
+    }
+    for (int b = 0; b < XSK_FLOW_BUCKETS; b++) {
+        for (struct xsk_flow_rule *r = t->by_ufid[b]; r; r = r->next_ufid) {
+            rule_stats(t, r, &r->base);
+        }
+    }
+    t->backend = NULL;
+    t->aux = NULL;
+}

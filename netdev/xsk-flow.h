@@ -1,0 +1,122 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_FLOW_H
+#define XSK_FLOW_H 1
+
+/* The offloaded flows of one port: what is in its XDP program's flow maps
+ * (xsk-flow-abi.h), and the bookkeeping behind them.
+ *
+ * The table is the authority; the program is a copy.  A table is attached
+ * to the maps of one loaded program through a backend (xsk-prog-flow.c for
+ * the real maps, a fake in the unit test).  While attached, every change is
+ * written through, in an order that never lets a frame see a half-made
+ * rule:
+ *
+ *   add:    output port into the devmap, counters zeroed, rule, then (if
+ *           the rule's mask is new) the mask list.
+ *   delete: rule, then (if its mask has no rule left) the mask list, then
+ *           (if no rule outputs there any more) the devmap entry.
+ *   modify: the rule's value is replaced in one map update.
+ *
+ * When the program is replaced (the port is reconfigured), the caller
+ * detaches the table, which folds the old program's counters into each
+ * rule's base, and attaches it to the new program, which writes every rule
+ * again.  A detached table still takes changes.
+ *
+ * Ownership: the table owns its rules.  Not thread-safe: the caller
+ * serialises all calls on one table. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xsk-flow-abi.h"
+
+/* OVS's megaflow id. */
+struct xsk_flow_ufid {
+    uint64_t w[2];
+};
+
+/* A flow as the provider's glue hands it over. */
+struct xsk_flow_spec {
+    struct xsk_flow_key key;    /* Need not be masked. */
+    struct xsk_flow_key mask;
+    struct xsk_flow_action action;      /* 'slot' is the table's. */
+};
+
+/* Writes into one program's maps.  Each returns 0 or a positive errno. */
+struct xsk_flow_backend {
+    int (*rule_put)(void *aux, const struct xsk_flow_hkey *,
+                    const struct xsk_flow_action *);
+    int (*rule_del)(void *aux, const struct xsk_flow_hkey *);
+    int (*masks_put)(void *aux, const struct xsk_flow_mask_list *);
+    int (*port_put)(void *aux, int ifindex);
+    int (*port_del)(void *aux, int ifindex);
+    int (*stats_reset)(void *aux, uint32_t slot);
+    /* Sums the per-CPU counters of 'slot' (latest 'used_ns'). */
+    int (*stats_read)(void *aux, uint32_t slot, struct xsk_flow_stats *);
+};
+
+struct xsk_flow_rule;
+
+struct xsk_flow_mask {
+    struct xsk_flow_key mask;
+    uint32_t id;                /* Never reused within a table. */
+    uint32_t n_rules;
+};
+
+#define XSK_FLOW_BUCKETS 1024
+
+struct xsk_flow_table {
+    const struct xsk_flow_backend *backend;     /* NULL: detached. */
+    void *aux;
+    struct xsk_flow_rule *by_ufid[XSK_FLOW_BUCKETS];
+    struct xsk_flow_rule *by_key[XSK_FLOW_BUCKETS];
+    uint32_t n_rules;
+
+    /* The mask list, in lookup order. */
+    struct xsk_flow_mask masks[XSK_FLOW_MAX_MASKS];
+    uint32_t n_masks;
+    uint32_t next_mask_id;
+
+    /* Output ports and how many rules use each. */
+    int port_ifindex[XSK_FLOW_MAX_PORTS];
+    uint32_t port_refs[XSK_FLOW_MAX_PORTS];
+
+    /* Free counter slots, oldest freed first, so that a slot is reused as
+     * late as possible. */
+    uint32_t free_slots[XSK_FLOW_MAX_FLOWS];
+    uint32_t free_head;
+    uint32_t n_free;
+};
+
+void xsk_flow_table_init(struct xsk_flow_table *);
+void xsk_flow_table_destroy(struct xsk_flow_table *);
+
+int xsk_flow_attach(struct xsk_flow_table *, const struct xsk_flow_backend *,
+                    void *aux);
+void xsk_flow_detach(struct xsk_flow_table *);
+
+int xsk_flow_put(struct xsk_flow_table *, const struct xsk_flow_ufid *,
+                 const struct xsk_flow_spec *);
+int xsk_flow_del(struct xsk_flow_table *, const struct xsk_flow_ufid *,
+                 struct xsk_flow_stats *);
+int xsk_flow_get(struct xsk_flow_table *, const struct xsk_flow_ufid *,
+                 struct xsk_flow_stats *, struct xsk_flow_action *);
+void xsk_flow_flush(struct xsk_flow_table *);
+uint32_t xsk_flow_purge_output(struct xsk_flow_table *, int ifindex);
+
+#endif /* xsk-flow.h */

@@ -1,0 +1,150 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The offloaded-flow backend (xsk-flow.h) over a loaded program's maps
+ * (xsk-flow-abi.h): 'flow_rules', 'flow_masks', 'flow_on', 'flow_ports'
+ * and 'flow_stats'. */
+
+#include "xsk-prog.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xsk-compat.h"
+#include "xsk-bpf/xsk_redirect.skel.h"
+
+static int
+map_update(const struct bpf_map *map, const void *key, const void *value)
+{
+    return bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY)
+           ? errno : 0;
+}
+
+static int
+map_delete(const struct bpf_map *map, const void *key)
+{
+    if (bpf_map_delete_elem(bpf_map__fd(map), key)) {
+        return errno == ENOENT ? 0 : errno;
+    }
+    return 0;
+}
+
+static int
+rule_put(void *prog_, const struct xsk_flow_hkey *hk,
+         const struct xsk_flow_action *a)
+{
+    struct xsk_prog *prog = prog_;
+
+    return map_update(prog->skel->maps.flow_rules, hk, a);
+}
+
+static int
+rule_del(void *prog_, const struct xsk_flow_hkey *hk)
+{
+    struct xsk_prog *prog = prog_;
+
+    return map_delete(prog->skel->maps.flow_rules, hk);
+}
+
+/* The list first, then the hint the program reads before it: a frame that
+ * sees the hint set also finds the list. */
+static int
+masks_put(void *prog_, const struct xsk_flow_mask_list *list)
+{
+    struct xsk_prog *prog = prog_;
+    uint32_t zero = 0;
+    int error;
+
+    error = map_update(prog->skel->maps.flow_masks, &zero, list);
+    if (!error) {
+        error = map_update(prog->skel->maps.flow_on, &zero, &list->n_masks);
+    }
+    return error;
+}
+
+static int
+port_put(void *prog_, int ifindex)
+{
+    struct xsk_prog *prog = prog_;
+    uint32_t key = ifindex, value = ifindex;
+
+    return map_update(prog->skel->maps.flow_ports, &key, &value);
+}
+
+static int
+port_del(void *prog_, int ifindex)
+{
+    struct xsk_prog *prog = prog_;
+    uint32_t key = ifindex;
+
+    return map_delete(prog->skel->maps.flow_ports, &key);
+}
+
+static int
+stats_reset(void *prog_, uint32_t slot)
+{
+    struct xsk_prog *prog = prog_;
+    int n_cpus = libbpf_num_possible_cpus();
+    struct xsk_flow_stats *zeros;
+    int error;
+
+    if (n_cpus <= 0 || !(zeros = calloc(n_cpus, sizeof *zeros))) {
+        return ENOMEM;
+    }
+    error = map_update(prog->skel->maps.flow_stats, &slot, zeros);
+    free(zeros);
+    return error;
+}
+
+static int
+stats_read(void *prog_, uint32_t slot, struct xsk_flow_stats *sum)
+{
+    struct xsk_prog *prog = prog_;
+    int n_cpus = libbpf_num_possible_cpus();
+    struct xsk_flow_stats *v;
+    int error = 0;
+
+    if (n_cpus <= 0 || !(v = calloc(n_cpus, sizeof *v))) {
+        return ENOMEM;
+    }
+    memset(sum, 0, sizeof *sum);
+    if (bpf_map_lookup_elem(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
+                            v)) {
+        error = errno;
+    }
+    for (int cpu = 0; !error && cpu < n_cpus; cpu++) {
+        sum->packets += v[cpu].packets;
+        sum->bytes += v[cpu].bytes;
+        if (v[cpu].used_ns > sum->used_ns) {
+            sum->used_ns = v[cpu].used_ns;
+        }
+    }
+    free(v);
+    return error;
+}
+
+const struct xsk_flow_backend xsk_prog_flow_backend = {
+    .rule_put = rule_put,
+    .rule_del = rule_del,
+    .masks_put = masks_put,
+    .port_put = port_put,
+    .port_del = port_del,
+    .stats_reset = stats_reset,
+    .stats_read = stats_read,
+};
