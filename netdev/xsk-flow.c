@@ -31,13 +31,17 @@ struct xsk_flow_rule {
     struct xsk_flow_stats base;         /* Counted by earlier programs. */
 };
 
+/* Hashes the 'n' bytes at 'p' (a multiple of 8) to a bucket. */
 static uint32_t
-hash_words(const uint64_t *w, size_t n)
+hash_bytes(const void *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
 
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w;
+
+        memcpy(&w, (const char *) p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
     return h & (XSK_FLOW_BUCKETS - 1);
@@ -46,13 +50,13 @@ hash_words(const uint64_t *w, size_t n)
 static uint32_t
 ufid_bucket(const struct xsk_flow_ufid *ufid)
 {
-    return hash_words(ufid->w, 2);
+    return hash_bytes(ufid, sizeof *ufid);
 }
 
 static uint32_t
 key_bucket(const struct xsk_flow_hkey *hk)
 {
-    return hash_words((const uint64_t *) hk, sizeof *hk / 8);
+    return hash_bytes(hk, sizeof *hk);
 }
 
 static struct xsk_flow_rule **
@@ -299,19 +303,29 @@ modify_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
     return 0;
 }
 
+/* Sets 'hk' to the rules-map key of 'key' under mask 'mask' ('mask_id'),
+ * as the program builds it for a frame. */
+void
+xsk_flow_make_hkey(const struct xsk_flow_key *key,
+                   const struct xsk_flow_key *mask, uint32_t mask_id,
+                   struct xsk_flow_hkey *hk)
+{
+    const uint8_t *k = (const uint8_t *) key;
+    const uint8_t *m = (const uint8_t *) mask;
+    uint8_t *h = (uint8_t *) &hk->key;
+
+    memset(hk, 0, sizeof *hk);
+    for (size_t i = 0; i < sizeof *key; i++) {
+        h[i] = k[i] & m[i];
+    }
+    hk->mask_id = mask_id;
+}
+
 static void
 make_hkey(const struct xsk_flow_spec *spec, uint32_t mask_id,
           struct xsk_flow_hkey *hk)
 {
-    const uint64_t *k = (const uint64_t *) &spec->key;
-    const uint64_t *m = (const uint64_t *) &spec->mask;
-    uint64_t *h = (uint64_t *) &hk->key;
-
-    memset(hk, 0, sizeof *hk);
-    for (size_t i = 0; i < XSK_FLOW_KEY_WORDS; i++) {
-        h[i] = k[i] & m[i];
-    }
-    hk->mask_id = mask_id;
+    xsk_flow_make_hkey(&spec->key, &spec->mask, mask_id, hk);
 }
 
 /* Adds the flow 'ufid' as 'spec', or changes it to 'spec' if it is there.

@@ -117,6 +117,9 @@ int xsk_flow_del(struct xsk_flow_table *, const struct xsk_flow_ufid *,
 int xsk_flow_get(struct xsk_flow_table *, const struct xsk_flow_ufid *,
                  struct xsk_flow_stats *, struct xsk_flow_action *);
 void xsk_flow_flush(struct xsk_flow_table *);
+void xsk_flow_make_hkey(const struct xsk_flow_key *,
+                        const struct xsk_flow_key *mask, uint32_t mask_id,
+                        struct xsk_flow_hkey *);
 uint32_t xsk_flow_purge_output(struct xsk_flow_table *, int ifindex);
 
 #endif /* xsk-flow.h */

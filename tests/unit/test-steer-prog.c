@@ -34,9 +34,9 @@
 
 #include "bytes.h"
 #include "tap.h"
+#include "prog-test.h"
 #include "xsk-prog.h"
 #include "xsk-steer.h"
-#include "xsk-bpf/xsk_redirect.skel.h"
 
 #define NONE (-1)               /* Expected rule: no rule hit. */
 
@@ -291,15 +291,10 @@ test_set_switch(void)
 int
 main(void)
 {
-    if (geteuid()) {
-        printf("ok 1 # SKIP needs root to load BPF\n1..1\n");
-        return 0;
-    }
-    prog.skel = xsk_redirect__open_and_load();
-    if (!prog.skel) {
-        printf("not ok 1 - the XDP program loads (verifier): %s\n1..1\n",
-               strerror(errno));
-        return 1;
+    int status = prog_test_load(&prog);
+
+    if (status >= 0) {
+        return status;
     }
     tap_group("the XDP program passes the verifier on this kernel");
     test_well_formed();

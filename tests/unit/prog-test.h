@@ -1,0 +1,51 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef PROG_TEST_H
+#define PROG_TEST_H 1
+
+/* Start of the unit tests that run the XDP program (test-*-prog.c): load
+ * bpf/xsk_redirect through its skeleton, without attaching it anywhere.
+ * Header-only; include after tap.h. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xsk-prog.h"
+#include "xsk-bpf/xsk_redirect.skel.h"
+
+/* Loads the program into 'prog'.  Returns -1 if the test can go on, else
+ * the exit status for main(): 0 after printing a skip (not root), 1 after
+ * printing the failure (the verifier refused the program). */
+static inline int
+prog_test_load(struct xsk_prog *prog)
+{
+    if (geteuid()) {
+        printf("ok 1 # SKIP needs root to load BPF\n1..1\n");
+        return 0;
+    }
+    prog->skel = xsk_redirect__open_and_load();
+    if (!prog->skel) {
+        printf("not ok 1 - the XDP program loads (verifier): %s\n1..1\n",
+               strerror(errno));
+        return 1;
+    }
+    return -1;
+}
+
+#endif /* prog-test.h */

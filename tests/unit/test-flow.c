@@ -1,0 +1,530 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit test of the offloaded-flow table, netdev/xsk-flow.c, over a fake
+ * backend that keeps the program's maps in memory and logs every write.
+ * It checks what a frame would get (classify(): the same lookup the XDP
+ * program does), the order of the writes (a frame never sees a half-made
+ * rule), limits, failures that leave everything as it was, and moving the
+ * table from program to program.  Needs no root; prints TAP. */
+
+#include "xsk-flow.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+
+/* ---- The fake program ---------------------------------------------------- */
+
+#define MAX_RULES (2 * XSK_FLOW_MAX_FLOWS)
+
+struct fake {
+    struct {
+        bool used;
+        struct xsk_flow_hkey hk;
+        struct xsk_flow_action a;
+    } rules[MAX_RULES];
+    struct xsk_flow_mask_list list;
+    int ports[XSK_FLOW_MAX_PORTS + 1];
+    struct xsk_flow_stats stats[XSK_FLOW_MAX_FLOWS];
+    char log[4096];             /* One letter per write: R(ule put),
+                                 * r(ule del), M(asks), P(ort put), p(ort
+                                 * del), Z(ero counters). */
+    char fail;                  /* Make the next write of this kind fail. */
+};
+
+static int
+fake_op(struct fake *f, char op)
+{
+    size_t n = strlen(f->log);
+
+    if (f->fail == op) {
+        f->fail = 0;
+        return EIO;
+    }
+    if (n + 1 < sizeof f->log) {
+        f->log[n] = op;
+        f->log[n + 1] = '\0';
+    }
+    return 0;
+}
+
+static int
+find_rule(struct fake *f, const struct xsk_flow_hkey *hk)
+{
+    for (int i = 0; i < MAX_RULES; i++) {
+        if (f->rules[i].used && !memcmp(&f->rules[i].hk, hk, sizeof *hk)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int
+fake_rule_put(void *f_, const struct xsk_flow_hkey *hk,
+              const struct xsk_flow_action *a)
+{
+    struct fake *f = f_;
+    int i = find_rule(f, hk), error = fake_op(f, 'R');
+
+    for (int j = 0; i < 0 && j < MAX_RULES; j++) {
+        if (!f->rules[j].used) {
+            i = j;
+        }
+    }
+    if (!error) {
+        f->rules[i].used = true;
+        f->rules[i].hk = *hk;
+        f->rules[i].a = *a;
+    }
+    return error;
+}
+
+static int
+fake_rule_del(void *f_, const struct xsk_flow_hkey *hk)
+{
+    struct fake *f = f_;
+    int i = find_rule(f, hk), error = fake_op(f, 'r');
+
+    if (!error && i >= 0) {
+        f->rules[i].used = false;
+    }
+    return error;
+}
+
+static int
+fake_masks_put(void *f_, const struct xsk_flow_mask_list *list)
+{
+    struct fake *f = f_;
+    int error = fake_op(f, 'M');
+
+    if (!error) {
+        f->list = *list;
+    }
+    return error;
+}
+
+static int
+fake_port_put(void *f_, int ifindex)
+{
+    struct fake *f = f_;
+    int error = fake_op(f, 'P');
+
+    for (int i = 0; !error && i <= XSK_FLOW_MAX_PORTS; i++) {
+        if (!f->ports[i]) {
+            f->ports[i] = ifindex;
+            break;
+        }
+    }
+    return error;
+}
+
+static int
+fake_port_del(void *f_, int ifindex)
+{
+    struct fake *f = f_;
+    int error = fake_op(f, 'p');
+
+    for (int i = 0; !error && i <= XSK_FLOW_MAX_PORTS; i++) {
+        if (f->ports[i] == ifindex) {
+            f->ports[i] = 0;
+        }
+    }
+    return error;
+}
+
+static bool
+has_port(const struct fake *f, int ifindex)
+{
+    for (int i = 0; i <= XSK_FLOW_MAX_PORTS; i++) {
+        if (f->ports[i] == ifindex) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+fake_stats_reset(void *f_, uint32_t slot)
+{
+    struct fake *f = f_;
+    int error = fake_op(f, 'Z');
+
+    if (!error) {
+        memset(&f->stats[slot], 0, sizeof f->stats[slot]);
+    }
+    return error;
+}
+
+static int
+fake_stats_read(void *f_, uint32_t slot, struct xsk_flow_stats *s)
+{
+    struct fake *f = f_;
+
+    *s = f->stats[slot];
+    return 0;
+}
+
+static const struct xsk_flow_backend fake_backend = {
+    .rule_put = fake_rule_put,
+    .rule_del = fake_rule_del,
+    .masks_put = fake_masks_put,
+    .port_put = fake_port_put,
+    .port_del = fake_port_del,
+    .stats_reset = fake_stats_reset,
+    .stats_read = fake_stats_read,
+};
+
+/* What the program does with a frame of key 'k': the action of the first
+ * rule that matches under the mask list, counted, or NULL. */
+static const struct xsk_flow_action *
+classify(struct fake *f, const struct xsk_flow_key *k, uint32_t len)
+{
+    for (uint32_t m = 0; m < f->list.n_masks; m++) {
+        struct xsk_flow_hkey hk;
+        int i;
+
+        xsk_flow_make_hkey(k, &f->list.masks[m], f->list.ids[m], &hk);
+        i = find_rule(f, &hk);
+        if (i >= 0) {
+            struct xsk_flow_stats *s = &f->stats[f->rules[i].a.slot];
+
+            s->packets++;
+            s->bytes += len;
+            s->used_ns = 1000;
+            return &f->rules[i].a;
+        }
+    }
+    return NULL;
+}
+
+/* ---- Flows ---------------------------------------------------------------- */
+
+#define UFID(N) (&(struct xsk_flow_ufid) { { (N), ~(uint64_t) (N) } })
+
+/* A frame key: UDP from 10.0.0.<src> to 10.0.0.<dst>, port 'dport'. */
+static struct xsk_flow_key
+key_udp(int src, int dst, int dport)
+{
+    struct xsk_flow_key k;
+
+    memset(&k, 0, sizeof k);
+    memcpy(k.dl_dst, "\x02\x00\x00\x00\x00\x02", 6);
+    memcpy(k.dl_src, "\x02\x00\x00\x00\x00\x01", 6);
+    k.dl_type = htons(0x0800);
+    k.nw_proto = 17;
+    k.nw_ttl = 64;
+    k.nw_src[0] = htonl(0x0a000000 | src);
+    k.nw_dst[0] = htonl(0x0a000000 | dst);
+    k.tp_src = htons(40000);
+    k.tp_dst = htons(dport);
+    return k;
+}
+
+/* Masks: by destination MAC only, or by IPv4 destination + UDP port. */
+static struct xsk_flow_key
+mask_mac(void)
+{
+    struct xsk_flow_key m;
+
+    memset(&m, 0, sizeof m);
+    memset(m.dl_dst, 0xff, 6);
+    m.dl_type = 0xffff;
+    return m;
+}
+
+static struct xsk_flow_key
+mask_ip_port(void)
+{
+    struct xsk_flow_key m = mask_mac();
+
+    m.nw_proto = 0xff;
+    m.nw_dst[0] = 0xffffffff;
+    m.tp_dst = 0xffff;
+    return m;
+}
+
+static struct xsk_flow_spec
+spec(struct xsk_flow_key k, struct xsk_flow_key m, int out_ifindex)
+{
+    struct xsk_flow_spec s;
+
+    memset(&s, 0, sizeof s);
+    s.key = k;
+    s.mask = m;
+    s.action.kind = out_ifindex ? XSK_FLOW_OUTPUT : XSK_FLOW_DROP;
+    s.action.out_ifindex = out_ifindex;
+    return s;
+}
+
+static struct fake *
+new_fake(struct xsk_flow_table *t)
+{
+    struct fake *f = calloc(1, sizeof *f);
+
+    xsk_flow_table_init(t);
+    CHECK(!xsk_flow_attach(t, &fake_backend, f), "attach to an empty fake");
+    f->log[0] = '\0';
+    return f;
+}
+
+static int
+n_fake_rules(const struct fake *f)
+{
+    int n = 0;
+
+    for (int i = 0; i < MAX_RULES; i++) {
+        n += f->rules[i].used;
+    }
+    return n;
+}
+
+/* ---- Tests ---------------------------------------------------------------- */
+
+static void
+test_add_classify_delete(void)
+{
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t);
+    struct xsk_flow_key k = key_udp(1, 2, 53);
+    const struct xsk_flow_action *a;
+    struct xsk_flow_spec s = spec(k, mask_ip_port(), 7);
+    struct xsk_flow_stats st;
+    const struct xsk_flow_ufid *u = UFID(1);
+
+    CHECK(!xsk_flow_put(&t, u, &s), "put");
+    CHECK(!strcmp(f->log, "PZRM"), "port, counters, rule, then masks: %s",
+          f->log);
+    CHECK(has_port(f, 7), "output port in the devmap");
+    a = classify(f, &k, 100);
+    CHECK(a && a->kind == XSK_FLOW_OUTPUT && a->out_ifindex == 7,
+          "the frame is redirected to ifindex 7");
+    k.tp_dst = htons(54);
+    CHECK(!classify(f, &k, 100), "another port matches nothing");
+    k = key_udp(9, 2, 53);
+    CHECK(classify(f, &k, 100), "the source address is wildcarded");
+
+    CHECK(!xsk_flow_get(&t, u, &st, NULL), "get");
+    CHECK(st.packets == 2 && st.bytes == 200 && st.used_ns == 1000,
+          "counters %llu packets %llu bytes", (unsigned long long) st.packets,
+          (unsigned long long) st.bytes);
+    CHECK(xsk_flow_get(&t, UFID(5), &st, NULL) == ENOENT,
+          "get of an unknown flow");
+
+    f->log[0] = '\0';
+    memset(&st, 0, sizeof st);
+    CHECK(!xsk_flow_del(&t, u, &st), "del");
+    CHECK(st.packets == 2, "del returns the final counters");
+    CHECK(!strcmp(f->log, "rMp"), "rule, masks, then port: %s", f->log);
+    CHECK(!classify(f, &k, 100), "nothing matches any more");
+    CHECK(f->list.n_masks == 0 && !has_port(f, 7) && !n_fake_rules(f),
+          "the maps are empty");
+    CHECK(xsk_flow_del(&t, u, NULL) == ENOENT, "second del");
+    tap_group("add, classify, count, delete, in a safe order");
+    xsk_flow_table_destroy(&t);
+    free(f);
+}
+
+static void
+test_modify(void)
+{
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t);
+    struct xsk_flow_key k = key_udp(1, 2, 53);
+    struct xsk_flow_spec s = spec(k, mask_mac(), 7);
+    const struct xsk_flow_action *a;
+    const struct xsk_flow_ufid *u = UFID(1);
+    uint32_t slot;
+
+    CHECK(!xsk_flow_put(&t, u, &s), "put");
+    classify(f, &k, 60);
+    slot = classify(f, &k, 60)->slot;
+    f->log[0] = '\0';
+    s.action.out_ifindex = 8;
+    CHECK(!xsk_flow_put(&t, u, &s), "modify to ifindex 8");
+    CHECK(!strcmp(f->log, "PRp"), "new port, rule replaced, old port "
+          "removed: %s", f->log);
+    a = classify(f, &k, 60);
+    CHECK(a && a->out_ifindex == 8 && a->slot == slot,
+          "the frame goes to 8, counted in the same slot");
+    CHECK(n_fake_rules(f) == 1 && t.n_rules == 1, "still one rule");
+
+    s = spec(k, mask_mac(), 0);
+    CHECK(!xsk_flow_put(&t, u, &s), "modify to drop");
+    a = classify(f, &k, 60);
+    CHECK(a && a->kind == XSK_FLOW_DROP, "the frame is dropped");
+    CHECK(!has_port(f, 8), "no port left in the devmap");
+
+    s = spec(k, mask_ip_port(), 7);
+    CHECK(!xsk_flow_put(&t, u, &s), "modify to a new match");
+    CHECK(t.n_rules == 1 && t.n_masks == 1 && f->list.n_masks == 1,
+          "one rule under the new mask only");
+    tap_group("modify: actions replaced in one write; a new match");
+    xsk_flow_table_destroy(&t);
+    free(f);
+}
+
+static void
+test_limits(void)
+{
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t);
+    struct xsk_flow_key k = key_udp(1, 2, 53);
+    struct xsk_flow_spec s;
+    uint32_t ids[XSK_FLOW_MAX_MASKS];
+    int i;
+
+    for (i = 0; i < XSK_FLOW_MAX_MASKS; i++) {
+        struct xsk_flow_key m = mask_mac();
+        const struct xsk_flow_ufid *u = UFID(100 + i);
+
+        m.tp_dst = htons(1 << (i % 16));
+        s = spec(k, m, 7);
+        CHECK(!xsk_flow_put(&t, u, &s), "put with mask %d", i);
+    }
+    for (i = 0; i < XSK_FLOW_MAX_MASKS; i++) {
+        ids[i] = f->list.ids[i];
+    }
+    s = spec(k, mask_ip_port(), 7);
+    CHECK(xsk_flow_put(&t, UFID(999), &s) == ENOSPC,
+          "a mask more than %d: ENOSPC", XSK_FLOW_MAX_MASKS);
+    CHECK(t.n_rules == XSK_FLOW_MAX_MASKS
+          && f->list.n_masks == XSK_FLOW_MAX_MASKS, "nothing changed");
+
+    s = spec(k, mask_mac(), 7);
+    s.mask.tp_dst = htons(1);
+    CHECK(xsk_flow_put(&t, UFID(998), &s) == EEXIST,
+          "same match as another flow: EEXIST");
+
+    /* Free mask 0 by deleting its flow; a new mask gets a new id. */
+    CHECK(!xsk_flow_del(&t, UFID(100), NULL), "del");
+    s = spec(k, mask_ip_port(), 7);
+    CHECK(!xsk_flow_put(&t, UFID(999), &s), "room for one mask again");
+    for (i = 0; i < XSK_FLOW_MAX_MASKS; i++) {
+        CHECK(f->list.ids[XSK_FLOW_MAX_MASKS - 1] != ids[i],
+              "mask id %u reused", ids[i]);
+    }
+    xsk_flow_flush(&t);
+    CHECK(!t.n_rules && !n_fake_rules(f) && !f->list.n_masks,
+          "flush empties table and maps");
+
+    /* Rules: exactly XSK_FLOW_MAX_FLOWS fit. */
+    for (i = 0; i < XSK_FLOW_MAX_FLOWS; i++) {
+        struct xsk_flow_key ki = key_udp(1, 2, i);
+
+        s = spec(ki, mask_ip_port(), 0);
+        if (xsk_flow_put(&t, UFID(i), &s)) {
+            break;
+        }
+    }
+    CHECK(i == XSK_FLOW_MAX_FLOWS, "%d of %d flows fit", i,
+          XSK_FLOW_MAX_FLOWS);
+    s = spec(key_udp(1, 3, 1), mask_ip_port(), 0);
+    CHECK(xsk_flow_put(&t, UFID(1u << 20), &s) == ENOSPC, "one more: ENOSPC");
+    tap_group("limits: masks, rules, duplicate matches; mask ids not reused");
+    xsk_flow_table_destroy(&t);
+    free(f);
+}
+
+static void
+test_failures(void)
+{
+    static const char ops[] = "PZRM";
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t);
+    struct xsk_flow_key k = key_udp(1, 2, 53);
+    struct xsk_flow_spec s = spec(k, mask_ip_port(), 7);
+
+    for (const char *op = ops; *op; op++) {
+        f->fail = *op;
+        CHECK(xsk_flow_put(&t, UFID(1), &s) == EIO, "put fails at '%c'",
+              *op);
+        CHECK(!t.n_rules && !t.n_masks, "table unchanged after '%c'", *op);
+        CHECK(!n_fake_rules(f) && !f->list.n_masks && !has_port(f, 7),
+              "maps unchanged after '%c': %d rules %u masks", *op,
+              n_fake_rules(f), f->list.n_masks);
+        CHECK(t.n_free == XSK_FLOW_MAX_FLOWS, "slot returned after '%c'",
+              *op);
+    }
+    CHECK(!xsk_flow_put(&t, UFID(1), &s), "then it works");
+    CHECK(classify(f, &k, 1), "and matches");
+    tap_group("a failed write leaves table and maps as they were");
+    xsk_flow_table_destroy(&t);
+    free(f);
+}
+
+static void
+test_purge_and_reattach(void)
+{
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t), *g, *h;
+    struct xsk_flow_key k1 = key_udp(1, 2, 53), k2 = key_udp(1, 3, 53);
+    struct xsk_flow_spec s;
+    struct xsk_flow_stats st;
+
+    s = spec(k1, mask_ip_port(), 7);
+    CHECK(!xsk_flow_put(&t, UFID(1), &s), "put to 7");
+    s = spec(k2, mask_ip_port(), 8);
+    CHECK(!xsk_flow_put(&t, UFID(2), &s), "put to 8");
+    classify(f, &k1, 10);
+    classify(f, &k1, 10);
+
+    /* The program is replaced: counters move into the table. */
+    xsk_flow_detach(&t);
+    g = calloc(1, sizeof *g);
+    CHECK(!xsk_flow_attach(&t, &fake_backend, g), "attach to a new program");
+    CHECK(has_port(g, 7) && has_port(g, 8) && n_fake_rules(g) == 2
+          && g->list.n_masks == 1, "the new program has every rule");
+    classify(g, &k1, 10);
+    CHECK(!xsk_flow_get(&t, UFID(1), &st, NULL) && st.packets == 3
+          && st.bytes == 30, "counters carried over: %llu",
+          (unsigned long long) st.packets);
+
+    CHECK(xsk_flow_purge_output(&t, 7) == 1, "purge ifindex 7: one flow");
+    CHECK(!classify(g, &k1, 10) && classify(g, &k2, 10),
+          "flows to 7 gone, to 8 kept");
+    CHECK(!has_port(g, 7) && has_port(g, 8), "devmap follows");
+
+    /* While detached, changes are kept and written on attach. */
+    xsk_flow_detach(&t);
+    s = spec(k1, mask_mac(), 9);
+    CHECK(!xsk_flow_put(&t, UFID(3), &s), "put while detached");
+    h = calloc(1, sizeof *h);
+    CHECK(!xsk_flow_attach(&t, &fake_backend, h), "attach");
+    CHECK(classify(h, &k1, 10) && classify(h, &k1, 10)->out_ifindex == 9,
+          "written on attach");
+    tap_group("purge by output port; detach and attach keep flows and "
+              "counters");
+    xsk_flow_table_destroy(&t);
+    free(f);
+    free(g);
+    free(h);
+}
+
+int
+main(void)
+{
+    test_add_classify_delete();
+    test_modify();
+    test_limits();
+    test_failures();
+    test_purge_and_reattach();
+    return tap_done();
+}
