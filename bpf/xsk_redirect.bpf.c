@@ -487,7 +487,7 @@ offload(struct xdp_md *ctx)
             break;
         }
     }
-    if (!act) {
+    if (!act || act->kind == XSK_FLOW_PUNT) {
         return -1;
     }
 

@@ -41,12 +41,18 @@
  * the kernel: a veth can take redirected frames only while its peer runs an
  * XDP program or has GRO on (xsk-features.h).  So an output port must
  * report that it can, when the flow is offloaded and at each revalidation
- * (flow_get()); a flow whose output port stops being able to leaves the
- * program, and its packets go to OVS again.
+ * (flow_get()); a flow whose output port stops being able to is punted
+ * (xsk-flow.h), and its packets go to OVS again.
  *
  * Port removal: dpif-netdev flushes a port's flows (flow_flush()) before it
- * lets the port go; that also removes every other port's rules that
- * output to it. */
+ * lets the port go; that also punts every other port's rules that output
+ * to it.
+ *
+ * Counters: an offloaded flow's packets are counted in the program, and
+ * flow_get() hands the counts to dpif-netdev, which adds them to the
+ * flow's own.  So a flow that stops being offloaded while OVS keeps it is
+ * punted, not deleted: deleting it would take its counts back from OVS's
+ * statistics. */
 
 #include <config.h>
 
@@ -63,12 +69,12 @@
 #include "odp-netlink.h"
 #include "openvswitch/match.h"
 #include "openvswitch/vlog.h"
+#include "ovs-thread.h"
 #include "packets.h"
+#include "timeval.h"
 #include "util.h"
 #include "uuid.h"
 
-#include "ovs-thread.h"
-#include "timeval.h"
 #include "xsk-features.h"
 #include "xsk-flow.h"
 
@@ -351,10 +357,16 @@ xsk_offload_flow_put(struct netdev *netdev, struct match *match,
     ufid_from_ovs(ufid, &u);
     t = netdev_xsk_flows_lock(netdev);
     error = why ? EOPNOTSUPP : xsk_flow_put(t, &u, &spec);
-    if (error) {
-        /* A flow that was offloaded and no longer can be (new actions)
-         * must leave the program now. */
-        xsk_flow_del(t, &u, NULL);
+    if (!error && t->n_puts == 1) {
+        VLOG_INFO("%s: first flow offloaded into the XDP program",
+                  netdev_get_name(netdev));
+    }
+    if (error && !xsk_flow_punt(t, &u)) {
+        /* An offloaded flow whose new actions the program cannot carry
+         * out: its frames go to OVS from now on, and its rule stays,
+         * punting, so that OVS still gets the counters it had.  For
+         * dpif-netdev that is a successful modification. */
+        error = 0;
     }
     netdev_xsk_flows_unlock(netdev);
     if (why) {
@@ -362,7 +374,8 @@ xsk_offload_flow_put(struct netdev *netdev, struct match *match,
                     netdev_get_name(netdev), UUID_ARGS((struct uuid *) ufid),
                     why);
     } else if (error) {
-        VLOG_WARN_RL(&rl, "%s: flow "UUID_FMT" not offloaded: %s",
+        /* Not a fault: the flow works in userspace. */
+        VLOG_INFO_RL(&rl, "%s: flow "UUID_FMT" not offloaded: %s",
                      netdev_get_name(netdev), UUID_ARGS((struct uuid *) ufid),
                      error == ENOSPC ? "no room in the XDP flow table"
                      : ovs_strerror(error));
@@ -387,23 +400,23 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
     error = xsk_flow_get(t, &u, &s, &a);
     if (!error && a.kind == XSK_FLOW_OUTPUT
         && !can_redirect_to(a.out_ifindex)) {
-        /* Its frames would be dropped: back to OVS with them.  The
-         * counters so far are lost to OVS, like those of a flow that
-         * idles out. */
-        xsk_flow_del(t, &u, NULL);
+        /* Its frames would be dropped: back to OVS with them. */
+        xsk_flow_punt(t, &u);
+        a.kind = XSK_FLOW_PUNT;
         VLOG_INFO_RL(&rl, "%s: flow "UUID_FMT" no longer offloaded: its "
                      "output port (ifindex %"PRIu32") cannot take XDP "
                      "redirects any more", netdev_get_name(netdev),
                      UUID_ARGS((struct uuid *) ufid), a.out_ifindex);
-        error = ENOENT;
     }
     netdev_xsk_flows_unlock(netdev);
     if (error) {
         return error;
     }
     stats_to_ovs(&s, stats);
-    attrs->offloaded = true;
-    attrs->dp_layer = "xdp";
+    /* A punted flow's counters are OVS's too, but its packets now go
+     * through OVS. */
+    attrs->offloaded = a.kind != XSK_FLOW_PUNT;
+    attrs->dp_layer = attrs->offloaded ? "xdp" : "ovs";
     attrs->dp_extra_info = NULL;
     return 0;
 }

@@ -338,8 +338,9 @@ show_flows(struct xsk_port *port, struct ds *ds)
     ovs_mutex_lock(&port->flow_mutex);
     if (port->flows->n_rules) {
         ds_put_format(ds, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
-                      " mask(s)\n", netdev_get_name(&port->dev->up),
-                      port->flows->n_rules, port->flows->n_masks);
+                      " mask(s), %"PRIu64" offloaded since start\n",
+                      netdev_get_name(&port->dev->up), port->flows->n_rules,
+                      port->flows->n_masks, port->flows->n_puts);
     }
     ovs_mutex_unlock(&port->flow_mutex);
 }
@@ -1417,9 +1418,9 @@ netdev_xsk_purge_output(int ifindex)
         n = xsk_flow_purge_output(port->flows, ifindex);
         ovs_mutex_unlock(&port->flow_mutex);
         if (n) {
-            VLOG_INFO("%s: removed %"PRIu32" offloaded flow(s) that output "
-                      "to ifindex %d", netdev_get_name(&port->dev->up), n,
-                      ifindex);
+            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) that output to "
+                      "ifindex %d now go to OVS",
+                      netdev_get_name(&port->dev->up), n, ifindex);
         }
     }
     ovs_mutex_unlock(&xsk_ports_mutex);

@@ -79,6 +79,10 @@ struct xsk_flow_hkey {
 enum xsk_flow_kind {
     XSK_FLOW_DROP = 1,
     XSK_FLOW_OUTPUT = 2,        /* Redirect to 'out_ifindex' ('flow_ports'). */
+    XSK_FLOW_PUNT = 3,          /* To the socket, as if no rule matched: a
+                                 * flow OVS keeps but the program can no
+                                 * longer carry out; the rule stays only to
+                                 * keep its counters for OVS. */
 };
 
 #define XSK_FLOW_SET_ETH 1      /* Rewrite the Ethernet addresses first. */

@@ -353,7 +353,9 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
         if (m) {
             make_hkey(spec, m->id, &hk);
             if (!memcmp(&hk, &old->hkey, sizeof hk)) {
-                return modify_rule(t, old, &spec->action);
+                error = modify_rule(t, old, &spec->action);
+                t->n_puts += !error;
+                return error;
             }
         }
         /* A new match for the same flow: not something dpif-netdev does,
@@ -418,6 +420,7 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
     r->next_key = t->by_key[key_bucket(&hk)];
     t->by_key[key_bucket(&hk)] = r;
     t->n_rules++;
+    t->n_puts++;
     return 0;
 
 err_rule:
@@ -475,7 +478,36 @@ xsk_flow_flush(struct xsk_flow_table *t)
     }
 }
 
-/* Removes every flow that outputs to 'ifindex' (a port going away).
+static int
+punt_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r)
+{
+    struct xsk_flow_action a;
+
+    memset(&a, 0, sizeof a);
+    a.kind = XSK_FLOW_PUNT;
+    return modify_rule(t, r, &a);
+}
+
+/* Makes flow 'ufid' send its frames to OVS, keeping its counters.  Returns
+ * 0, ENOENT, or the backend's error (then the rule is removed instead,
+ * which also sends its frames to OVS). */
+int
+xsk_flow_punt(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid)
+{
+    struct xsk_flow_rule *r = *find_ufid(t, ufid);
+    int error;
+
+    if (!r) {
+        return ENOENT;
+    }
+    error = punt_rule(t, r);
+    if (error) {
+        remove_rule(t, r, NULL);
+    }
+    return error;
+}
+
+/* Punts every flow that outputs to 'ifindex' (a port going away).
  * Returns how many there were. */
 uint32_t
 xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
@@ -483,16 +515,19 @@ xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
     uint32_t n = 0;
 
     for (int b = 0; b < XSK_FLOW_BUCKETS; b++) {
-        struct xsk_flow_rule **p = &t->by_ufid[b];
+        struct xsk_flow_rule *r = t->by_ufid[b];
 
-        while (*p) {
-            if ((*p)->action.kind == XSK_FLOW_OUTPUT
-                && (*p)->action.out_ifindex == ifindex) {
-                remove_rule(t, *p, NULL);
+        while (r) {
+            struct xsk_flow_rule *next = r->next_ufid;
+
+            if (r->action.kind == XSK_FLOW_OUTPUT
+                && r->action.out_ifindex == ifindex) {
+                if (punt_rule(t, r)) {
+                    remove_rule(t, r, NULL);
+                }
                 n++;
-            } else {
-                p = &(*p)->next_ufid;
             }
+            r = next;
         }
     }
     return n;

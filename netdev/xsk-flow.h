@@ -32,6 +32,12 @@
  *           (if no rule outputs there any more) the devmap entry.
  *   modify: the rule's value is replaced in one map update.
  *
+ * A flow OVS still has but the program can no longer carry out (new
+ * actions it cannot express, an output port that went away) is "punted":
+ * its rule stays, with the action XSK_FLOW_PUNT, so that its frames go to
+ * OVS while its counters (which OVS adds to the flow's own) survive until
+ * OVS deletes the flow.
+ *
  * When the program is replaced (the port is reconfigured), the caller
  * detaches the table, which folds the old program's counters into each
  * rule's base, and attaches it to the new program, which writes every rule
@@ -86,6 +92,7 @@ struct xsk_flow_table {
     struct xsk_flow_rule *by_ufid[XSK_FLOW_BUCKETS];
     struct xsk_flow_rule *by_key[XSK_FLOW_BUCKETS];
     uint32_t n_rules;
+    uint64_t n_puts;            /* Successful xsk_flow_put()s, ever. */
 
     /* The mask list, in lookup order. */
     struct xsk_flow_mask masks[XSK_FLOW_MAX_MASKS];
@@ -120,6 +127,7 @@ void xsk_flow_flush(struct xsk_flow_table *);
 void xsk_flow_make_hkey(const struct xsk_flow_key *,
                         const struct xsk_flow_key *mask, uint32_t mask_id,
                         struct xsk_flow_hkey *);
+int xsk_flow_punt(struct xsk_flow_table *, const struct xsk_flow_ufid *);
 uint32_t xsk_flow_purge_output(struct xsk_flow_table *, int ifindex);
 
 #endif /* xsk-flow.h */

@@ -15,7 +15,9 @@
 # 4. With OVS_XSK_FULL=1, OVS's AF_XDP suite too ("make check-afxdp",
 #    TESTSUITEFLAGS from OVS_XSK_TESTSUITEFLAGS), one test per autotest test;
 #    failed tests run once more; failures listed in
-#    tests/check-afxdp-known.txt count as skipped, with their reason.
+#    tests/check-afxdp-known.txt count as skipped, with their reason.  Then
+#    the same suite again with OVS_XSK_HW_OFFLOAD=1: flow offload on in
+#    every test.
 # 5. With OVS_XSK_SANITIZE=1, steps 1-3 again on a second build configured
 #    with --enable-sanitizers (AddressSanitizer + UBSan), in
 #    $OVS_XSK_ASAN_BUILDDIR (default build-asan/; a VPATH build, so the main
@@ -140,10 +142,12 @@ BUILD_MAIN=$BUILDDIR
 
 # ---- OVS's AF_XDP suite -----------------------------------------------------
 
-if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
-    echo "== make check-afxdp (OVS's AF_XDP suite)"
+# afxdp_suite NAME: runs "make check-afxdp" (in the environment the caller
+# sets) and tallies it as NAME, with its log in $RESULTS/NAME.log.
+afxdp_suite ()
+{
+    local name=$1 log=$RESULTS/$1.log status p f s
     export OVS_XSK_BUILD=$BUILD_MAIN/ovs
-    log=$RESULTS/check-afxdp.log
     # RECHECK=yes runs failed tests once more (some are timing-sensitive on
     # 2 cores); a test's last result counts.
     make -C "$BUILD_MAIN" check-afxdp RECHECK=yes \
@@ -183,11 +187,20 @@ if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
                 }
             }
             print p + 0, f + 0, s + 0
-        }' "$log" 2> "$RESULTS/check-afxdp.summary")
-    cat "$RESULTS/check-afxdp.summary"
+        }' "$log" 2> "$RESULTS/$name.summary")
+    cat "$RESULTS/$name.summary"
     # The suite's own exit status reflects the known failures too.
     [ "$f" -eq 0 ] && status=0
-    tally check-afxdp "$log" "$status" "$p" "$f" "$s"
+    tally "$name" "$log" "$status" "$p" "$f" "$s"
+}
+
+if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
+    echo "== make check-afxdp (OVS's AF_XDP suite)"
+    afxdp_suite check-afxdp
+    # The same suite with every test's flows offloaded where they can be
+    # (ovs-patches/0004: hw-offload=true, GRO on the veths).
+    echo "== make check-afxdp with other_config:hw-offload=true"
+    OVS_XSK_HW_OFFLOAD=1 afxdp_suite check-afxdp-offload
 fi
 
 # ---- Again under AddressSanitizer and UBSan ----------------------------------

@@ -14,18 +14,27 @@
  * limitations under the License.
  */
 
-/* xdp-redirect: the benchmark's in-kernel reference path.  Attaches
- * bpf/bench_redirect.bpf.c to IN in native mode, redirecting every frame to
- * OUT, until SIGINT/SIGTERM, then detaches it.  (xdp-tools' xdp-bench needs
+/* xdp-redirect: the benchmark's in-kernel reference path and its cheapest
+ * receiver, on bpf/bench_redirect.bpf.c.  (xdp-tools' xdp-bench needs
  * kernel BTF for tracepoints that this kernel does not offer.)
  *
- * usage: xdp-redirect IN OUT */
+ *   xdp-redirect IN OUT       redirects every frame of IN to OUT (native
+ *                             XDP) until SIGINT/SIGTERM, then detaches.
+ *   xdp-redirect --drop IFACE SECONDS
+ *                             counts and drops every frame of IFACE for
+ *                             SECONDS, printing xsk-sink's lines ("sink:
+ *                             t=T rx=TOTAL pps=RATE" each second, "sink:
+ *                             total rx=N ..." at the end), so the
+ *                             benchmark reads both receivers alike. */
 
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -42,21 +51,78 @@ on_signal(int sig)
     stop = 1;
 }
 
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Frames counted by the drop program so far, over all CPUs. */
+static unsigned long long
+drop_total(const struct bench_redirect *skel)
+{
+    int n_cpus = libbpf_num_possible_cpus();
+    unsigned long long sum = 0;
+    uint64_t v[1024];
+    uint32_t zero = 0;
+
+    if (n_cpus > 0 && n_cpus <= 1024
+        && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.drop_count), &zero,
+                                v)) {
+        for (int i = 0; i < n_cpus; i++) {
+            sum += v[i];
+        }
+    }
+    return sum;
+}
+
+/* Counts for 'seconds', printing a line a second. */
+static void
+count_drops(const struct bench_redirect *skel, int seconds)
+{
+    unsigned long long last = 0, total = 0;
+    double start = now();
+
+    printf("sink: ready\n");
+    fflush(stdout);
+    for (int t = 1; t <= seconds && !stop; t++) {
+        double wait = start + t - now();
+
+        if (wait > 0) {
+            usleep(wait * 1e6);
+        }
+        total = drop_total(skel);
+        printf("sink: t=%d rx=%llu pps=%llu\n", t, total, total - last);
+        fflush(stdout);
+        last = total;
+    }
+    printf("sink: total rx=%llu seconds=%.1f pps=%llu\n", total,
+           now() - start, (unsigned long long) (total / (now() - start)));
+}
+
 int
 main(int argc, char *argv[])
 {
     LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+    bool drop = argc == 4 && !strcmp(argv[1], "--drop");
     struct bench_redirect *skel;
-    int in, out, fd, error;
+    int in, out = 0, fd, error;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s IN OUT\n", argv[0]);
+    if (argc != 3 && !drop) {
+        fprintf(stderr, "usage: %s IN OUT\n"
+                "       %s --drop IFACE SECONDS\n", argv[0], argv[0]);
         return 2;
     }
-    in = if_nametoindex(argv[1]);
-    out = if_nametoindex(argv[2]);
-    if (!in || !out) {
-        fprintf(stderr, "%s: no such interface\n", in ? argv[2] : argv[1]);
+    in = if_nametoindex(argv[drop ? 2 : 1]);
+    if (!drop) {
+        out = if_nametoindex(argv[2]);
+    }
+    if (!in || (!drop && !out)) {
+        fprintf(stderr, "%s: no such interface\n",
+                in ? argv[2] : argv[drop ? 2 : 1]);
         return 1;
     }
 
@@ -71,7 +137,8 @@ main(int argc, char *argv[])
         fprintf(stderr, "load: %s\n", strerror(-error));
         goto out;
     }
-    fd = bpf_program__fd(skel->progs.bench_redirect);
+    fd = bpf_program__fd(drop ? skel->progs.bench_drop
+                         : skel->progs.bench_redirect);
     error = bpf_xdp_attach(in, fd, XDP_FLAGS_DRV_MODE, NULL);
     if (error) {
         fprintf(stderr, "attach: %s\n", strerror(-error));
@@ -79,10 +146,14 @@ main(int argc, char *argv[])
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    printf("xdp-redirect: %s -> %s\n", argv[1], argv[2]);
-    fflush(stdout);
-    while (!stop) {
-        pause();
+    if (drop) {
+        count_drops(skel, atoi(argv[3]));
+    } else {
+        printf("xdp-redirect: %s -> %s\n", argv[1], argv[2]);
+        fflush(stdout);
+        while (!stop) {
+            pause();
+        }
     }
     opts.old_prog_fd = fd;
     bpf_xdp_detach(in, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # 50-bench-quick.sh: the benchmark harness (utilities/ovs-xsk-bench) runs end
 # to end on its short setting (--quick: one run of 3 s per path): stock OVS,
-# ovs-xsk, the in-kernel redirect and the Linux bridge all forward packets,
-# and it writes its table, bench.json and bench.png.  It checks that the
+# ovs-xsk, ovs-xsk with flow offload (whose flow must get offloaded), the
+# in-kernel redirect and the Linux bridge all forward packets, to both
+# receivers, and it writes its table, bench.json and bench.png.  It checks that the
 # harness works, not how fast anything is: speed is for the harness itself.
 
 . "$(dirname "$0")/lib.sh"
@@ -15,15 +16,21 @@ out=$(mktemp -d)
 cleanup_add rm -rf "$out"
 
 OVS_XSK_BUILDDIR=$builddir "$(dirname "$0")/../../utilities/ovs-xsk-bench" \
-    --quick --out "$out" > "$out/bench.log" 2>&1
+    --quick --paths stock,ours,ours-offload,kernel,bridge --sinks xsk,xdp \
+    --out "$out" > "$out/bench.log" 2>&1
 status=$?
 cat "$out/bench.log"
 check "the harness exits 0" [ "$status" -eq 0 ]
-for path in stock ours kernel bridge; do
+for path in stock ours ours-offload kernel bridge; do
     check "$path forwards 64-byte frames" awk -v p=$path '
         $1 == p && $2 + 0 > 0 { ok = 1 } END { exit !ok }' "$out/bench.log"
 done
 check "it compares ours with stock" grep -q '^ours/stock 64 B: ' "$out/bench.log"
+for sink in "" -xdp; do
+    check "ours-offload had its flow offloaded (64$sink B)" grep -Eq \
+        "^ours-offload/kernel 64$sink B: .* \\([1-9][0-9]* flow\\(s\\) offloaded\\)" \
+        "$out/bench.log"
+done
 check "it writes bench.json" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out/bench.json"
 check "it writes bench.png" python3 -c '
 import sys; sys.exit(open(sys.argv[1], "rb").read(8) != b"\x89PNG\r\n\x1a\n")' "$out/bench.png"

@@ -475,7 +475,7 @@ test_purge_and_reattach(void)
 {
     static struct xsk_flow_table t;
     struct fake *f = new_fake(&t), *g, *h;
-    struct xsk_flow_key k1 = key_udp(1, 2, 53), k2 = key_udp(1, 3, 53);
+    struct xsk_flow_key k1 = key_udp(1, 2, 53), k2 = key_udp(1, 3, 53), k3;
     struct xsk_flow_spec s;
     struct xsk_flow_stats st;
 
@@ -498,17 +498,24 @@ test_purge_and_reattach(void)
           (unsigned long long) st.packets);
 
     CHECK(xsk_flow_purge_output(&t, 7) == 1, "purge ifindex 7: one flow");
-    CHECK(!classify(g, &k1, 10) && classify(g, &k2, 10),
-          "flows to 7 gone, to 8 kept");
+    CHECK(classify(g, &k1, 10)->kind == XSK_FLOW_PUNT
+          && classify(g, &k2, 10)->kind == XSK_FLOW_OUTPUT,
+          "flows to 7 punted, to 8 kept");
     CHECK(!has_port(g, 7) && has_port(g, 8), "devmap follows");
+    CHECK(!xsk_flow_get(&t, UFID(1), &st, NULL) && st.packets >= 3,
+          "the punted flow keeps its counters: %llu",
+          (unsigned long long) st.packets);
+    CHECK(xsk_flow_punt(&t, UFID(42)) == ENOENT, "punt of an unknown flow");
 
     /* While detached, changes are kept and written on attach. */
     xsk_flow_detach(&t);
-    s = spec(k1, mask_mac(), 9);
+    k3 = key_udp(1, 2, 53);
+    k3.dl_dst[5] = 3;
+    s = spec(k3, mask_mac(), 9);
     CHECK(!xsk_flow_put(&t, UFID(3), &s), "put while detached");
     h = calloc(1, sizeof *h);
     CHECK(!xsk_flow_attach(&t, &fake_backend, h), "attach");
-    CHECK(classify(h, &k1, 10) && classify(h, &k1, 10)->out_ifindex == 9,
+    CHECK(classify(h, &k3, 10) && classify(h, &k3, 10)->out_ifindex == 9,
           "written on attach");
     tap_group("purge by output port; detach and attach keep flows and "
               "counters");
