@@ -79,8 +79,9 @@ struct {
     __type(value, __u64);
 } steer_counts SEC(".maps");
 
-/* Number of masks in 'flow_masks' (0: no flow offloaded): read first, so
- * that a port without offloaded flows pays one array lookup. */
+/* Which of the two mask lists in 'flow_lists' is in force, plus 1; 0 if
+ * no flow is offloaded, so that a port without offloaded flows pays one
+ * array lookup. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 1);
@@ -89,12 +90,28 @@ struct {
 } flow_on SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1);
-    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 2);
     __type(key, __u32);
     __type(value, struct xsk_flow_mask_list);
-} flow_masks SEC(".maps");
+} flow_lists SEC(".maps");
+
+/* Never read here: the provider updates it only because the kernel then
+ * waits until every running program has finished (synchronize_rcu()),
+ * after which the list no longer in force may be rewritten. */
+struct flow_sync_inner {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u32);
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __array(values, struct flow_sync_inner);
+} flow_sync SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -454,7 +471,7 @@ offload(struct xdp_md *ctx)
     struct xsk_flow_mask_list *list;
     struct xsk_flow_action *act = NULL;
     struct xsk_flow_stats *st;
-    __u32 zero = 0, len;
+    __u32 zero = 0, len, list_no;
     __u32 *on;
     int ret;
 
@@ -462,7 +479,8 @@ offload(struct xdp_md *ctx)
     if (!on || !*on) {
         return -1;
     }
-    list = bpf_map_lookup_elem(&flow_masks, &zero);
+    list_no = *on - 1;
+    list = bpf_map_lookup_elem(&flow_lists, &list_no);
     if (!list) {
         return -1;
     }
@@ -515,7 +533,9 @@ offload(struct xdp_md *ctx)
     if (st) {
         st->packets++;
         st->bytes += len;
-        st->used_ns = bpf_ktime_get_ns();
+        /* Coarse (a tick, some ms): OVS wants milliseconds, and it is
+         * cheaper than bpf_ktime_get_ns() on every frame. */
+        st->used_ns = bpf_ktime_get_coarse_ns();
     }
     return ret;
 }

@@ -32,12 +32,17 @@
  * VLAN tags, ICMPv6 neighbour discovery, IGMP, truncated or inconsistent
  * headers, multi-buffer frames) is never looked up: it goes to the socket.
  *
- * Atomicity: 'flow_rules' and 'flow_masks' are hash maps without
- * preallocation, so an update replaces an element as a whole (RCU); the
- * program sees the old value or the new, never a mix.  Mask ids are never
- * reused, so a frame classified with an old mask list cannot hit a rule
- * of a newer mask.  Counters are per-CPU, in 'flow_stats' at the rule's
- * slot. */
+ * Atomicity: 'flow_rules' is a hash map without preallocation, so an
+ * update replaces an element as a whole (RCU); the program sees the old
+ * value or the new, never a mix.  The mask list is read on every frame, so
+ * it lives in an array (a lookup the verifier inlines), twice: the
+ * provider writes the list not in force, makes it the one in force
+ * ('flow_on'), and then waits until no program can still be reading the
+ * other (an update of the map-in-map 'flow_sync' makes the kernel wait for
+ * an RCU grace period), so that the next write never changes a list under
+ * a reader.  Mask ids are never reused, so a frame classified with an old
+ * mask list cannot hit a rule of a newer mask.  Counters are per-CPU, in
+ * 'flow_stats' at the rule's slot. */
 
 #include <linux/types.h>
 
@@ -97,7 +102,7 @@ struct xsk_flow_action {
     __u8 eth_src[6], eth_src_mask[6];
 };
 
-/* The single value of 'flow_masks' (key 0). */
+/* An element of 'flow_lists'. */
 struct xsk_flow_mask_list {
     __u32 n_masks;
     __u32 pad;
@@ -109,7 +114,10 @@ struct xsk_flow_mask_list {
 struct xsk_flow_stats {
     __u64 packets;
     __u64 bytes;
-    __u64 used_ns;              /* bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
+    __u64 used_ns;              /* bpf_ktime_get_coarse_ns():
+                                 * CLOCK_MONOTONIC_COARSE, the clock of
+                                 * CLOCK_MONOTONIC, which OVS's time_msec()
+                                 * reads, a tick behind at most. */
 };
 
 #endif /* xsk-flow-abi.h */

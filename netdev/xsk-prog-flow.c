@@ -62,18 +62,43 @@ rule_del(void *prog_, const struct xsk_flow_hkey *hk)
     return map_delete(prog->skel->maps.flow_rules, hk);
 }
 
-/* The list first, then the hint the program reads before it: a frame that
- * sees the hint set also finds the list. */
+/* Returns once no program can still be running with what it read before
+ * the call: the kernel waits for an RCU grace period after an update of a
+ * map-in-map. */
+static int
+wait_for_programs(struct xsk_prog *prog)
+{
+    uint32_t zero = 0;
+
+    if (prog->flow_sync_fd <= 0) {
+        prog->flow_sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "flow_sync",
+                                            sizeof(uint32_t),
+                                            sizeof(uint32_t), 1, NULL);
+        if (prog->flow_sync_fd < 0) {
+            return errno;
+        }
+    }
+    return map_update(prog->skel->maps.flow_sync, &zero, &prog->flow_sync_fd);
+}
+
+/* Writes 'list' into the list not in force, puts it in force, then waits
+ * until no frame can still be looked up with the old one, which the next
+ * call will overwrite. */
 static int
 masks_put(void *prog_, const struct xsk_flow_mask_list *list)
 {
     struct xsk_prog *prog = prog_;
+    uint32_t next = prog->flow_list ^ 1, on = list->n_masks ? next + 1 : 0;
     uint32_t zero = 0;
     int error;
 
-    error = map_update(prog->skel->maps.flow_masks, &zero, list);
+    error = map_update(prog->skel->maps.flow_lists, &next, list);
     if (!error) {
-        error = map_update(prog->skel->maps.flow_on, &zero, &list->n_masks);
+        error = map_update(prog->skel->maps.flow_on, &zero, &on);
+    }
+    if (!error) {
+        prog->flow_list = next;
+        error = wait_for_programs(prog);
     }
     return error;
 }

@@ -55,6 +55,8 @@ struct xsk_prog {
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
     uint32_t steer_set;         /* Active steering set, 0 or 1. */
+    uint32_t flow_list;         /* Mask list in force, 0 or 1. */
+    int flow_sync_fd;           /* Inner map for 'flow_sync', or <= 0. */
 };
 
 int xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *,

@@ -111,11 +111,15 @@ ip netns exec "$ns_a" ethtool -K "$veth_a" tx off > /dev/null \
 echo "=== OpenFlow rule: drop UDP"
 check "add-flow udp,actions=drop" \
     ovs-ofctl add-flow "$br" "priority=100,udp,actions=drop"
+# OVS's own tests wait for revalidation the same way; the offload thread
+# then changes the program within microseconds.
+ovs-appctl revalidator/wait || fail "revalidator/wait"
 check "no UDP crosses any more" udp_lost 200
 ovs-appctl dpctl/dump-flows -m
 check "the drop megaflow is offloaded" \
     wait_until "[ \$(n_offloaded 'actions:drop') -ge 1 ]"
 check "del-flows udp" ovs-ofctl --strict del-flows "$br" "priority=100,udp"
+ovs-appctl revalidator/wait || fail "revalidator/wait"
 check "UDP crosses again" udp_roundtrip "$ns_a" "$ns_b" "$ip_b" 200 200
 
 echo "=== an action the program cannot carry out"
