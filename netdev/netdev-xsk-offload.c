@@ -338,7 +338,8 @@ stats_to_ovs(const struct xsk_flow_stats *s, struct dpif_flow_stats *stats)
 static int
 xsk_offload_flow_put(struct netdev *netdev, struct match *match,
                      struct nlattr *actions, size_t actions_len,
-                     const ovs_u128 *ufid, struct offload_info *info OVS_UNUSED,
+                     const ovs_u128 *ufid,
+                     struct offload_info *info OVS_UNUSED,
                      struct dpif_flow_stats *stats)
 {
     struct xsk_flow_table *t;

@@ -31,7 +31,7 @@
 
 #include "tap.h"
 
-/* ---- The fake program ---------------------------------------------------- */
+/* ---- The fake program --------------------------------------------------- */
 
 #define MAX_RULES (2 * XSK_FLOW_MAX_FLOWS)
 
@@ -215,7 +215,7 @@ classify(struct fake *f, const struct xsk_flow_key *k, uint32_t len)
     return NULL;
 }
 
-/* ---- Flows ---------------------------------------------------------------- */
+/* ---- Flows -------------------------------------------------------------- */
 
 #define UFID(N) (&(struct xsk_flow_ufid) { { (N), ~(uint64_t) (N) } })
 
@@ -296,7 +296,7 @@ n_fake_rules(const struct fake *f)
     return n;
 }
 
-/* ---- Tests ---------------------------------------------------------------- */
+/* ---- Tests -------------------------------------------------------------- */
 
 static void
 test_add_classify_delete(void)
