@@ -102,28 +102,25 @@ can_redirect_to(int ifindex)
     static unsigned int next;
     long long int now = time_msec();
     uint64_t features;
+    unsigned int i;
     bool ok;
 
     ovs_mutex_lock(&mutex);
-    for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
-        if (cache[i].ifindex == ifindex && now - cache[i].when < 1000) {
-            ok = cache[i].ok;
-            ovs_mutex_unlock(&mutex);
-            return ok;
-        }
+    for (i = 0; i < XSK_FLOW_MAX_PORTS && cache[i].ifindex != ifindex; i++) {
+        continue;
     }
-    ok = !xsk_xdp_features(ifindex, &features)
-         && features & XSK_XDP_ACT_NDO_XMIT;
-    for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
-        if (cache[i].ifindex == ifindex) {
-            next = i;
-            break;
+    if (i < XSK_FLOW_MAX_PORTS && now - cache[i].when < 1000) {
+        ok = cache[i].ok;
+    } else {
+        if (i == XSK_FLOW_MAX_PORTS) {
+            i = next++ % XSK_FLOW_MAX_PORTS;
         }
+        ok = !xsk_xdp_features(ifindex, &features)
+             && features & XSK_XDP_ACT_NDO_XMIT;
+        cache[i].ifindex = ifindex;
+        cache[i].ok = ok;
+        cache[i].when = now;
     }
-    cache[next % XSK_FLOW_MAX_PORTS].ifindex = ifindex;
-    cache[next % XSK_FLOW_MAX_PORTS].ok = ok;
-    cache[next % XSK_FLOW_MAX_PORTS].when = now;
-    next++;
     ovs_mutex_unlock(&mutex);
     return ok;
 }

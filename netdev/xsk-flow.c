@@ -321,12 +321,6 @@ xsk_flow_make_hkey(const struct xsk_flow_key *key,
     hk->mask_id = mask_id;
 }
 
-static void
-make_hkey(const struct xsk_flow_spec *spec, uint32_t mask_id,
-          struct xsk_flow_hkey *hk)
-{
-    xsk_flow_make_hkey(&spec->key, &spec->mask, mask_id, hk);
-}
 
 /* Adds the flow 'ufid' as 'spec', or changes it to 'spec' if it is there.
  * Returns 0; ENOSPC if the table has no room for it (too many rules, masks
@@ -351,7 +345,7 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
     }
     if (old) {
         if (m) {
-            make_hkey(spec, m->id, &hk);
+            xsk_flow_make_hkey(&spec->key, &spec->mask, m->id, &hk);
             if (!memcmp(&hk, &old->hkey, sizeof hk)) {
                 error = modify_rule(t, old, &spec->action);
                 t->n_puts += !error;
@@ -377,7 +371,7 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
         m->id = t->next_mask_id;
         new_mask = true;
     }
-    make_hkey(spec, m->id, &hk);
+    xsk_flow_make_hkey(&spec->key, &spec->mask, m->id, &hk);
     if (*find_key(t, &hk)) {
         return EEXIST;
     }

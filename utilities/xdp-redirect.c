@@ -34,12 +34,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "xsk-compat.h"
+#include "xsk-tools.h"
 #include "xsk-bpf/bench_redirect.skel.h"
 
 static volatile sig_atomic_t stop;
@@ -49,15 +49,6 @@ on_signal(int sig)
 {
     (void) sig;
     stop = 1;
-}
-
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Frames counted by the drop program so far, over all CPUs. */
@@ -79,28 +70,27 @@ drop_total(const struct bench_redirect *skel)
     return sum;
 }
 
-/* Counts for 'seconds', printing a line a second. */
+/* Counts for 'seconds', printing xsk-sink's lines (xsk-tools' ticker). */
 static void
 count_drops(const struct bench_redirect *skel, int seconds)
 {
-    unsigned long long last = 0, total = 0;
-    double start = now();
+    uint64_t start = xt_now_ns(), now = start, total = 0;
+    struct xt_ticker tk;
+    char secs[32];
 
     printf("sink: ready\n");
     fflush(stdout);
-    for (int t = 1; t <= seconds && !stop; t++) {
-        double wait = start + t - now();
-
-        if (wait > 0) {
-            usleep(wait * 1e6);
-        }
+    xt_ticker_init(&tk, "sink", "rx", start);
+    while (!stop && tk.t < (unsigned int) seconds) {
+        xt_sleep_ns(tk.next_ns - now);
+        now = xt_now_ns();
         total = drop_total(skel);
-        printf("sink: t=%d rx=%llu pps=%llu\n", t, total, total - last);
-        fflush(stdout);
-        last = total;
+        xt_ticker_run(&tk, now, total);
     }
-    printf("sink: total rx=%llu seconds=%.1f pps=%llu\n", total,
-           now() - start, (unsigned long long) (total / (now() - start)));
+    xt_print_seconds(now - start, secs);
+    printf("sink: total rx=%llu seconds=%s pps=%llu\n",
+           (unsigned long long) total, secs,
+           (unsigned long long) xt_rate(total, now - start));
 }
 
 int
