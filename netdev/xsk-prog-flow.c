@@ -15,8 +15,8 @@
  */
 
 /* The offloaded-flow backend (xsk-flow.h) over a loaded program's maps
- * (xsk-flow-abi.h): 'flow_rules', 'flow_masks', 'flow_on', 'flow_ports'
- * and 'flow_stats'. */
+ * (xsk-flow-abi.h): 'flow_rules', 'flow_lists', 'flow_on', 'flow_sync',
+ * 'flow_ports' and 'flow_stats'. */
 
 #include "xsk-prog.h"
 
