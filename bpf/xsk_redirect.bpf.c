@@ -79,7 +79,7 @@ struct {
     __type(value, __u64);
 } steer_counts SEC(".maps");
 
-/* Which of the two mask lists in 'flow_lists' is in force, plus 1; 0 if
+/* Which of the mask lists in 'flow_lists' is in force, plus 1; 0 if
  * no flow is offloaded, so that a port without offloaded flows pays one
  * array lookup. */
 struct {
@@ -91,27 +91,10 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 2);
+    __uint(max_entries, XSK_FLOW_N_LISTS);
     __type(key, __u32);
     __type(value, struct xsk_flow_mask_list);
 } flow_lists SEC(".maps");
-
-/* Never read here: the provider updates it only because the kernel then
- * waits until every running program has finished (synchronize_rcu()),
- * after which the list no longer in force may be rewritten. */
-struct flow_sync_inner {
-    __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, __u32);
-};
-
-struct {
-    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __array(values, struct flow_sync_inner);
-} flow_sync SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);

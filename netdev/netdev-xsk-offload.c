@@ -394,6 +394,14 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
     struct xsk_flow_ufid u;
     int error;
 
+    /* The revalidators ask for every flow now and then: a good time to
+     * take masks without rules off the program's list. */
+    error = xsk_flow_tidy(t);
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s: updating the XDP program's mask list "
+                     "failed: %s", netdev_get_name(netdev),
+                     ovs_strerror(error));
+    }
     ufid_from_ovs(ufid, &u);
     error = xsk_flow_get(t, &u, &s, &a);
     if (!error && a.kind == XSK_FLOW_OUTPUT

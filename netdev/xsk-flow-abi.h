@@ -35,12 +35,12 @@
  * Atomicity: 'flow_rules' is a hash map without preallocation, so an
  * update replaces an element as a whole (RCU); the program sees the old
  * value or the new, never a mix.  The mask list is read on every frame, so
- * it lives in an array (a lookup the verifier inlines), twice: the
- * provider writes the list not in force, makes it the one in force
- * ('flow_on'), and then waits until no program can still be reading the
- * other (an update of the map-in-map 'flow_sync' makes the kernel wait for
- * an RCU grace period), so that the next write never changes a list under
- * a reader.  Mask ids are never reused, so a frame classified with an old
+ * it lives in an array (a lookup the verifier inlines), in
+ * XSK_FLOW_N_LISTS copies used in turn: the provider writes the next copy,
+ * makes it the one in force ('flow_on'), and rewrites the copy that went
+ * out of force only after an RCU grace period has passed (xsk-grace.h), so
+ * that a list never changes under a reader, and a few list changes in a
+ * row need not wait.  Mask ids are never reused, so a frame classified with an old
  * mask list cannot hit a rule of a newer mask.  Counters are per-CPU, in
  * 'flow_stats' at the rule's slot. */
 
@@ -49,6 +49,7 @@
 #define XSK_FLOW_MAX_FLOWS 4096     /* Rules (and counter slots) per port. */
 #define XSK_FLOW_MAX_MASKS 16       /* Masks per port: lookups per frame. */
 #define XSK_FLOW_MAX_PORTS 64       /* Output ports per port. */
+#define XSK_FLOW_N_LISTS 8          /* Copies of the mask list. */
 
 /* What the program extracts from a frame, as OVS's struct flow has it.
  * Multi-byte fields are in network byte order.  A field the frame does not

@@ -143,21 +143,41 @@ mask_by_id(struct xsk_flow_table *t, uint32_t id)
     return NULL;
 }
 
-/* Drops one rule's reference to mask 'id'; the last one takes the mask off
- * the list.  Returns 0 or the backend's error. */
+/* Takes the masks without rules off the list (in the table only). */
+static void
+compact_masks(struct xsk_flow_table *t)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < t->n_masks; i++) {
+        if (t->masks[i].n_rules) {
+            t->masks[n++] = t->masks[i];
+        }
+    }
+    t->n_masks = n;
+    t->n_empty_masks = 0;
+}
+
+/* Drops one rule's reference to mask 'id'.  A mask left without rules
+ * stays on the list, where it matches nothing, until the list is written
+ * anyway (a new mask) or xsk_flow_tidy(): removing a flow is then one map
+ * write, which keeps OVS's offload requests from queueing up behind mask
+ * list changes.  The last rule of the table empties the list, though, so
+ * that a port without offloaded flows pays no lookup at all.  Returns 0 or
+ * the backend's error. */
 static int
 mask_unref(struct xsk_flow_table *t, uint32_t id)
 {
     struct xsk_flow_mask *m = mask_by_id(t, id);
-    uint32_t i;
 
     if (!m || --m->n_rules) {
         return 0;
     }
-    i = m - t->masks;
-    memmove(&t->masks[i], &t->masks[i + 1],
-            (t->n_masks - i - 1) * sizeof t->masks[0]);
-    t->n_masks--;
+    t->n_empty_masks++;
+    if (t->n_rules) {
+        return 0;
+    }
+    compact_masks(t);
     return write_masks(t);
 }
 
@@ -273,10 +293,10 @@ remove_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
     }
     *find_ufid(t, &r->ufid) = r->next_ufid;
     *find_key(t, &r->hkey) = r->next_key;
+    t->n_rules--;
     mask_unref(t, r->hkey.mask_id);
     port_unref(t, &r->action);
     free_slot(t, r->action.slot);
-    t->n_rules--;
     free(r);
 }
 
@@ -325,7 +345,8 @@ xsk_flow_make_hkey(const struct xsk_flow_key *key,
 /* Adds the flow 'ufid' as 'spec', or changes it to 'spec' if it is there.
  * Returns 0; ENOSPC if the table has no room for it (too many rules, masks
  * or output ports); EEXIST if another flow has the same match; or the
- * backend's error.  On failure the table and the program are as before. */
+ * backend's error.  On failure the table and the program are as before,
+ * but for masks without rules, which may have left the table's list. */
 int
 xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
              const struct xsk_flow_spec *spec)
@@ -362,6 +383,9 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
         return ENOSPC;
     }
     if (!m) {
+        /* The list is written anyway: without the masks that have no
+         * rules left. */
+        compact_masks(t);
         if (t->n_masks >= XSK_FLOW_MAX_MASKS) {
             return ENOSPC;
         }
@@ -400,6 +424,8 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
     if (new_mask) {
         t->n_masks++;
         t->next_mask_id++;
+    } else if (!m->n_rules) {
+        t->n_empty_masks--;
     }
     m->n_rules++;
     if (new_mask) {
@@ -470,6 +496,21 @@ xsk_flow_flush(struct xsk_flow_table *t)
             remove_rule(t, t->by_ufid[b], NULL);
         }
     }
+}
+
+/* Takes the masks that have no rules left off the program's list, if
+ * there are any and that can be done without waiting (else a later call
+ * does it).  Returns 0 or the backend's error. */
+int
+xsk_flow_tidy(struct xsk_flow_table *t)
+{
+    if (!t->n_empty_masks
+        || (t->backend && t->backend->masks_busy
+            && t->backend->masks_busy(t->aux))) {
+        return 0;
+    }
+    compact_masks(t);
+    return write_masks(t);
 }
 
 static int

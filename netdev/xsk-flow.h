@@ -28,8 +28,13 @@
  *
  *   add:    output port into the devmap, counters zeroed, rule, then (if
  *           the rule's mask is new) the mask list.
- *   delete: rule, then (if its mask has no rule left) the mask list, then
- *           (if no rule outputs there any more) the devmap entry.
+ *   delete: rule, then (if no rule outputs there any more) the devmap
+ *           entry.  A mask left without rules stays on the list, matching
+ *           nothing, until the list is written for a new mask or by
+ *           xsk_flow_tidy(), or the table's last rule goes (then the list
+ *           is emptied at once): a mask list write may have to wait for
+ *           programs still reading the list (xsk-prog-flow.c), and OVS's
+ *           flow removals must not queue up behind such waits.
  *   modify: the rule's value is replaced in one map update.
  *
  * A flow OVS still has but the program can no longer carry out (new
@@ -69,6 +74,8 @@ struct xsk_flow_backend {
                     const struct xsk_flow_action *);
     int (*rule_del)(void *aux, const struct xsk_flow_hkey *);
     int (*masks_put)(void *aux, const struct xsk_flow_mask_list *);
+    /* Whether masks_put() would have to wait now (may be NULL: never). */
+    bool (*masks_busy)(void *aux);
     int (*port_put)(void *aux, int ifindex);
     int (*port_del)(void *aux, int ifindex);
     int (*stats_reset)(void *aux, uint32_t slot);
@@ -97,6 +104,7 @@ struct xsk_flow_table {
     /* The mask list, in lookup order. */
     struct xsk_flow_mask masks[XSK_FLOW_MAX_MASKS];
     uint32_t n_masks;
+    uint32_t n_empty_masks;     /* Those without rules. */
     uint32_t next_mask_id;
 
     /* Output ports and how many rules use each. */
@@ -127,6 +135,7 @@ void xsk_flow_flush(struct xsk_flow_table *);
 void xsk_flow_make_hkey(const struct xsk_flow_key *,
                         const struct xsk_flow_key *mask, uint32_t mask_id,
                         struct xsk_flow_hkey *);
+int xsk_flow_tidy(struct xsk_flow_table *);
 int xsk_flow_punt(struct xsk_flow_table *, const struct xsk_flow_ufid *);
 uint32_t xsk_flow_purge_output(struct xsk_flow_table *, int ifindex);
 

@@ -15,8 +15,8 @@
  */
 
 /* The offloaded-flow backend (xsk-flow.h) over a loaded program's maps
- * (xsk-flow-abi.h): 'flow_rules', 'flow_lists', 'flow_on', 'flow_sync',
- * 'flow_ports' and 'flow_stats'. */
+ * (xsk-flow-abi.h): 'flow_rules', 'flow_lists', 'flow_on', 'flow_ports'
+ * and 'flow_stats'. */
 
 #include "xsk-prog.h"
 
@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "xsk-compat.h"
+#include "xsk-grace.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
 static int
@@ -62,45 +63,51 @@ rule_del(void *prog_, const struct xsk_flow_hkey *hk)
     return map_delete(prog->skel->maps.flow_rules, hk);
 }
 
-/* Returns once no program can still be running with what it read before
- * the call: the kernel waits for an RCU grace period after an update of a
- * map-in-map. */
-static int
-wait_for_programs(struct xsk_prog *prog)
-{
-    uint32_t zero = 0;
-
-    if (prog->flow_sync_fd <= 0) {
-        prog->flow_sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "flow_sync",
-                                            sizeof(uint32_t),
-                                            sizeof(uint32_t), 1, NULL);
-        if (prog->flow_sync_fd < 0) {
-            return errno;
-        }
-    }
-    return map_update(prog->skel->maps.flow_sync, &zero, &prog->flow_sync_fd);
-}
-
-/* Writes 'list' into the list not in force, puts it in force, then waits
- * until no frame can still be looked up with the old one, which the next
- * call will overwrite. */
+/* Puts 'list' in force.  An empty list is one write of 'flow_on'.  Any
+ * other goes into the next copy of the mask list first: that copy went out
+ * of force at least XSK_FLOW_N_LISTS - 1 writes ago; if no RCU grace
+ * period has passed since, a program may still be reading it, and this
+ * waits for one. */
 static int
 masks_put(void *prog_, const struct xsk_flow_mask_list *list)
 {
     struct xsk_prog *prog = prog_;
-    uint32_t next = prog->flow_list ^ 1, on = list->n_masks ? next + 1 : 0;
-    uint32_t zero = 0;
-    int error;
+    uint32_t cur = prog->flow_list;
+    uint32_t next = (cur + 1) % XSK_FLOW_N_LISTS;
+    uint32_t zero = 0, on = 0;
+    int error = 0;
 
-    error = map_update(prog->skel->maps.flow_lists, &next, list);
+    if (list->n_masks) {
+        on = next + 1;
+        error = xsk_grace_wait(prog->flow_list_grace[next]);
+        if (!error) {
+            error = map_update(prog->skel->maps.flow_lists, &next, list);
+        }
+    }
     if (!error) {
         error = map_update(prog->skel->maps.flow_on, &zero, &on);
     }
-    if (!error) {
-        prog->flow_list = next;
-        error = wait_for_programs(prog);
+    if (error) {
+        return error;
     }
-    return error;
+    if (prog->flow_list_on) {
+        prog->flow_list_grace[cur] = xsk_grace_start();
+    }
+    if (on) {
+        prog->flow_list = next;
+        prog->flow_list_grace[next] = 0;
+    }
+    prog->flow_list_on = on != 0;
+    return 0;
+}
+
+static bool
+masks_busy(void *prog_)
+{
+    struct xsk_prog *prog = prog_;
+    uint32_t next = (prog->flow_list + 1) % XSK_FLOW_N_LISTS;
+
+    return !xsk_grace_passed(prog->flow_list_grace[next]);
 }
 
 static int
@@ -168,6 +175,7 @@ const struct xsk_flow_backend xsk_prog_flow_backend = {
     .rule_put = rule_put,
     .rule_del = rule_del,
     .masks_put = masks_put,
+    .masks_busy = masks_busy,
     .port_put = port_put,
     .port_del = port_del,
     .stats_reset = stats_reset,

@@ -200,9 +200,6 @@ xsk_prog_detach(struct xsk_prog *prog)
     }
     opts.old_prog_fd = bpf_program__fd(prog->skel->progs.ovs_xsk_prog);
     bpf_xdp_detach(prog->ifindex, prog->xdp_flags | XDP_FLAGS_REPLACE, &opts);
-    if (prog->flow_sync_fd > 0) {
-        close(prog->flow_sync_fd);
-    }
     xsk_redirect__destroy(prog->skel);
     free(prog);
 }

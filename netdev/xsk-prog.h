@@ -55,8 +55,11 @@ struct xsk_prog {
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
     uint32_t steer_set;         /* Active steering set, 0 or 1. */
-    uint32_t flow_list;         /* Mask list in force, 0 or 1. */
-    int flow_sync_fd;           /* Inner map for 'flow_sync', or <= 0. */
+    uint32_t flow_list;         /* Mask list written last. */
+    bool flow_list_on;          /* Whether it is in force ('flow_on'). */
+    /* Per mask list, the xsk_grace_start() ticket of when it went out of
+     * force: it may be rewritten once that grace period has passed. */
+    uint64_t flow_list_grace[XSK_FLOW_N_LISTS];
 };
 
 int xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *,

@@ -37,6 +37,7 @@
 #include "tap.h"
 #include "prog-test.h"
 #include "xsk-flow.h"
+#include "xsk-grace.h"
 #include "xsk-prog.h"
 
 static struct xsk_prog prog;
@@ -372,6 +373,49 @@ test_output_and_set_eth(void)
     tap_group("output through the devmap, with Ethernet rewrite");
 }
 
+/* Mask list changes in a row, more of them than there are copies of the
+ * list: each is in force at once, and a copy is rewritten only after the
+ * grace period asked for when it went out of force has passed. */
+static void
+test_mask_list_turns(void)
+{
+    struct xsk_flow_key k, m;
+    struct frame hit, miss;
+    int n_wrong = 0;
+
+    xsk_flow_flush(&table);
+    frame4(&hit, 0, 5, 17, 0, 53, 16);
+    frame4(&miss, 0, 5, 17, 0, 54, 16);
+    for (int i = 0; i < 3 * XSK_FLOW_N_LISTS; i++) {
+        struct xsk_flow_ufid u = { { 100 + i, 100 + i } };
+        uint64_t ticket;
+
+        /* A new mask each time (IPv6 flow label bits, 0 in an IPv4
+         * frame's key), and its flow's rule. */
+        udp53_match(&k, &m);
+        m.ipv6_label = htonl(1 << i);
+        add(100 + i, &k, &m, NULL);
+        n_wrong += run(&hit, NULL) != XDP_DROP;
+        n_wrong += run(&miss, NULL) != XDP_PASS;
+
+        CHECK(prog.flow_list_on && !prog.flow_list_grace[prog.flow_list],
+              "change %d: the list just written is in force", i);
+
+        /* The last rule goes: the list is emptied with one write of
+         * 'flow_on', and the copy that was in force gets a ticket. */
+        xsk_flow_del(&table, &u, NULL);
+        n_wrong += run(&hit, NULL) != XDP_PASS;
+        ticket = prog.flow_list_grace[prog.flow_list];
+        CHECK(!prog.flow_list_on && ticket,
+              "change %d: the emptied list went out of force", i);
+        CHECK(!xsk_grace_wait(ticket) && xsk_grace_passed(ticket),
+              "change %d: its grace period passes", i);
+    }
+    CHECK(!n_wrong, "%d wrong verdicts", n_wrong);
+    CHECK(table.n_masks == 0, "the last flow's removal emptied the list");
+    tap_group("mask list changes in a row: each in force at once");
+}
+
 int
 main(void)
 {
@@ -388,6 +432,7 @@ main(void)
     test_ipv4();
     test_tcp_vlan_ipv6();
     test_output_and_set_eth();
+    test_mask_list_turns();
     xsk_flow_table_destroy(&table);
     xsk_redirect__destroy(prog.skel);
     return tap_done();

@@ -48,6 +48,7 @@ struct fake {
                                  * r(ule del), M(asks), P(ort put), p(ort
                                  * del), Z(ero counters). */
     char fail;                  /* Make the next write of this kind fail. */
+    bool masks_busy;            /* What masks_busy() says. */
 };
 
 static int
@@ -121,6 +122,14 @@ fake_masks_put(void *f_, const struct xsk_flow_mask_list *list)
     return error;
 }
 
+static bool
+fake_masks_busy(void *f_)
+{
+    struct fake *f = f_;
+
+    return f->masks_busy;
+}
+
 static int
 fake_port_put(void *f_, int ifindex)
 {
@@ -186,6 +195,7 @@ static const struct xsk_flow_backend fake_backend = {
     .rule_put = fake_rule_put,
     .rule_del = fake_rule_del,
     .masks_put = fake_masks_put,
+    .masks_busy = fake_masks_busy,
     .port_put = fake_port_put,
     .port_del = fake_port_del,
     .stats_reset = fake_stats_reset,
@@ -525,12 +535,78 @@ test_purge_and_reattach(void)
     free(h);
 }
 
+/* A removed flow costs one map write: a mask left without rules stays on
+ * the list until the list is written anyway, or tidied. */
+static void
+test_lazy_masks(void)
+{
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t);
+    struct xsk_flow_key k1 = key_udp(1, 2, 53), k2 = key_udp(1, 2, 53);
+    struct xsk_flow_key m3 = mask_mac();
+    struct xsk_flow_spec s;
+    uint32_t id;
+
+    k2.dl_dst[5] = 9;
+    s = spec(k1, mask_ip_port(), 7);
+    CHECK(!xsk_flow_put(&t, UFID(1), &s), "put under mask A");
+    id = f->list.ids[0];
+    s = spec(k2, mask_mac(), 7);
+    CHECK(!xsk_flow_put(&t, UFID(2), &s), "put under mask B");
+
+    f->log[0] = '\0';
+    CHECK(!xsk_flow_del(&t, UFID(1), NULL), "del the flow of mask A");
+    CHECK(!strcmp(f->log, "r"), "only the rule is written: %s", f->log);
+    CHECK(!classify(f, &k1, 10), "its frames match nothing");
+    CHECK(f->list.n_masks == 2 && t.n_empty_masks == 1,
+          "mask A stays on the list, without rules");
+
+    f->log[0] = '\0';
+    s = spec(k1, mask_ip_port(), 8);
+    CHECK(!xsk_flow_put(&t, UFID(3), &s), "put under mask A again");
+    CHECK(!strcmp(f->log, "PZR"), "the mask is reused as it is: %s",
+          f->log);
+    CHECK(f->list.ids[0] == id && !t.n_empty_masks
+          && classify(f, &k1, 10)->out_ifindex == 8, "and matches again");
+
+    CHECK(!xsk_flow_del(&t, UFID(3), NULL), "del it again");
+    f->log[0] = '\0';
+    m3.tp_dst = htons(0xffff);
+    s = spec(k1, m3, 7);
+    CHECK(!xsk_flow_put(&t, UFID(4), &s), "put under a new mask C");
+    CHECK(!strcmp(f->log, "ZRM"), "one list write: %s", f->log);
+    CHECK(f->list.n_masks == 2 && f->list.ids[0] != id
+          && !t.n_empty_masks, "which drops mask A: %u masks",
+          f->list.n_masks);
+
+    CHECK(!xsk_flow_del(&t, UFID(4), NULL), "del the flow of mask C");
+    f->log[0] = '\0';
+    f->masks_busy = true;
+    CHECK(!xsk_flow_tidy(&t) && !f->log[0] && f->list.n_masks == 2,
+          "tidy does not wait for a busy list");
+    f->masks_busy = false;
+    CHECK(!xsk_flow_tidy(&t) && !strcmp(f->log, "M")
+          && f->list.n_masks == 1, "tidy writes the list without it");
+    f->log[0] = '\0';
+    CHECK(!xsk_flow_tidy(&t) && !f->log[0], "then tidy has nothing to do");
+    CHECK(classify(f, &k2, 10), "the flow of mask B still matches");
+
+    f->log[0] = '\0';
+    CHECK(!xsk_flow_del(&t, UFID(2), NULL), "del the last flow");
+    CHECK(!strcmp(f->log, "rMp") && !f->list.n_masks && !t.n_masks,
+          "the last rule empties the list at once: %s", f->log);
+    tap_group("a removed flow leaves its mask until the list is written");
+    xsk_flow_table_destroy(&t);
+    free(f);
+}
+
 int
 main(void)
 {
     test_add_classify_delete();
     test_modify();
     test_limits();
+    test_lazy_masks();
     test_failures();
     test_purge_and_reattach();
     return tap_done();
