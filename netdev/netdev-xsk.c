@@ -340,7 +340,8 @@ show_flows(struct xsk_port *port, struct ds *ds)
         ds_put_format(ds, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
                       " mask(s), %"PRIu64" offloaded since start\n",
                       netdev_get_name(&port->dev->up), port->flows->n_rules,
-                      port->flows->n_masks - port->flows->n_empty_masks,
+                      port->flows->n_masks
+                      - xsk_flow_n_empty_masks(port->flows),
                       port->flows->n_puts);
     }
     ovs_mutex_unlock(&port->flow_mutex);

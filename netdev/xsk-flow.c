@@ -155,7 +155,18 @@ compact_masks(struct xsk_flow_table *t)
         }
     }
     t->n_masks = n;
-    t->n_empty_masks = 0;
+}
+
+/* How many masks on the list have no rules left. */
+uint32_t
+xsk_flow_n_empty_masks(const struct xsk_flow_table *t)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < t->n_masks; i++) {
+        n += !t->masks[i].n_rules;
+    }
+    return n;
 }
 
 /* Drops one rule's reference to mask 'id'.  A mask left without rules
@@ -170,11 +181,7 @@ mask_unref(struct xsk_flow_table *t, uint32_t id)
 {
     struct xsk_flow_mask *m = mask_by_id(t, id);
 
-    if (!m || --m->n_rules) {
-        return 0;
-    }
-    t->n_empty_masks++;
-    if (t->n_rules) {
+    if (!m || --m->n_rules || t->n_rules) {
         return 0;
     }
     compact_masks(t);
@@ -424,8 +431,6 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
     if (new_mask) {
         t->n_masks++;
         t->next_mask_id++;
-    } else if (!m->n_rules) {
-        t->n_empty_masks--;
     }
     m->n_rules++;
     if (new_mask) {
@@ -504,7 +509,7 @@ xsk_flow_flush(struct xsk_flow_table *t)
 int
 xsk_flow_tidy(struct xsk_flow_table *t)
 {
-    if (!t->n_empty_masks
+    if (!xsk_flow_n_empty_masks(t)
         || (t->backend && t->backend->masks_busy
             && t->backend->masks_busy(t->aux))) {
         return 0;

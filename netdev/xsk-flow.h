@@ -104,7 +104,6 @@ struct xsk_flow_table {
     /* The mask list, in lookup order. */
     struct xsk_flow_mask masks[XSK_FLOW_MAX_MASKS];
     uint32_t n_masks;
-    uint32_t n_empty_masks;     /* Those without rules. */
     uint32_t next_mask_id;
 
     /* Output ports and how many rules use each. */
@@ -136,6 +135,7 @@ void xsk_flow_make_hkey(const struct xsk_flow_key *,
                         const struct xsk_flow_key *mask, uint32_t mask_id,
                         struct xsk_flow_hkey *);
 int xsk_flow_tidy(struct xsk_flow_table *);
+uint32_t xsk_flow_n_empty_masks(const struct xsk_flow_table *);
 int xsk_flow_punt(struct xsk_flow_table *, const struct xsk_flow_ufid *);
 uint32_t xsk_flow_purge_output(struct xsk_flow_table *, int ifindex);
 

@@ -558,7 +558,7 @@ test_lazy_masks(void)
     CHECK(!xsk_flow_del(&t, UFID(1), NULL), "del the flow of mask A");
     CHECK(!strcmp(f->log, "r"), "only the rule is written: %s", f->log);
     CHECK(!classify(f, &k1, 10), "its frames match nothing");
-    CHECK(f->list.n_masks == 2 && t.n_empty_masks == 1,
+    CHECK(f->list.n_masks == 2 && xsk_flow_n_empty_masks(&t) == 1,
           "mask A stays on the list, without rules");
 
     f->log[0] = '\0';
@@ -566,7 +566,7 @@ test_lazy_masks(void)
     CHECK(!xsk_flow_put(&t, UFID(3), &s), "put under mask A again");
     CHECK(!strcmp(f->log, "PZR"), "the mask is reused as it is: %s",
           f->log);
-    CHECK(f->list.ids[0] == id && !t.n_empty_masks
+    CHECK(f->list.ids[0] == id && !xsk_flow_n_empty_masks(&t)
           && classify(f, &k1, 10)->out_ifindex == 8, "and matches again");
 
     CHECK(!xsk_flow_del(&t, UFID(3), NULL), "del it again");
@@ -576,7 +576,7 @@ test_lazy_masks(void)
     CHECK(!xsk_flow_put(&t, UFID(4), &s), "put under a new mask C");
     CHECK(!strcmp(f->log, "ZRM"), "one list write: %s", f->log);
     CHECK(f->list.n_masks == 2 && f->list.ids[0] != id
-          && !t.n_empty_masks, "which drops mask A: %u masks",
+          && !xsk_flow_n_empty_masks(&t), "which drops mask A: %u masks",
           f->list.n_masks);
 
     CHECK(!xsk_flow_del(&t, UFID(4), NULL), "del the flow of mask C");
