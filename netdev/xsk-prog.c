@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "xsk-compat.h"
+#include "xsk-grace.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
 static int
@@ -229,8 +230,11 @@ xsk_prog_clear_queue(struct xsk_prog *prog, uint32_t queue_id)
 
 /* Makes 's' the steering rules of 'prog': fills the set that is not active
  * (rules, masks, zeroed counters), then makes it the active one, so that
- * every frame is classified by either the old rules or the new.  Returns 0,
- * or a positive errno with the old rules still in force. */
+ * every frame is classified by either the old rules or the new.  The set
+ * being filled was active until the previous call; if no RCU grace period
+ * has passed since, a frame may still be classified by it, and this waits
+ * for one first.  Returns 0, or a positive errno with the old rules still
+ * in force. */
 int
 xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
 {
@@ -245,6 +249,10 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
     uint64_t *zeros = NULL;
     int error = 0;
 
+    error = xsk_grace_wait(prog->steer_grace[next]);
+    if (error) {
+        return error;
+    }
     if (n_cpus <= 0 || !(zeros = calloc(n_cpus, sizeof *zeros))) {
         return ENOMEM;
     }
@@ -287,6 +295,8 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
                 ? errno : 0;
     }
     if (!error) {
+        prog->steer_grace[prog->steer_set] = xsk_grace_start();
+        prog->steer_grace[next] = 0;
         prog->steer_set = next;
     }
     free(zeros);

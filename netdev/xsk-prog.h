@@ -55,6 +55,9 @@ struct xsk_prog {
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
     uint32_t steer_set;         /* Active steering set, 0 or 1. */
+    /* Per steering set, the xsk_grace_start() ticket of when it stopped
+     * being the active one: it may be rewritten once that has passed. */
+    uint64_t steer_grace[2];
     uint32_t flow_list;         /* Mask list written last. */
     bool flow_list_on;          /* Whether it is in force ('flow_on'). */
     /* Per mask list, the xsk_grace_start() ticket of when it went out of

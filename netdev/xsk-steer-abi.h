@@ -28,7 +28,9 @@
  * Two sets, 0 and 1, make a rule change atomic for the program: the
  * provider fills the set that is not active (its masks, rules and
  * counters), then stores its number in 'steer_active'.  A frame is
- * classified entirely by the set it read first. */
+ * classified entirely by the set it read first; the provider refills a set
+ * only after an RCU grace period since it stopped being the active one
+ * (xsk-grace.h). */
 
 #include <linux/types.h>
 
