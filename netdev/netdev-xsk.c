@@ -89,6 +89,7 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 COVERAGE_DEFINE(afxdp_tx_full);
 COVERAGE_DEFINE(afxdp_tx_no_frame);
 COVERAGE_DEFINE(afxdp_tx_too_big);
+COVERAGE_DEFINE(afxdp_rx_no_slot);
 
 /* Per-frame metadata: the dp_packet OVS sees for a frame. */
 struct xsk_packet {
@@ -131,6 +132,8 @@ struct xsk_queue {
         uint64_t tx_dropped;
         uint64_t tx_zero_copy;
         uint64_t tx_copied;
+        uint64_t tx_zero_copy_chains;   /* Jumbo slots sent as chains. */
+        uint64_t tx_copied_chains;      /* Packets copied into a chain. */
     );
 };
 
@@ -248,7 +251,7 @@ xsk_fatal_hook(void *aux OVS_UNUSED)
 
 static const char *
 place_names[] = { "pool", "cache", "fill", "rx", "packets", "tx",
-                  "completion" };
+                  "completion", "slots" };
 
 static void
 show_umem(struct xsk_umem *umem, void *ds_)
@@ -256,7 +259,7 @@ show_umem(struct xsk_umem *umem, void *ds_)
     struct ds *ds = ds_;
     struct xsk_places p;
     struct xsk_port *port;
-    uint64_t counts[7];
+    uint64_t counts[8];
     bool ok = false;
 
     /* Counts taken under traffic can be off by frames in motion; a quiet
@@ -274,10 +277,12 @@ show_umem(struct xsk_umem *umem, void *ds_)
     counts[4] = p.packets;
     counts[5] = p.tx;
     counts[6] = p.comp;
+    counts[7] = p.slots;
 
-    ds_put_format(ds, "umem %u: frames=%u frame-size=%u", umem->id,
-                  umem->key.n_frames, umem->key.frame_size);
-    for (int i = 0; i < 7; i++) {
+    ds_put_format(ds, "umem %u: frames=%u frame-size=%u jumbo-slots=%u",
+                  umem->id, umem->key.n_frames, umem->key.frame_size,
+                  umem->n_slots);
+    for (int i = 0; i < 8; i++) {
         ds_put_format(ds, " %s=%"PRIu64, place_names[i], counts[i]);
     }
     ds_put_format(ds, " bad-frees=%"PRIu64" accounted=%s\n",
@@ -878,15 +883,18 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
 }
 
 /* Returns the packet of 'frame', set to the 'len' bytes at 'data'.  The
- * frame must be a packet's already (xsk_frame_to_packet() or
- * xsk_frames_get_for_packets()). */
+ * frame must be a packet's already (xsk_frame_to_packet(),
+ * xsk_frames_get_for_packets(), or xsk_slot_get_for_packet() for the first
+ * frame of a jumbo slot, whose packet spans the slot). */
 static struct dp_packet *
 frame_packet(struct xsk_umem *umem, uint32_t frame, char *data, uint32_t len)
 {
     struct dp_packet *packet = &((struct xsk_packet *) umem->user)[frame]
                                .packet;
 
-    dp_packet_use_afxdp(packet, data, umem->key.frame_size,
+    dp_packet_use_afxdp(packet, data,
+                        xsk_frame_in_slot(umem, frame)
+                        ? xsk_slot_size(umem) : umem->key.frame_size,
                         data - xsk_frame_ptr(umem, frame));
     dp_packet_set_size(packet, len);
     return packet;
@@ -905,12 +913,51 @@ deliver(struct xsk_queue *q, struct dp_packet_batch *batch,
     }
 }
 
+/* Takes a buffer for a received packet of 'len' bytes that the provider
+ * builds itself: a frame if it fits one, else a jumbo slot.  Returns the
+ * frame (the slot's first frame), owned by a packet, or UINT32_MAX if there
+ * is none: the packet then has to go to malloc'd memory. */
+static uint32_t
+rx_buffer_get(struct xsk_tcache *tc, uint32_t cap, uint32_t len)
+{
+    struct xsk_umem *umem = tc->umem;
+    uint32_t frame;
+
+    if (len <= cap) {
+        return xsk_frames_get_for_packets(tc, &frame, 1) ? frame : UINT32_MAX;
+    }
+    if (umem->n_slots && len <= xsk_slot_size(umem) - XSK_RX_HEADROOM) {
+        frame = xsk_slot_get_for_packet(tc);
+        if (frame != UINT32_MAX) {
+            return frame;
+        }
+        COVERAGE_INC(afxdp_rx_no_slot);
+    }
+    return UINT32_MAX;
+}
+
+/* Copies the buffers of the 'n' descriptors at RX ring index 'idx' to 'dst',
+ * one after the other. */
+static void
+join_chain(const struct xsk_sock *sock, uint32_t idx, uint32_t n,
+           uint8_t *dst)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
+
+        memcpy(dst, sock->umem->base + d->addr, d->len);
+        dst += d->len;
+    }
+}
+
 /* Builds the packets of a received chain of 'n' descriptors, first at ring
- * index 'idx' (or of one descriptor holding more than the MTU): its buffers
- * are joined, and a TCP super-packet (generic
+ * index 'idx' (or of one descriptor holding more than the MTU).  A packet
+ * that fits the MTU is joined straight into a frame, or into a jumbo slot
+ * when it does not fit a frame (a jumbo frame), with one copy.  Otherwise
+ * the buffers are joined in 'q->linear' first: a TCP super-packet (generic
  * XDP with a TSO peer) is cut into MTU-sized segments, each in a frame of
- * its own; a packet that fits a frame goes into one; a larger one (a jumbo
- * frame) into a malloc'd packet.  The chain's frames go back to the pool. */
+ * its own, and anything else is copied into a frame, a slot, or a malloc'd
+ * packet.  The chain's frames go back to the pool. */
 static void
 rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
          uint32_t idx, uint32_t n, struct dp_packet_batch *batch)
@@ -918,29 +965,44 @@ rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
     struct xsk_sock *sock = q->sock;
     struct xsk_umem *umem = sock->umem;
     uint32_t cap = max_frame_len(&port->opts);
-    uint32_t frames[XSK_STASH_SIZE] = { 0 };
+    uint32_t frames[XSK_STASH_SIZE];
     uint8_t *bufs[XSK_STASH_SIZE];
     uint32_t lens[XSK_STASH_SIZE];
-    uint32_t len = 0, n_segs;
+    uint32_t len = 0, n_segs, dst;
     uint8_t *pkt = q->linear;
 
     for (uint32_t i = 0; i < n; i++) {
         const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
 
-        if (len + d->len <= XSK_MAX_CHAIN_LEN) {
-            memcpy(pkt + len, umem->base + d->addr, d->len);
-        }
         len += d->len;
         frames[i] = xsk_addr_to_frame(umem, d->addr);
     }
-    xsk_frames_put(tc, frames, n);
     q->rx_packets++;
     q->rx_chains += n > 1;
     q->rx_bytes += len;
     if (OVS_UNLIKELY(len > XSK_MAX_CHAIN_LEN)) {
+        xsk_frames_put(tc, frames, n);
         q->rx_dropped++;
         return;
     }
+
+    /* Within the MTU: no segments to cut, so join it where it stays. */
+    dst = len <= port->mtu + ETH_HEADER_LEN ? rx_buffer_get(tc, cap, len)
+                                            : UINT32_MAX;
+    if (dst != UINT32_MAX) {
+        char *data = xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
+
+        join_chain(sock, idx, n, (uint8_t *) data);
+        xsk_frames_put(tc, frames, n);
+        if (port->opts.csum_fix) {
+            q->rx_csum_fixed += xsk_csum_fix_partial((uint8_t *) data, len);
+        }
+        deliver(q, batch, frame_packet(umem, dst, data, len));
+        return;
+    }
+
+    join_chain(sock, idx, n, pkt);
+    xsk_frames_put(tc, frames, n);
     if (port->opts.csum_fix) {
         q->rx_csum_fixed += xsk_csum_fix_partial(pkt, len);
     }
@@ -979,11 +1041,12 @@ rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
         return;
     }
 
-    if (len <= cap && xsk_frames_get_for_packets(tc, frames, 1)) {
-        char *data = xsk_frame_ptr(umem, frames[0]) + XSK_RX_HEADROOM;
+    dst = rx_buffer_get(tc, cap, len);
+    if (dst != UINT32_MAX) {
+        char *data = xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
 
         memcpy(data, pkt, len);
-        deliver(q, batch, frame_packet(umem, frames[0], data, len));
+        deliver(q, batch, frame_packet(umem, dst, data, len));
     } else {
         deliver(q, batch, dp_packet_clone_data_with_headroom(
                               pkt, len, XSK_RX_HEADROOM));
@@ -1100,6 +1163,70 @@ tx_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
     return true;
 }
 
+/* Returns the jumbo slot (its first frame) whose buffer holds 'packet', or
+ * UINT32_MAX if 'packet' is not a slot packet of 'umem'. */
+static uint32_t
+packet_slot(const struct xsk_umem *umem, const struct dp_packet *packet)
+{
+    if (packet->source == DPBUF_AFXDP) {
+        const struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
+                                                   packet);
+
+        if (xp->umem == umem && xsk_frame_in_slot(umem, xp->frame)) {
+            return xp->frame;
+        }
+    }
+    return UINT32_MAX;
+}
+
+/* TX descriptors 'packet' takes on a socket of 'umem', given its jumbo slot
+ * 'head' (packet_slot()): a slot packet is cut where its data crosses a
+ * frame boundary, anything else is copied into whole frames. */
+static uint32_t
+tx_n_descs(const struct xsk_umem *umem, const struct dp_packet *packet,
+           uint32_t head)
+{
+    uint32_t size = dp_packet_size(packet);
+
+    if (head != UINT32_MAX && size) {
+        const char *data = dp_packet_data(packet);
+
+        return xsk_ptr_to_frame(umem, data + size - 1)
+               - xsk_ptr_to_frame(umem, data) + 1;
+    }
+    return DIV_ROUND_UP(size, umem->key.frame_size);
+}
+
+/* Gives the jumbo slot 'head' of a packet of 'size' bytes at 'data' to
+ * 'sock' as a chain of TX descriptors from ring index 'idx', one per frame
+ * the data reaches, with no copy.  Returns false, having used nothing, if
+ * the slot is not a packet's. */
+static bool
+tx_slot(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t head,
+        uint32_t idx, const char *data, uint32_t size)
+{
+    struct xsk_umem *umem = sock->umem;
+    uint32_t first = xsk_ptr_to_frame(umem, data);
+    uint32_t last = xsk_ptr_to_frame(umem, data + size - 1);
+    uint64_t addr = data - umem->base;
+    uint64_t end = addr + size;
+
+    if (OVS_UNLIKELY(!xsk_slot_packet_to_tx(tc, head, first, last,
+                                            sock->slot))) {
+        return false;
+    }
+    for (uint32_t f = first; f <= last; f++) {
+        struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + f - first);
+        uint64_t frame_end = xsk_frame_to_addr(umem, f + 1);
+
+        desc->addr = addr;
+        desc->len = MIN(end, frame_end) - addr;
+        desc->options = f < last ? XDP_PKT_CONTD : 0;
+        addr = frame_end;
+    }
+    return true;
+}
+
 /* Puts the packets of 'batch' on 'q''s TX ring.  Returns a bitmap of the
  * packets whose frames went on the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
@@ -1119,7 +1246,7 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= 32);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        want += DIV_ROUND_UP(dp_packet_size(packet), frame_size);
+        want += tx_n_descs(umem, packet, packet_slot(umem, packet));
     }
     xsk_sock_complete(sock, tc);
     reserved = xsk_sock_tx_reserve(sock, want, &idx);
@@ -1128,6 +1255,8 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
         uint32_t size = dp_packet_size(packet);
         char *data = dp_packet_data(packet);
         uint32_t n_descs = DIV_ROUND_UP(size, frame_size);
+        uint32_t head = packet_slot(umem, packet);
+        uint32_t slot_descs = tx_n_descs(umem, packet, head);
 
         if (OVS_UNLIKELY(!size || n_descs > max_descs)) {
             COVERAGE_INC(afxdp_tx_too_big);
@@ -1138,13 +1267,25 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
             q->tx_dropped++;
             continue;
         }
-        if (OVS_UNLIKELY(used + n_descs > reserved)) {
+        if (OVS_UNLIKELY(used + slot_descs > reserved)) {
             COVERAGE_INC(afxdp_tx_full);
             q->tx_dropped++;
             continue;
         }
 
-        if (packet->source == DPBUF_AFXDP) {
+        if (head != UINT32_MAX) {
+            /* A jumbo slot: sent as a chain of its frames. */
+            if (slot_descs <= max_descs
+                && tx_slot(sock, tc, head, idx + used, data, size)) {
+                used += slot_descs;
+                handed |= 1u << i;
+                q->tx_zero_copy++;
+                q->tx_zero_copy_chains += slot_descs > 1;
+                q->tx_packets++;
+                q->tx_bytes += size;
+                continue;
+            }
+        } else if (packet->source == DPBUF_AFXDP) {
             struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
                                                  packet);
 
@@ -1172,6 +1313,7 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
         }
         used += n_descs;
         q->tx_copied++;
+        q->tx_copied_chains += n_descs > 1;
         q->tx_packets++;
         q->tx_bytes += size;
     }
@@ -1255,12 +1397,12 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct xsk_port *port = dev->xsk_port;
     uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
-    uint64_t chains = 0, segs = 0;
+    uint64_t chains = 0, segs = 0, zc_chains = 0, copied_chains = 0;
     struct netdev_custom_counter *c;
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(8 + 6 * port->n_queues
+    custom_stats->counters = xcalloc(10 + 6 * port->n_queues
                                      + XSK_STEER_N_COUNTS,
                                      sizeof *custom_stats->counters);
     c = custom_stats->counters;
@@ -1278,6 +1420,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
 
         zc += q->tx_zero_copy;
         copied += q->tx_copied;
+        zc_chains += q->tx_zero_copy_chains;
+        copied_chains += q->tx_copied_chains;
         fixed += q->rx_csum_fixed;
         chains += q->rx_chains;
         segs += q->rx_gso_segments;
@@ -1297,6 +1441,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     }
     XSK_COUNTER(zc, "tx_zero_copy_packets");
     XSK_COUNTER(copied, "tx_copied_packets");
+    XSK_COUNTER(zc_chains, "tx_zero_copy_multi_buffer_packets");
+    XSK_COUNTER(copied_chains, "tx_copied_multi_buffer_packets");
     XSK_COUNTER(fixed, "rx_checksum_fixed");
     XSK_COUNTER(busy, "tx_busy_drops");
     XSK_COUNTER(full, "tx_ring_full_drops");

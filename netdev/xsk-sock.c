@@ -81,7 +81,7 @@ update_fill_targets(struct xsk_umem *umem)
     if (!umem->n_socks) {
         return;
     }
-    share = umem->key.n_frames / (2 * umem->n_socks);
+    share = umem->slot_base / (2 * umem->n_socks);
     if (share < XSK_BATCH) {
         share = XSK_BATCH;
     }
@@ -523,6 +523,7 @@ xsk_umem_account(struct xsk_umem *umem, struct xsk_places *p)
     memset(p, 0, sizeof *p);
     pthread_mutex_lock(&umem->mutex);
     p->pool = umem->n_free;
+    xsk_umem_count_slots(umem, &p->slots);
     p->packets = umem->orphan_packets;
     for (tc = umem->caches; tc; tc = tc->next) {
         p->cache += load32(&tc->n);
@@ -556,8 +557,8 @@ xsk_umem_account(struct xsk_umem *umem, struct xsk_places *p)
     pthread_mutex_unlock(&umem->mutex);
 
     total = p->pool + p->cache + p->fill + p->rx + p->packets + p->tx
-            + p->comp;
+            + p->comp + p->slots;
     return total == umem->key.n_frames
-           && owner_free == p->pool + p->cache
+           && owner_free == p->pool + p->cache + p->slots
            && owner_packet == p->packets;
 }

@@ -104,7 +104,7 @@ struct xsk_sock {
 
 /* Frames per place, as counted by xsk_sock_account(). */
 struct xsk_places {
-    uint64_t pool, cache, fill, rx, packets, tx, comp;
+    uint64_t pool, cache, fill, rx, packets, tx, comp, slots;
 };
 
 int xsk_sock_create(struct xsk_umem *, const struct xsk_sock_cfg *,

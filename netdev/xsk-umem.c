@@ -92,22 +92,47 @@ xsk_umem_create(const struct xsk_umem_key *key, struct xsk_umem **umemp)
         goto err_unregister;
     }
 
+    /* Sockets that take chains get jumbo slots: an eighth of the frames,
+     * unless that makes too few to be worth it. */
+    umem->slot_base = key->n_frames;
+    if (key->bind_flags & XDP_USE_SG) {
+        uint32_t per_slot = (XSK_SLOT_MIN_BYTES + key->frame_size - 1)
+                            >> umem->frame_shift;
+        uint32_t n_slots = key->n_frames / 8 / per_slot;
+
+        if (n_slots >= XSK_SLOT_MIN) {
+            umem->slot_frames = per_slot;
+            umem->n_slots = n_slots;
+            umem->slot_base = key->n_frames - n_slots * per_slot;
+        }
+    }
+
     umem->owner = calloc(key->n_frames, sizeof *umem->owner);
     umem->stack = malloc(key->n_frames * sizeof *umem->stack);
-    if (!umem->owner || !umem->stack) {
+    umem->slot_stack = malloc((umem->n_slots + 1)
+                              * sizeof *umem->slot_stack);
+    umem->slot_back = calloc(umem->n_slots + 1, sizeof *umem->slot_back);
+    if (!umem->owner || !umem->stack || !umem->slot_stack
+        || !umem->slot_back) {
         error = ENOMEM;
         goto err_unmap;
     }
     /* Lowest frames on top, so that a lightly used UMEM touches few pages. */
-    for (uint32_t i = 0; i < key->n_frames; i++) {
-        umem->stack[i] = key->n_frames - 1 - i;
+    for (uint32_t i = 0; i < umem->slot_base; i++) {
+        umem->stack[i] = umem->slot_base - 1 - i;
     }
-    umem->n_free = key->n_frames;
+    umem->n_free = umem->slot_base;
+    for (uint32_t i = 0; i < umem->n_slots; i++) {
+        umem->slot_stack[i] = umem->n_slots - 1 - i;
+    }
+    umem->n_free_slots = umem->n_slots;
 
     *umemp = umem;
     return 0;
 
 err_unmap:
+    free(umem->slot_back);
+    free(umem->slot_stack);
     free(umem->stack);
     free(umem->owner);
     munmap(umem->base, umem->size);
@@ -148,6 +173,8 @@ xsk_umem_destroy(struct xsk_umem *umem)
     if (umem->user_free) {
         umem->user_free(umem->user);
     }
+    free(umem->slot_back);
+    free(umem->slot_stack);
     free(umem->stack);
     free(umem->owner);
     munmap(umem->base, umem->size);
@@ -171,8 +198,20 @@ xsk_umem_find(const struct xsk_umem_key *key)
     return found;
 }
 
-/* Returns true if 'umem' has no socket and every frame is free (in the pool
- * or a cache). */
+/* Adds to '*frames' the frames in the 'slots' place: those of free slots and
+ * those given back to slots that are not whole yet.  The caller holds
+ * 'umem->mutex'. */
+void
+xsk_umem_count_slots(struct xsk_umem *umem, uint64_t *frames)
+{
+    *frames += (uint64_t) umem->n_free_slots * umem->slot_frames;
+    for (uint32_t i = 0; i < umem->n_slots; i++) {
+        *frames += __atomic_load_n(&umem->slot_back[i], __ATOMIC_RELAXED);
+    }
+}
+
+/* Returns true if 'umem' has no socket and every frame is free (in the pool,
+ * a cache or a slot). */
 bool
 xsk_umem_idle(struct xsk_umem *umem)
 {
@@ -181,6 +220,7 @@ xsk_umem_idle(struct xsk_umem *umem)
 
     pthread_mutex_lock(&umem->mutex);
     n = umem->n_free;
+    xsk_umem_count_slots(umem, &n);
     for (tc = umem->caches; tc; tc = tc->next) {
         n += tc->n;
     }
@@ -295,14 +335,112 @@ xsk_frames_get(struct xsk_tcache *tc, uint32_t *frames, uint32_t n,
     return n;
 }
 
+/* Gives slot frame 'frame', which the caller owns, back to its slot; the
+ * slot is free again once all its frames are back.  With 'locked', the
+ * caller holds umem->mutex. */
+static void
+slot_frame_back(struct xsk_umem *umem, uint32_t frame, bool locked)
+{
+    uint32_t slot = (frame - umem->slot_base) / umem->slot_frames;
+
+    umem->owner[frame] = XSK_OWNER_FREE;
+    if (__atomic_add_fetch(&umem->slot_back[slot], 1, __ATOMIC_ACQ_REL)
+        == umem->slot_frames) {
+        /* Only this thread can see the count at 'slot_frames'. */
+        if (!locked) {
+            pthread_mutex_lock(&umem->mutex);
+        }
+        __atomic_store_n(&umem->slot_back[slot], 0, __ATOMIC_RELAXED);
+        umem->slot_stack[umem->n_free_slots++] = slot;
+        if (!locked) {
+            pthread_mutex_unlock(&umem->mutex);
+        }
+    }
+}
+
+/* Takes a free jumbo slot for a packet the caller builds: every frame of it
+ * becomes XSK_OWNER_PACKET.  Returns the slot's first frame, which stands
+ * for the slot in xsk_frame_packet_free() and xsk_slot_packet_to_tx(), or
+ * UINT32_MAX if no slot is free (or the UMEM has none). */
+uint32_t
+xsk_slot_get_for_packet(struct xsk_tcache *tc)
+{
+    struct xsk_umem *umem = tc->umem;
+    uint32_t slot, head;
+
+    if (!umem->n_slots) {
+        return UINT32_MAX;
+    }
+    pthread_mutex_lock(&umem->mutex);
+    slot = umem->n_free_slots ? umem->slot_stack[--umem->n_free_slots]
+                              : UINT32_MAX;
+    pthread_mutex_unlock(&umem->mutex);
+    if (slot == UINT32_MAX) {
+        return UINT32_MAX;
+    }
+    head = umem->slot_base + slot * umem->slot_frames;
+    for (uint32_t i = 0; i < umem->slot_frames; i++) {
+        umem->owner[head + i] = XSK_OWNER_PACKET;
+    }
+    tc->packets += umem->slot_frames;
+    return head;
+}
+
+/* Returns true if 'head' is the first frame of a slot all of whose frames
+ * are owned by a packet. */
+static bool
+slot_is_packet(const struct xsk_umem *umem, uint32_t head)
+{
+    if (!xsk_frame_in_slot(umem, head) || head >= umem->key.n_frames
+        || (head - umem->slot_base) % umem->slot_frames) {
+        return false;
+    }
+    for (uint32_t i = 0; i < umem->slot_frames; i++) {
+        if (umem->owner[head + i] != XSK_OWNER_PACKET) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The packet that owns the slot starting at frame 'head' gives frames
+ * 'first' to 'last' (its data) to TX socket 'slot' without a copy; its other
+ * frames go back to the slot.  Returns false (and leaves everything as it
+ * is) if the slot was not a packet's or 'first'..'last' is not in it. */
+bool
+xsk_slot_packet_to_tx(struct xsk_tcache *tc, uint32_t head, uint32_t first,
+                      uint32_t last, uint16_t slot)
+{
+    struct xsk_umem *umem = tc->umem;
+
+    if (XSK_UNLIKELY(!slot_is_packet(umem, head) || first < head
+                     || last < first
+                     || last >= head + umem->slot_frames)) {
+        return false;
+    }
+    for (uint32_t i = head; i < head + umem->slot_frames; i++) {
+        if (i >= first && i <= last) {
+            umem->owner[i] = XSK_OWNER_TX(slot);
+        } else {
+            slot_frame_back(umem, i, false);
+        }
+    }
+    tc->packets -= umem->slot_frames;
+    return true;
+}
+
 /* Puts 'n' frames that the caller owns (not as packets) into the calling
- * thread's cache. */
+ * thread's cache, or back to their slots. */
 void
 xsk_frames_put(struct xsk_tcache *tc, const uint32_t *frames, uint32_t n)
 {
     uint16_t *owner = tc->umem->owner;
 
     for (uint32_t i = 0; i < n; i++) {
+        if (XSK_UNLIKELY(xsk_frame_in_slot(tc->umem, frames[i]))) {
+            slot_frame_back(tc->umem, frames[i], false);
+            continue;
+        }
         if (tc->n == XSK_TCACHE_SIZE) {
             tcache_spill(tc, 2 * XSK_SLAB);
         }
@@ -317,10 +455,18 @@ xsk_frame_packet_free__(struct xsk_tcache *tc, uint32_t frame)
 {
     struct xsk_umem *umem = tc->umem;
 
-    if (umem->owner[frame] != XSK_OWNER_PACKET) {
+    if (xsk_frame_in_slot(umem, frame) ? !slot_is_packet(umem, frame)
+        : umem->owner[frame] != XSK_OWNER_PACKET) {
         pthread_mutex_lock(&umem->mutex);
         umem->bad_frees++;
         pthread_mutex_unlock(&umem->mutex);
+        return;
+    }
+    if (xsk_frame_in_slot(umem, frame)) {
+        for (uint32_t i = 0; i < umem->slot_frames; i++) {
+            slot_frame_back(umem, frame + i, false);
+        }
+        tc->packets -= umem->slot_frames;
         return;
     }
     tcache_spill(tc, 2 * XSK_SLAB);
@@ -335,7 +481,12 @@ xsk_frames_reclaim(struct xsk_umem *umem, uint16_t owner)
 {
     pthread_mutex_lock(&umem->mutex);
     for (uint32_t i = 0; i < umem->key.n_frames; i++) {
-        if (umem->owner[i] == owner) {
+        if (umem->owner[i] != owner) {
+            continue;
+        }
+        if (xsk_frame_in_slot(umem, i)) {
+            slot_frame_back(umem, i, true);
+        } else {
             umem->owner[i] = XSK_OWNER_FREE;
             umem->stack[umem->n_free++] = i;
         }

@@ -46,12 +46,32 @@
  *                                        own cache (packet freed)
  *     tx, comp    XSK_OWNER_TX(slot)     kernel: tx -> completion; the
  *                                        txq's sender: completion -> cache
+ *     slots       XSK_OWNER_FREE         the rxq's thread, a jumbo slot at a
+ *                                        time, to a packet (below)
  *
  * 'owner' is written only by the thread that moves the frame, so it needs no
  * atomic operation.  Counting per place (xsk_sock_account()) must add up to
  * 'n_frames'; a leak or a double free shows up as a mismatch.  A free of a
  * frame that is not owned by a packet is refused and counted in
  * 'bad_frees' instead of corrupting the pool.
+ *
+ * Jumbo slots
+ * -----------
+ *
+ * OVS needs a packet's data in one piece, and the kernel takes UMEM frames of
+ * at most a page.  A UMEM whose sockets take descriptor chains (XDP_USE_SG)
+ * therefore keeps its last frames apart, as 'n_slots' slots of 'slot_frames'
+ * adjacent frames (at least XSK_SLOT_MIN_BYTES together).  A received jumbo
+ * frame is joined into a slot, which then is one packet's buffer: every
+ * frame of the slot is XSK_OWNER_PACKET.  Sent to an AF_XDP port of the same
+ * UMEM, the slot is cut at frame boundaries into a chain of TX descriptors
+ * with no copy (xsk_slot_packet_to_tx()); the frames the data does not reach
+ * are given back at once.  Frames of a slot never enter the pool or a cache:
+ * wherever a slot frame is given back (completion, packet freed, socket
+ * closed), it counts towards its slot in 'slot_back', and the thread that
+ * gives back the slot's last frame puts the slot on 'slot_stack'.  The
+ * 'slots' place holds the free slots' frames and the frames given back to
+ * slots not yet whole.
  *
  * Thread safety
  * -------------
@@ -72,6 +92,11 @@
 #define XSK_MAX_SOCKS 1024      /* Sockets sharing one UMEM. */
 #define XSK_SLAB 64             /* Frames moved per pool <-> cache trip. */
 #define XSK_TCACHE_SIZE (4 * XSK_SLAB)
+
+/* A jumbo slot holds a 9000-byte MTU frame, VLAN tags and the receive
+ * headroom: 3 frames of 4096 bytes or 5 of 2048. */
+#define XSK_SLOT_MIN_BYTES 10240
+#define XSK_SLOT_MIN 16         /* Fewer slots than this: none at all. */
 
 /* Values of xsk_umem 'owner[]'. */
 #define XSK_OWNER_FREE 0
@@ -113,9 +138,18 @@ struct xsk_umem {
                                  * glue keeps its dp_packets here). */
     void (*user_free)(void *);  /* Frees 'user' at destroy. */
 
+    uint32_t slot_base;         /* First frame of the slots, or 'n_frames'
+                                 * if there are none. */
+    uint32_t slot_frames;       /* Frames per slot (0 without slots). */
+    uint32_t n_slots;
+    uint8_t *slot_back;         /* Per slot: frames given back since it was
+                                 * taken (atomic; see "Jumbo slots"). */
+
     pthread_mutex_t mutex;      /* Guards all members below. */
     uint32_t *stack;            /* Free frame indexes: the pool. */
     uint32_t n_free;            /* Frames in 'stack'. */
+    uint32_t *slot_stack;       /* Free slot indexes. */
+    uint32_t n_free_slots;      /* Slots in 'slot_stack'. */
     struct xsk_tcache *caches;  /* Every thread's cache of this UMEM. */
     struct xsk_sock *socks[XSK_MAX_SOCKS]; /* Indexed by slot. */
     unsigned int n_socks;
@@ -176,6 +210,25 @@ xsk_ptr_to_frame(const struct xsk_umem *umem, const void *p)
     return off < umem->size ? off >> umem->frame_shift : UINT32_MAX;
 }
 
+/* Returns true if 'frame' belongs to a jumbo slot. */
+static inline bool
+xsk_frame_in_slot(const struct xsk_umem *umem, uint32_t frame)
+{
+    return frame >= umem->slot_base;
+}
+
+/* Bytes of a slot's buffer. */
+static inline uint32_t
+xsk_slot_size(const struct xsk_umem *umem)
+{
+    return umem->slot_frames << umem->frame_shift;
+}
+
+uint32_t xsk_slot_get_for_packet(struct xsk_tcache *);
+bool xsk_slot_packet_to_tx(struct xsk_tcache *, uint32_t head,
+                           uint32_t first, uint32_t last, uint16_t slot);
+void xsk_umem_count_slots(struct xsk_umem *, uint64_t *frames);
+
 /* Frame 'frame', just received by a socket, now belongs to a packet. */
 static inline void
 xsk_frame_to_packet(struct xsk_tcache *tc, uint32_t frame)
@@ -213,15 +266,17 @@ xsk_frame_packet_to_tx(struct xsk_tcache *tc, uint32_t frame, uint16_t slot)
 
 void xsk_frame_packet_free__(struct xsk_tcache *, uint32_t frame);
 
-/* The packet that owned 'frame' is freed: the frame goes to the calling
- * thread's cache. */
+/* The packet that owned 'frame' (a frame, or the first frame of a jumbo
+ * slot) is freed: the frame goes to the calling thread's cache, a slot's
+ * frames back to their slot. */
 static inline void
 xsk_frame_packet_free(struct xsk_tcache *tc, uint32_t frame)
 {
     uint16_t *owner = &tc->umem->owner[frame];
 
     if (XSK_LIKELY(*owner == XSK_OWNER_PACKET
-                   && tc->n < XSK_TCACHE_SIZE)) {
+                   && tc->n < XSK_TCACHE_SIZE
+                   && !xsk_frame_in_slot(tc->umem, frame))) {
         *owner = XSK_OWNER_FREE;
         tc->packets--;
         tc->frames[tc->n++] = frame;

@@ -3,7 +3,9 @@
 # OVS ports at MTU 9000, ping -s 8900 (don't fragment), 8900-byte UDP
 # datagrams (content checked) and TCP cross the bridge in native and generic
 # mode; frames arrive as multi-buffer chains (rx_multi_buffer_packets
-# grows).  An mtu_request above what the port can carry is refused.
+# grows) and leave the other port as chains of a jumbo slot's frames with no
+# copy (tx_zero_copy_multi_buffer_packets grows,
+# tx_copied_multi_buffer_packets stays 0).  An mtu_request above what the port can carry is refused.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/traffic.sh"
@@ -41,6 +43,12 @@ for mode in native generic; do
         ip netns exec "$ns_a" ping -q -c 5 -i 0.1 -W 2 -M do -s 8900 $net.2
     check "8900-byte UDP datagrams arrive intact" \
         udp_roundtrip "$ns_a" "$ns_b" $net.2 200 8900
+    # The ping replies and the datagrams left $port_b as chains of a jumbo
+    # slot's frames, none of them copied.
+    check "jumbo frames were sent on without a copy" \
+        wait_until "[ \$(iface_stat $port_b tx_zero_copy_multi_buffer_packets) -ge 200 ]"
+    check "no jumbo frame was copied" \
+        test "$(iface_stat $port_b tx_copied_multi_buffer_packets)" = 0
     check "TCP at MTU 9000" tcp_transfer "$ns_a" "$ns_b" $net.2 2
     check "jumbo frames arrived as multi-buffer chains" \
         wait_until "[ \$(iface_stat $port_a rx_multi_buffer_packets) -gt 100 ]"

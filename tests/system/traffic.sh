@@ -6,7 +6,7 @@
 #   iface_stat P KEY     prints Interface P's statistics:KEY (0 if absent)
 #   xdp_attached P       true if interface P has any XDP program
 #   umem_whole           true if every UMEM in afxdp/show has all its
-#                        frames in pool + cache and says accounted=yes
+#                        frames in pool + cache + slots and says accounted=yes
 #   udp_roundtrip NS_A NS_B IP_B COUNT SIZE [PORT]
 #                        sends COUNT numbered datagrams of SIZE bytes from
 #                        NS_A to IP_B:PORT (default 5001) in NS_B, one a
@@ -63,7 +63,7 @@ umem_whole ()
             n++
             for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
             if (v["accounted"] != "yes") bad++
-            if (v["pool"] + v["cache"] != v["frames"]) bad++
+            if (v["pool"] + v["cache"] + v["slots"] != v["frames"]) bad++
         }
         END { exit (n > 0 && !bad) ? 0 : 1 }'
 }

@@ -1372,6 +1372,268 @@ test_exit_during_destroy(int rounds)
               "in xsk_umem_destroy(); run under -fsanitize=thread)", rounds);
 }
 
+/* Counts distinct entries of the free slot stack of 'umem'; returns false if
+ * one is out of range or there twice. */
+static bool
+slot_stack_ok(struct xsk_umem *umem)
+{
+    uint8_t *seen = calloc(umem->n_slots + 1, 1);
+    bool ok = true;
+
+    for (uint32_t i = 0; i < umem->n_free_slots; i++) {
+        uint32_t slot = umem->slot_stack[i];
+
+        if (slot >= umem->n_slots || seen[slot]++) {
+            ok = false;
+        }
+    }
+    free(seen);
+    return ok;
+}
+
+/* The 'slots' place of 'umem' (xsk_umem_count_slots()). */
+static uint64_t
+slot_place(struct xsk_umem *umem)
+{
+    uint64_t n = 0;
+
+    pthread_mutex_lock(&umem->mutex);
+    xsk_umem_count_slots(umem, &n);
+    pthread_mutex_unlock(&umem->mutex);
+    return n;
+}
+
+static void
+test_slot_layout(void)
+{
+    static const struct {
+        uint32_t frame_size, n_frames, flags, per_slot, n_slots;
+    } cases[] = {
+        { 4096, 1024, XDP_USE_SG, 3, 42 },
+        { 2048, 1024, XDP_USE_SG, 5, 25 },
+        { 4096, 16384, XDP_USE_SG | XDP_USE_NEED_WAKEUP, 3, 682 },
+        { 4096, 256, XDP_USE_SG, 0, 0 },     /* 10 slots: too few. */
+        { 4096, 1024, 0, 0, 0 },             /* No chains, no slots. */
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xsk_umem *umem = create(cases[i].frame_size,
+                                       cases[i].n_frames, cases[i].flags);
+
+        if (!umem) {
+            continue;
+        }
+        CHECK(umem->slot_frames == cases[i].per_slot
+              && umem->n_slots == cases[i].n_slots,
+              "%u x %u, flags %#x: %u slots of %u frames, expected %u of %u",
+              cases[i].frame_size, cases[i].n_frames, cases[i].flags,
+              umem->n_slots, umem->slot_frames, cases[i].n_slots,
+              cases[i].per_slot);
+        CHECK(!umem->n_slots
+              || xsk_slot_size(umem) >= XSK_SLOT_MIN_BYTES,
+              "a slot has only %u bytes", xsk_slot_size(umem));
+        CHECK(umem->slot_base + umem->n_slots * umem->slot_frames
+              == umem->key.n_frames && umem->n_free == umem->slot_base,
+              "slots from frame %u, %u in the pool", umem->slot_base,
+              umem->n_free);
+        CHECK(slot_place(umem) + umem->n_free == umem->key.n_frames
+              && xsk_umem_idle(umem), "a new UMEM is not whole");
+        xsk_umem_destroy(umem);
+    }
+    tap_group("jumbo slots: an eighth of a chain-taking UMEM, at least "
+              "XSK_SLOT_MIN_BYTES each, none without XDP_USE_SG");
+}
+
+static void
+test_slot_moves(void)
+{
+    struct xsk_umem *umem = create(4096, 1024, XDP_USE_SG);
+    uint32_t heads[64], frames[XSK_TCACHE_SIZE];
+    struct xsk_tcache *tc;
+    uint32_t n, k, got;
+
+    if (!umem) {
+        tap_group("jumbo slot moves");
+        return;
+    }
+    tc = xsk_tcache_get(umem);
+    k = umem->slot_frames;
+
+    /* Every slot, then none. */
+    for (n = 0; n < umem->n_slots; n++) {
+        heads[n] = xsk_slot_get_for_packet(tc);
+        CHECK(heads[n] != UINT32_MAX && xsk_frame_in_slot(umem, heads[n])
+              && (heads[n] - umem->slot_base) % k == 0,
+              "slot %u: head %u", n, heads[n]);
+        for (uint32_t i = 0; i < k && heads[n] != UINT32_MAX; i++) {
+            CHECK(umem->owner[heads[n] + i] == XSK_OWNER_PACKET,
+                  "frame %u of a taken slot is %#x", heads[n] + i,
+                  umem->owner[heads[n] + i]);
+        }
+    }
+    CHECK(xsk_slot_get_for_packet(tc) == UINT32_MAX, "a slot too many");
+    CHECK(packets_total(umem) == (int64_t) n * k && !slot_place(umem),
+          "%lld frames in packets, %llu in slots",
+          (long long) packets_total(umem),
+          (unsigned long long) slot_place(umem));
+
+    /* Ordinary frames never come from a slot. */
+    got = xsk_frames_get(tc, frames, XSK_TCACHE_SIZE - XSK_SLAB,
+                         XSK_OWNER_RX(0));
+    for (uint32_t i = 0; i < got; i++) {
+        CHECK(!xsk_frame_in_slot(umem, frames[i]), "frame %u of a slot "
+              "handed out as an ordinary frame", frames[i]);
+    }
+    xsk_frames_put(tc, frames, got);
+
+    /* A packet freed: its slot is whole again. */
+    xsk_frame_packet_free(tc, heads[0]);
+    CHECK(umem->n_free_slots == 1 && slot_place(umem) == k,
+          "free slots %u, slot place %llu", umem->n_free_slots,
+          (unsigned long long) slot_place(umem));
+
+    /* Sent with its data in two of its frames: the third is back at once,
+     * the slot whole once both sent frames complete. */
+    CHECK(xsk_slot_packet_to_tx(tc, heads[1], heads[1], heads[1] + 1, 7),
+          "to_tx refused");
+    CHECK(umem->owner[heads[1]] == XSK_OWNER_TX(7)
+          && umem->owner[heads[1] + 1] == XSK_OWNER_TX(7)
+          && umem->owner[heads[1] + 2] == XSK_OWNER_FREE
+          && umem->n_free_slots == 1 && slot_place(umem) == k + 1,
+          "after to_tx: owners %#x %#x %#x, slot place %llu",
+          umem->owner[heads[1]], umem->owner[heads[1] + 1],
+          umem->owner[heads[1] + 2], (unsigned long long) slot_place(umem));
+    frames[0] = heads[1] + 1;
+    xsk_frames_put(tc, frames, 1);
+    CHECK(umem->n_free_slots == 1, "a slot came back with a frame missing");
+    frames[0] = heads[1];
+    xsk_frames_put(tc, frames, 1);
+    CHECK(umem->n_free_slots == 2 && slot_place(umem) == 2 * k,
+          "completion: %u free slots", umem->n_free_slots);
+
+    /* Sent whole, then its socket closed: reclaim brings it back. */
+    CHECK(xsk_slot_packet_to_tx(tc, heads[2], heads[2], heads[2] + 2, 5),
+          "to_tx refused");
+    xsk_frames_reclaim(umem, XSK_OWNER_TX(5));
+    CHECK(umem->n_free_slots == 3, "reclaim: %u free slots",
+          umem->n_free_slots);
+
+    /* Refused: a frame that is not a slot's first, a slot freed twice, a
+     * span outside the slot, a slot already sent. */
+    xsk_frame_packet_free(tc, heads[3] + 1);
+    CHECK(umem->bad_frees == 1, "free of a slot's middle frame taken");
+    xsk_frame_packet_free(tc, heads[0]);
+    CHECK(umem->bad_frees == 2, "second free of a slot taken");
+    CHECK(!xsk_slot_packet_to_tx(tc, heads[3], heads[3], heads[3] + k, 1)
+          && !xsk_slot_packet_to_tx(tc, heads[3], heads[3] - 1, heads[3], 1)
+          && !xsk_slot_packet_to_tx(tc, heads[1], heads[1], heads[1], 1),
+          "bad to_tx taken");
+    CHECK(umem->n_free_slots == 3 && umem->owner[heads[3]]
+          == XSK_OWNER_PACKET, "a refused move changed something");
+
+    for (uint32_t i = 3; i < n; i++) {
+        xsk_frame_packet_free(tc, heads[i]);
+    }
+    CHECK(umem->n_free_slots == umem->n_slots && slot_stack_ok(umem)
+          && !packets_total(umem) && xsk_umem_idle(umem),
+          "at the end: %u of %u slots free, %lld packet frames",
+          umem->n_free_slots, umem->n_slots,
+          (long long) packets_total(umem));
+    xsk_umem_destroy(umem);
+    tap_group("jumbo slot moves: packet, partial TX, completion, reclaim, "
+              "bad frees");
+}
+
+/* Two threads give back the frames of the same slots, the first frame of
+ * each by one thread and the rest by the other, as when a completion and a
+ * packet free race. */
+struct slot_race {
+    struct xsk_umem *umem;
+    pthread_barrier_t barrier;
+    uint32_t heads[64];
+    uint32_t n;
+    int rounds;
+};
+
+struct slot_racer {
+    struct slot_race *race;
+    bool first_frames;          /* Gives back each slot's first frame, or
+                                 * all the others. */
+};
+
+static void *
+slot_racer_main(void *arg_)
+{
+    struct slot_racer *arg = arg_;
+    struct slot_race *a = arg->race;
+    struct xsk_tcache *tc = xsk_tcache_get(a->umem);
+
+    for (int r = 0; r < a->rounds; r++) {
+        pthread_barrier_wait(&a->barrier);      /* Slots sent. */
+        for (uint32_t i = 0; i < a->n; i++) {
+            for (uint32_t f = 0; f < a->umem->slot_frames; f++) {
+                if ((f == 0) == arg->first_frames) {
+                    uint32_t frame = a->heads[i] + f;
+
+                    xsk_frames_put(tc, &frame, 1);
+                }
+            }
+        }
+        pthread_barrier_wait(&a->barrier);      /* Given back. */
+    }
+    return NULL;
+}
+
+static void
+test_slot_threads(int rounds)
+{
+    struct slot_racer racers[2];
+    struct slot_race a;
+    pthread_t threads[2];
+    struct xsk_tcache *tc;
+    int bad = 0;
+
+    memset(&a, 0, sizeof a);
+    a.umem = create(4096, 1024, XDP_USE_SG);
+    if (!a.umem) {
+        tap_group("jumbo slots given back by two threads");
+        return;
+    }
+    a.rounds = rounds;
+    tc = xsk_tcache_get(a.umem);
+    pthread_barrier_init(&a.barrier, NULL, 3);
+    for (int t = 0; t < 2; t++) {
+        racers[t].race = &a;
+        racers[t].first_frames = t == 0;
+        pthread_create(&threads[t], NULL, slot_racer_main, &racers[t]);
+    }
+    for (int r = 0; r < rounds; r++) {
+        a.n = 0;
+        while (a.n < 40
+               && (a.heads[a.n] = xsk_slot_get_for_packet(tc))
+                  != UINT32_MAX) {
+            bad += !xsk_slot_packet_to_tx(tc, a.heads[a.n], a.heads[a.n],
+                                          a.heads[a.n]
+                                          + a.umem->slot_frames - 1, 0);
+            a.n++;
+        }
+        bad += a.n != 40;
+        pthread_barrier_wait(&a.barrier);
+        pthread_barrier_wait(&a.barrier);
+        bad += a.umem->n_free_slots != a.umem->n_slots
+               || !slot_stack_ok(a.umem) || slot_place(a.umem)
+                  != (uint64_t) a.umem->n_slots * a.umem->slot_frames;
+    }
+    for (int t = 0; t < 2; t++) {
+        pthread_join(threads[t], NULL);
+    }
+    CHECK(!bad, "%d rounds ended with slots missing or twice", bad);
+    pthread_barrier_destroy(&a.barrier);
+    xsk_umem_destroy(a.umem);
+    tap_group("jumbo slots given back by two threads: each slot free once "
+              "(%d rounds)", rounds);
+}
+
 int
 main(void)
 {
@@ -1391,5 +1653,8 @@ main(void)
     test_threads(4, 20000, 100);
     test_orphan_caches();
     test_exit_during_destroy(1000);
+    test_slot_layout();
+    test_slot_moves();
+    test_slot_threads(2000);
     return tap_done();
 }
