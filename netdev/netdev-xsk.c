@@ -1499,6 +1499,9 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     smap_add_format(args, "n_rxq_desc", "%u", o->rx_ring);
     smap_add_format(args, "n_txq_desc", "%u", o->tx_ring);
     smap_add_format(args, "max-frame-len", "%d", max_frame_len(o));
+    smap_add(args, "multi-buffer", port->sg_refused
+             ? "refused by the kernel" : "true");
+    smap_add_format(args, "max-mtu", "%d", max_mtu(port));
     smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
     smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(port->steer.mode));
     if (port->steer.n_rules) {
