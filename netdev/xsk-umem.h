@@ -79,7 +79,10 @@
  * Each thread has its own cache per UMEM (xsk_tcache_get()).  Getting and
  * putting frames touches only that cache, with no lock or atomic operation;
  * the shared pool is locked once per slab of XSK_SLAB frames.  A thread's
- * cache goes back to the pool when the thread exits. */
+ * cache goes back to the pool when the thread exits.  Jumbo slots have no
+ * per-thread cache: taking one and making one whole again each lock
+ * 'mutex' once, and every slot frame given back is one atomic add.  That is
+ * a few tens of nanoseconds for a packet of up to 9000 bytes. */
 
 #include <pthread.h>
 #include <stdbool.h>
