@@ -3,8 +3,9 @@
 # to end on its short setting (--quick: one run of 3 s per path): stock OVS,
 # ovs-xsk, ovs-xsk with flow offload (whose flow must get offloaded), the
 # in-kernel redirect and the Linux bridge all forward packets, to both
-# receivers, and it writes its table, bench.json and bench.png.  It checks that the
-# harness works, not how fast anything is: speed is for the harness itself.
+# receivers, and it writes its table, bench.json and bench.png; with --rate
+# the generator offers the given rate.  It checks that the harness works,
+# not how fast anything is: speed is for the harness itself.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -34,3 +35,16 @@ done
 check "it writes bench.json" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out/bench.json"
 check "it writes bench.png" python3 -c '
 import sys; sys.exit(open(sys.argv[1], "rb").read(8) != b"\x89PNG\r\n\x1a\n")' "$out/bench.png"
+
+# At a fixed rate the generator offers that rate, and ours forwards it.
+OVS_XSK_BUILDDIR=$builddir "$(dirname "$0")/../../utilities/ovs-xsk-bench" \
+    --quick --paths ours --rate 100000 --tcp-seconds 0 --out "$out/rate" \
+    > "$out/rate.log" 2>&1
+status=$?
+cat "$out/rate.log"
+check "the harness exits 0 with --rate" [ "$status" -eq 0 ]
+check "the generator offers 0.100 Mpps" \
+    grep -q 'generator alone offers 0.100 Mpps' "$out/rate.log"
+check "ours forwards 0.09 to 0.1 Mpps at that rate" awk '
+    $1 == "ours" && $2 >= 0.09 && $2 <= 0.101 { ok = 1 } END { exit !ok }' \
+    "$out/rate.log"
