@@ -990,21 +990,16 @@ rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
     dst = len <= port->mtu + ETH_HEADER_LEN ? rx_buffer_get(tc, cap, len)
                                             : UINT32_MAX;
     if (dst != UINT32_MAX) {
-        char *data = xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
-
-        join_chain(sock, idx, n, (uint8_t *) data);
-        xsk_frames_put(tc, frames, n);
-        if (port->opts.csum_fix) {
-            q->rx_csum_fixed += xsk_csum_fix_partial((uint8_t *) data, len);
-        }
-        deliver(q, batch, frame_packet(umem, dst, data, len));
-        return;
+        pkt = (uint8_t *) xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
     }
-
     join_chain(sock, idx, n, pkt);
     xsk_frames_put(tc, frames, n);
     if (port->opts.csum_fix) {
         q->rx_csum_fixed += xsk_csum_fix_partial(pkt, len);
+    }
+    if (dst != UINT32_MAX) {
+        deliver(q, batch, frame_packet(umem, dst, (char *) pkt, len));
+        return;
     }
 
     /* An IP packet larger than the MTU can only be a super-packet.  Its
@@ -1227,6 +1222,37 @@ tx_slot(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t head,
     return true;
 }
 
+/* Puts 'packet' on 'sock''s TX ring at index 'idx' in the frame (or jumbo
+ * slot 'head', see packet_slot()) it already is in, with no copy.  Returns
+ * false, having used nothing, if it is not a packet of the socket's UMEM. */
+static bool
+tx_zero_copy(struct xsk_sock *sock, struct xsk_tcache *tc,
+             struct dp_packet *packet, uint32_t head, uint32_t idx)
+{
+    struct xsk_umem *umem = sock->umem;
+    uint32_t size = dp_packet_size(packet);
+    char *data = dp_packet_data(packet);
+    struct xsk_packet *xp;
+    struct xdp_desc *desc;
+
+    if (head != UINT32_MAX) {
+        return tx_slot(sock, tc, head, idx, data, size);
+    }
+    if (packet->source != DPBUF_AFXDP) {
+        return false;
+    }
+    xp = CONTAINER_OF(packet, struct xsk_packet, packet);
+    if (xp->umem != umem
+        || !xsk_frame_packet_to_tx(tc, xp->frame, sock->slot)) {
+        return false;
+    }
+    desc = xsk_sock_tx_desc(sock, idx);
+    desc->addr = data - umem->base;
+    desc->len = size;
+    desc->options = 0;
+    return true;
+}
+
 /* Puts the packets of 'batch' on 'q''s TX ring.  Returns a bitmap of the
  * packets whose frames went on the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
@@ -1239,6 +1265,7 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
     struct xsk_tcache *tc = xsk_tcache_get(umem);
     uint32_t frame_size = umem->key.frame_size;
     uint32_t max_descs = sock->sg ? XSK_MAX_CHAIN_LEN / frame_size : 1;
+    uint32_t heads[NETDEV_MAX_BURST], descs[NETDEV_MAX_BURST];
     uint32_t reserved, used = 0, idx, want = 0;
     struct dp_packet *packet;
     uint32_t handed = 0;
@@ -1246,19 +1273,17 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= 32);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        want += tx_n_descs(umem, packet, packet_slot(umem, packet));
+        heads[i] = packet_slot(umem, packet);
+        descs[i] = tx_n_descs(umem, packet, heads[i]);
+        want += descs[i];
     }
     xsk_sock_complete(sock, tc);
     reserved = xsk_sock_tx_reserve(sock, want, &idx);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         uint32_t size = dp_packet_size(packet);
-        char *data = dp_packet_data(packet);
-        uint32_t n_descs = DIV_ROUND_UP(size, frame_size);
-        uint32_t head = packet_slot(umem, packet);
-        uint32_t slot_descs = tx_n_descs(umem, packet, head);
 
-        if (OVS_UNLIKELY(!size || n_descs > max_descs)) {
+        if (OVS_UNLIKELY(!size || descs[i] > max_descs)) {
             COVERAGE_INC(afxdp_tx_too_big);
             VLOG_WARN_RL(&rl, "%s: dropping a %"PRIu32"-byte packet: too "
                          "big for %"PRIu32" frame(s)",
@@ -1267,53 +1292,31 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
             q->tx_dropped++;
             continue;
         }
-        if (OVS_UNLIKELY(used + slot_descs > reserved)) {
+        if (OVS_UNLIKELY(used + descs[i] > reserved)) {
             COVERAGE_INC(afxdp_tx_full);
             q->tx_dropped++;
             continue;
         }
 
-        if (head != UINT32_MAX) {
-            /* A jumbo slot: sent as a chain of its frames. */
-            if (slot_descs <= max_descs
-                && tx_slot(sock, tc, head, idx + used, data, size)) {
-                used += slot_descs;
-                handed |= 1u << i;
-                q->tx_zero_copy++;
-                q->tx_zero_copy_chains += slot_descs > 1;
-                q->tx_packets++;
-                q->tx_bytes += size;
+        if (tx_zero_copy(sock, tc, packet, heads[i], idx + used)) {
+            used += descs[i];
+            handed |= 1u << i;
+            q->tx_zero_copy++;
+            q->tx_zero_copy_chains += descs[i] > 1;
+        } else {
+            uint32_t n_descs = DIV_ROUND_UP(size, frame_size);
+
+            if (OVS_UNLIKELY(!tx_copy(sock, tc, idx + used,
+                                      dp_packet_data(packet), size,
+                                      n_descs))) {
+                COVERAGE_INC(afxdp_tx_no_frame);
+                q->tx_dropped++;
                 continue;
             }
-        } else if (packet->source == DPBUF_AFXDP) {
-            struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
-                                                 packet);
-
-            if (xp->umem == umem
-                && xsk_frame_packet_to_tx(tc, xp->frame, sock->slot)) {
-                struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + used);
-
-                desc->addr = data - umem->base;
-                desc->len = size;
-                desc->options = 0;
-                used++;
-                handed |= 1u << i;
-                q->tx_zero_copy++;
-                q->tx_packets++;
-                q->tx_bytes += size;
-                continue;
-            }
+            used += n_descs;
+            q->tx_copied++;
+            q->tx_copied_chains += n_descs > 1;
         }
-
-        if (OVS_UNLIKELY(!tx_copy(sock, tc, idx + used, data, size,
-                                  n_descs))) {
-            COVERAGE_INC(afxdp_tx_no_frame);
-            q->tx_dropped++;
-            continue;
-        }
-        used += n_descs;
-        q->tx_copied++;
-        q->tx_copied_chains += n_descs > 1;
         q->tx_packets++;
         q->tx_bytes += size;
     }

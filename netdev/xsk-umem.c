@@ -391,7 +391,7 @@ xsk_slot_get_for_packet(struct xsk_tcache *tc)
 static bool
 slot_is_packet(const struct xsk_umem *umem, uint32_t head)
 {
-    if (!xsk_frame_in_slot(umem, head) || head >= umem->key.n_frames
+    if (!xsk_frame_in_slot(umem, head)
         || (head - umem->slot_base) % umem->slot_frames) {
         return false;
     }
@@ -454,23 +454,22 @@ void
 xsk_frame_packet_free__(struct xsk_tcache *tc, uint32_t frame)
 {
     struct xsk_umem *umem = tc->umem;
+    bool in_slot = xsk_frame_in_slot(umem, frame);
 
-    if (xsk_frame_in_slot(umem, frame) ? !slot_is_packet(umem, frame)
-        : umem->owner[frame] != XSK_OWNER_PACKET) {
+    if (in_slot ? !slot_is_packet(umem, frame)
+                : umem->owner[frame] != XSK_OWNER_PACKET) {
         pthread_mutex_lock(&umem->mutex);
         umem->bad_frees++;
         pthread_mutex_unlock(&umem->mutex);
-        return;
-    }
-    if (xsk_frame_in_slot(umem, frame)) {
+    } else if (in_slot) {
         for (uint32_t i = 0; i < umem->slot_frames; i++) {
             slot_frame_back(umem, frame + i, false);
         }
         tc->packets -= umem->slot_frames;
-        return;
+    } else {
+        tcache_spill(tc, 2 * XSK_SLAB);
+        xsk_frame_packet_free(tc, frame);
     }
-    tcache_spill(tc, 2 * XSK_SLAB);
-    xsk_frame_packet_free(tc, frame);
 }
 
 /* Returns every frame marked 'owner' to the pool.  Used once the kernel can no
