@@ -29,10 +29,14 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-prog.c \
 	lib/xsk/xsk-prog.h \
 	lib/xsk/xsk-prog-flow.c \
+	lib/xsk/xsk-rx.c \
+	lib/xsk/xsk-rx.h \
 	lib/xsk/xsk-sock.c \
 	lib/xsk/xsk-sock.h \
 	lib/xsk/xsk-steer.c \
 	lib/xsk/xsk-steer.h \
 	lib/xsk/xsk-steer-abi.h \
+	lib/xsk/xsk-tx.c \
+	lib/xsk/xsk-tx.h \
 	lib/xsk/xsk-umem.c \
 	lib/xsk/xsk-umem.h

@@ -78,8 +78,10 @@
 #include "xsk-gso.h"
 #include "xsk-opts.h"
 #include "xsk-prog.h"
+#include "xsk-rx.h"
 #include "xsk-sock.h"
 #include "xsk-steer.h"
+#include "xsk-tx.h"
 #include "xsk-umem.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_xsk);
@@ -98,43 +100,16 @@ struct xsk_packet {
     uint32_t frame;
 };
 
-/* Packets received but not yet handed to OVS: the segments of a TCP
- * super-packet that did not fit in one batch.  More than the segments of a
- * 64 KB packet at the smallest MTU a segment can carry usefully. */
-#define XSK_STASH_SIZE 64
-
-/* Largest packet a descriptor chain can carry: the kernel chains at most 18
- * (MAX_SKB_FRAGS + 1) buffers of at most 4096 bytes. */
-#define XSK_MAX_CHAIN_LEN (18 * 4096)
-
-/* One queue of a port: its socket and TX lock.  The counters are written
- * by the rxq's thread (rx_*, 'stash', 'linear') or the sender holding
- * 'tx_lock' (tx_*). */
+/* One queue of a port: its receive path and its socket's TX side.  'rx'
+ * belongs to the rxq's polling thread; 'tx_stats' to the sender holding
+ * 'tx_lock'. */
 struct xsk_queue {
+    struct xsk_sock *sock;
     PADDED_MEMBERS_CACHELINE_MARKER(CACHE_LINE_SIZE, cacheline0,
         struct ovs_spin tx_lock;
-        struct xsk_sock *sock;
-        uint64_t rx_packets;
-        uint64_t rx_bytes;
-        uint64_t rx_csum_fixed;
-        uint64_t rx_chains;             /* Multi-buffer packets received. */
-        uint64_t rx_gso_segments;       /* Segments cut from them. */
-        uint64_t rx_dropped;            /* Chains we could not deliver. */
-        uint32_t stash_pos;
-        uint32_t stash_n;
+        struct xsk_tx_stats tx_stats;
     );
-    struct dp_packet *stash[XSK_STASH_SIZE];
-    uint8_t *linear;                    /* XSK_MAX_CHAIN_LEN bytes, for
-                                         * joining a chain's buffers. */
-    PADDED_MEMBERS_CACHELINE_MARKER(CACHE_LINE_SIZE, cacheline1,
-        uint64_t tx_packets;
-        uint64_t tx_bytes;
-        uint64_t tx_dropped;
-        uint64_t tx_zero_copy;
-        uint64_t tx_copied;
-        uint64_t tx_zero_copy_chains;   /* Jumbo slots sent as chains. */
-        uint64_t tx_copied_chains;      /* Packets copied into a chain. */
-    );
+    struct xsk_rxq rx;
 };
 
 /* Provider state of one afxdp port (dev->xsk_port). */
@@ -149,8 +124,8 @@ struct xsk_port {
     enum xsk_mode mode_in_use;
     bool sg;                            /* Sockets take and send chains. */
     bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
-    int mtu;                            /* Of the interface, for cutting
-                                         * TCP super-packets. */
+    struct xsk_rx_cfg rx_cfg;           /* The MTU and what the queues'
+                                         * pollers read of the options. */
     char *error;                        /* Why the last set-up failed. */
     struct xsk_steer steer;             /* Steering rules in force (in
                                          * 'prog' whenever it is set). */
@@ -159,7 +134,6 @@ struct xsk_port {
     int ifindex;
     struct xsk_prog *prog;
     struct xsk_umem *umem;
-    bool umem_created;                  /* By the set-up in progress. */
     int n_queues;
     struct xsk_queue *queues;
 
@@ -199,17 +173,29 @@ free_packet_meta(void *meta)
     free_cacheline(meta);
 }
 
+/* Destroys every UMEM that no socket uses any more and whose frames are all
+ * back (xsk_umem_sweep()).  One whose frames are still held by packets goes
+ * on a later call. */
+static void
+release_umems(void)
+{
+    unsigned int n = xsk_umem_sweep();
+
+    if (n) {
+        VLOG_DBG("released %u UMEM(s) that no socket uses", n);
+    }
+}
+
 /* Returns the UMEM for 'key', creating it and its packet metadata if
- * needed ('*created' says so). */
+ * needed. */
 static int
-get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp,
-         bool *created)
+get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
 {
     struct xsk_packet *meta;
     struct xsk_umem *umem;
     int error;
 
-    *created = false;
+    release_umems();
     umem = xsk_umem_find(key);
     if (umem) {
         *umemp = umem;
@@ -227,13 +213,14 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp,
     }
     umem->user = meta;
     umem->user_free = free_packet_meta;
-    *created = true;
     VLOG_DBG("created UMEM %u: %u frames of %u bytes (%s)", umem->id,
               key->n_frames, key->frame_size,
               key->bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy");
     *umemp = umem;
     return 0;
 }
+
+static void xsk_port_stop_prog(struct xsk_port *);
 
 /* Fatal signal or exit: take our XDP programs off every interface. */
 static void
@@ -243,8 +230,7 @@ xsk_fatal_hook(void *aux OVS_UNUSED)
 
     ovs_mutex_lock(&xsk_ports_mutex);
     LIST_FOR_EACH (port, node, &xsk_ports) {
-        xsk_prog_detach(port->prog);
-        port->prog = NULL;
+        xsk_port_stop_prog(port);
     }
     ovs_mutex_unlock(&xsk_ports_mutex);
 }
@@ -298,8 +284,8 @@ show_umem(struct xsk_umem *umem, void *ds_)
                               netdev_get_name(&port->dev->up), s->queue_id,
                               xsk_mode_name(port->mode_in_use),
                               s->zerocopy ? "zero-copy" : "copy",
-                              port->queues[q].rx_packets,
-                              port->queues[q].tx_packets);
+                              port->queues[q].rx.stats.packets,
+                              port->queues[q].tx_stats.packets);
             }
         }
     }
@@ -375,6 +361,42 @@ xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&ds);
 }
 
+/* "afxdp/stats IFACE": the port's counters as the datapath has them now,
+ * one "name=value" a line (OVSDB's copy is refreshed only every few
+ * seconds). */
+static void
+xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                  const char *argv[], void *aux OVS_UNUSED)
+{
+    struct netdev_custom_stats custom = { 0, NULL };
+    struct ds ds = DS_EMPTY_INITIALIZER;
+    struct netdev *netdev;
+    struct netdev_stats st;
+
+    netdev = netdev_from_name(argv[1]);
+    if (!netdev || !netdev_xsk_is_afxdp(netdev)) {
+        unixctl_command_reply_error(conn, "no such afxdp port");
+        netdev_close(netdev);
+        return;
+    }
+    netdev_afxdp_get_stats(netdev, &st);
+    ds_put_format(&ds, "rx_packets=%"PRIu64"\nrx_bytes=%"PRIu64"\n"
+                  "rx_dropped=%"PRIu64"\nrx_errors=%"PRIu64"\n"
+                  "tx_packets=%"PRIu64"\ntx_bytes=%"PRIu64"\n"
+                  "tx_dropped=%"PRIu64"\ntx_errors=%"PRIu64"\n",
+                  st.rx_packets, st.rx_bytes, st.rx_dropped, st.rx_errors,
+                  st.tx_packets, st.tx_bytes, st.tx_dropped, st.tx_errors);
+    netdev_afxdp_get_custom_stats(netdev, &custom);
+    for (size_t i = 0; i < custom.size; i++) {
+        ds_put_format(&ds, "%s=%"PRIu64"\n", custom.counters[i].name,
+                      custom.counters[i].value);
+    }
+    netdev_free_custom_stats_counters(&custom);
+    netdev_close(netdev);
+    unixctl_command_reply(conn, ds_cstr(&ds));
+    ds_destroy(&ds);
+}
+
 int
 netdev_afxdp_init(void)
 {
@@ -384,6 +406,8 @@ netdev_afxdp_init(void)
         fatal_signal_add_hook(xsk_fatal_hook, NULL, NULL, true);
         unixctl_command_register("afxdp/show", "", 0, 0, xsk_unixctl_show,
                                  NULL);
+        unixctl_command_register("afxdp/stats", "IFACE", 1, 1,
+                                 xsk_unixctl_stats, NULL);
         netdev_register_flow_api_provider(&netdev_xsk_offload);
         ovsthread_once_done(&once);
     }
@@ -455,14 +479,9 @@ signal_remove_xdp(struct netdev *netdev)
     struct xsk_port *port = xsk_port_of(netdev);
 
     if (port) {
-        xsk_prog_detach(port->prog);
-        port->prog = NULL;
+        xsk_port_stop_prog(port);
     }
 }
-
-/* Where the kernel puts received data in a frame (XDP_PACKET_HEADROOM),
- * and so the headroom of every packet the provider builds in a frame. */
-#define XSK_RX_HEADROOM 256
 
 /* The largest frame a port receives in one buffer. */
 static int
@@ -492,7 +511,7 @@ netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
                   "AF_XDP sockets)" : "");
         return EINVAL;
     }
-    port->mtu = mtu;
+    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -643,8 +662,25 @@ netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
     return 0;
 }
 
+/* Takes 'port''s XDP program off its interface.  The flow table stops
+ * using the program first, so that no flow change writes through it once
+ * it is freed.  The one way the program goes: used by teardown and by the
+ * fatal-signal and exit hooks. */
+static void
+xsk_port_stop_prog(struct xsk_port *port)
+{
+    if (port->prog) {
+        ovs_mutex_lock(&port->flow_mutex);
+        xsk_flow_detach(port->flows);
+        ovs_mutex_unlock(&port->flow_mutex);
+        xsk_prog_detach(port->prog);
+        port->prog = NULL;
+    }
+}
+
 /* Takes the port off its interface: map entries, program, sockets.  The
- * sockets' frames go back to the pool. */
+ * sockets' frames go back to the pool, and a UMEM that no socket uses any
+ * more goes with its last socket. */
 static void
 xsk_port_teardown(struct xsk_port *port)
 {
@@ -655,34 +691,19 @@ xsk_port_teardown(struct xsk_port *port)
             xsk_prog_clear_queue(port->prog, q->sock->queue_id);
         }
     }
-    if (port->prog) {
-        ovs_mutex_lock(&port->flow_mutex);
-        xsk_flow_detach(port->flows);
-        ovs_mutex_unlock(&port->flow_mutex);
-        xsk_prog_detach(port->prog);
-        port->prog = NULL;
-    }
+    xsk_port_stop_prog(port);
     for (int i = 0; i < port->n_queues; i++) {
         struct xsk_queue *q = &port->queues[i];
 
-        for (uint32_t j = q->stash_pos; j < q->stash_n; j++) {
-            dp_packet_delete(q->stash[j]);
-        }
-        free(q->linear);
+        xsk_rxq_uninit(&q->rx);
         xsk_sock_destroy(q->sock);
         ovs_spin_destroy(&q->tx_lock);
     }
     free_cacheline(port->queues);
     port->queues = NULL;
     port->n_queues = 0;
-    if (port->umem_created && !port->umem->n_socks
-        && xsk_umem_idle(port->umem)) {
-        /* Made for a set-up that failed (e.g. zero-copy on a device
-         * without it): nobody else can have used it. */
-        xsk_umem_destroy(port->umem);
-    }
-    port->umem_created = false;
     port->umem = NULL;
+    release_umems();
 }
 
 /* Sets the port up in 'mode': program, UMEM, one socket per queue.  On
@@ -721,7 +742,7 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
                      | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0)
                      | (port->sg_refused ? 0 : XDP_USE_SG);
     port->sg = !port->sg_refused;
-    error = get_umem(&key, &port->umem, &port->umem_created);
+    error = get_umem(&key, &port->umem);
     if (error) {
         *errp = xasprintf("cannot create a UMEM of %u frames: %s",
                           key.n_frames, ovs_strerror(error));
@@ -752,7 +773,12 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
         if (error) {
             return error;
         }
-        q->linear = xmalloc(XSK_MAX_CHAIN_LEN);
+        error = xsk_rxq_init(&q->rx, q->sock, &port->rx_cfg);
+        if (error) {
+            *errp = xasprintf("cannot set up queue %u: %s", cfg.queue_id,
+                              ovs_strerror(error));
+            return error;
+        }
         /* Fill now: a non-PMD port is polled only when its fd says that
          * packets arrived, which needs frames on the fill ring. */
         xsk_sock_refill(q->sock, xsk_tcache_get(port->umem));
@@ -779,10 +805,12 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
     size_t n_modes;
     char *msg = NULL;
     int error = 0;
+    int mtu;
 
-    if (netdev_get_mtu(netdev, &port->mtu)) {
-        port->mtu = ETH_PAYLOAD_MAX;
+    if (netdev_get_mtu(netdev, &mtu)) {
+        mtu = ETH_PAYLOAD_MAX;
     }
+    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
 
     ovs_mutex_lock(&dev->mutex);
     if (port->configured && !port->error
@@ -823,7 +851,6 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         }
         if (!error) {
             port->mode_in_use = modes[i];
-            port->umem_created = false;
             break;
         }
         VLOG_DBG("%s: %s mode failed: %s", name, xsk_mode_name(modes[i]),
@@ -833,6 +860,10 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
 
     port->opts = port->requested;
     port->configured = true;
+    __atomic_store_n(&port->rx_cfg.frame_cap, max_frame_len(&port->opts),
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&port->rx_cfg.csum_fix, port->opts.csum_fix,
+                     __ATOMIC_RELAXED);
     if (error) {
         /* Keep the port, without sockets, so that OVS does not delete and
          * re-add it in a loop; status and the log say why. */
@@ -882,170 +913,27 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
 {
 }
 
-/* Returns the packet of 'frame', set to the 'len' bytes at 'data'.  The
- * frame must be a packet's already (xsk_frame_to_packet(),
- * xsk_frames_get_for_packets(), or xsk_slot_get_for_packet() for the first
- * frame of a jumbo slot, whose packet spans the slot). */
+/* Returns the dp_packet of received packet 'p': its frame's preallocated
+ * packet (a jumbo slot's spans the slot), or a copy of malloc'd data, which
+ * is freed. */
 static struct dp_packet *
-frame_packet(struct xsk_umem *umem, uint32_t frame, char *data, uint32_t len)
+rx_packet(struct xsk_umem *umem, const struct xsk_rx_pkt *p)
 {
-    struct dp_packet *packet = &((struct xsk_packet *) umem->user)[frame]
-                               .packet;
+    struct dp_packet *packet;
 
-    dp_packet_use_afxdp(packet, data,
-                        xsk_frame_in_slot(umem, frame)
+    if (OVS_UNLIKELY(p->frame == XSK_RX_HEAP)) {
+        packet = dp_packet_clone_data_with_headroom(p->data, p->len,
+                                                    XSK_RX_HEADROOM);
+        free(p->data);
+        return packet;
+    }
+    packet = &((struct xsk_packet *) umem->user)[p->frame].packet;
+    dp_packet_use_afxdp(packet, p->data,
+                        xsk_frame_in_slot(umem, p->frame)
                         ? xsk_slot_size(umem) : umem->key.frame_size,
-                        data - xsk_frame_ptr(umem, frame));
-    dp_packet_set_size(packet, len);
+                        (char *) p->data - xsk_frame_ptr(umem, p->frame));
+    dp_packet_set_size(packet, p->len);
     return packet;
-}
-
-/* Adds 'packet' to 'batch', or to 'q''s stash if 'batch' is full. */
-static void
-deliver(struct xsk_queue *q, struct dp_packet_batch *batch,
-        struct dp_packet *packet)
-{
-    if (dp_packet_batch_size(batch) < NETDEV_MAX_BURST) {
-        dp_packet_batch_add(batch, packet);
-    } else {
-        ovs_assert(q->stash_n < XSK_STASH_SIZE);
-        q->stash[q->stash_n++] = packet;
-    }
-}
-
-/* Takes a buffer for a received packet of 'len' bytes that the provider
- * builds itself: a frame if it fits one, else a jumbo slot.  Returns the
- * frame (the slot's first frame), owned by a packet, or UINT32_MAX if there
- * is none: the packet then has to go to malloc'd memory. */
-static uint32_t
-rx_buffer_get(struct xsk_tcache *tc, uint32_t cap, uint32_t len)
-{
-    struct xsk_umem *umem = tc->umem;
-    uint32_t frame;
-
-    if (len <= cap) {
-        return xsk_frames_get_for_packets(tc, &frame, 1) ? frame : UINT32_MAX;
-    }
-    if (umem->n_slots && len <= xsk_slot_size(umem) - XSK_RX_HEADROOM) {
-        frame = xsk_slot_get_for_packet(tc);
-        if (frame != UINT32_MAX) {
-            return frame;
-        }
-        COVERAGE_INC(afxdp_rx_no_slot);
-    }
-    return UINT32_MAX;
-}
-
-/* Copies the buffers of the 'n' descriptors at RX ring index 'idx' to 'dst',
- * one after the other. */
-static void
-join_chain(const struct xsk_sock *sock, uint32_t idx, uint32_t n,
-           uint8_t *dst)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
-
-        memcpy(dst, sock->umem->base + d->addr, d->len);
-        dst += d->len;
-    }
-}
-
-/* Builds the packets of a received chain of 'n' descriptors, first at ring
- * index 'idx' (or of one descriptor holding more than the MTU).  A packet
- * that fits the MTU is joined straight into a frame, or into a jumbo slot
- * when it does not fit a frame (a jumbo frame), with one copy.  Otherwise
- * the buffers are joined in 'q->linear' first: a TCP super-packet (generic
- * XDP with a TSO peer) is cut into MTU-sized segments, each in a frame of
- * its own, and anything else is copied into a frame, a slot, or a malloc'd
- * packet.  The chain's frames go back to the pool. */
-static void
-rx_chain(struct xsk_port *port, struct xsk_queue *q, struct xsk_tcache *tc,
-         uint32_t idx, uint32_t n, struct dp_packet_batch *batch)
-{
-    struct xsk_sock *sock = q->sock;
-    struct xsk_umem *umem = sock->umem;
-    uint32_t cap = max_frame_len(&port->opts);
-    uint32_t frames[XSK_STASH_SIZE];
-    uint8_t *bufs[XSK_STASH_SIZE];
-    uint32_t lens[XSK_STASH_SIZE];
-    uint32_t len = 0, n_segs, dst;
-    uint8_t *pkt = q->linear;
-
-    for (uint32_t i = 0; i < n; i++) {
-        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
-
-        len += d->len;
-        frames[i] = xsk_addr_to_frame(umem, d->addr);
-    }
-    q->rx_packets++;
-    q->rx_chains += n > 1;
-    q->rx_bytes += len;
-    if (OVS_UNLIKELY(len > XSK_MAX_CHAIN_LEN)) {
-        xsk_frames_put(tc, frames, n);
-        q->rx_dropped++;
-        return;
-    }
-
-    /* Within the MTU: no segments to cut, so join it where it stays. */
-    dst = len <= port->mtu + ETH_HEADER_LEN ? rx_buffer_get(tc, cap, len)
-                                            : UINT32_MAX;
-    if (dst != UINT32_MAX) {
-        pkt = (uint8_t *) xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
-    }
-    join_chain(sock, idx, n, pkt);
-    xsk_frames_put(tc, frames, n);
-    if (port->opts.csum_fix) {
-        q->rx_csum_fixed += xsk_csum_fix_partial(pkt, len);
-    }
-    if (dst != UINT32_MAX) {
-        deliver(q, batch, frame_packet(umem, dst, (char *) pkt, len));
-        return;
-    }
-
-    /* An IP packet larger than the MTU can only be a super-packet.  Its
-     * Ethernet header may carry VLAN tags, so let xsk_gso_count() measure
-     * the IP packet itself: it says 1 when that fits the MTU. */
-    n_segs = len > port->mtu + ETH_HEADER_LEN
-             ? xsk_gso_count(pkt, len, MIN(port->mtu, cap - 64)) : 0;
-    if (n_segs > XSK_STASH_SIZE + NETDEV_MAX_BURST
-                 - dp_packet_batch_size(batch)) {
-        q->rx_dropped++;        /* Too many segments for one call. */
-        return;
-    }
-    if (n_segs > 1) {
-        uint32_t got = xsk_frames_get_for_packets(tc, frames, n_segs);
-
-        if (got == n_segs) {
-            for (uint32_t i = 0; i < n_segs; i++) {
-                bufs[i] = (uint8_t *) xsk_frame_ptr(umem, frames[i])
-                          + XSK_RX_HEADROOM;
-            }
-            xsk_gso_segment(pkt, len, MIN(port->mtu, cap - 64), bufs, lens,
-                            n_segs);
-            for (uint32_t i = 0; i < n_segs; i++) {
-                deliver(q, batch, frame_packet(umem, frames[i],
-                                               (char *) bufs[i], lens[i]));
-            }
-            q->rx_gso_segments += n_segs;
-            return;
-        }
-        for (uint32_t i = 0; i < got; i++) {
-            xsk_frame_packet_free(tc, frames[i]);
-        }
-        q->rx_dropped++;
-        return;
-    }
-
-    dst = rx_buffer_get(tc, cap, len);
-    if (dst != UINT32_MAX) {
-        char *data = xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
-
-        memcpy(data, pkt, len);
-        deliver(q, batch, frame_packet(umem, dst, data, len));
-    } else {
-        deliver(q, batch, dp_packet_clone_data_with_headroom(
-                              pkt, len, XSK_RX_HEADROOM));
-    }
 }
 
 int
@@ -1054,275 +942,70 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
 {
     struct xsk_port *port = xsk_port_of(rxq_->netdev);
     struct xsk_queue *q = &port->queues[rxq_->queue_id];
-    struct xsk_sock *sock = q->sock;
-    uint32_t n, k, idx;
-    struct xsk_tcache *tc;
+    struct xsk_rx_pkt pkts[XSK_RX_BURST];
     struct xsk_umem *umem;
+    uint32_t n;
 
-    if (OVS_UNLIKELY(!sock)) {
+    BUILD_ASSERT_DECL(XSK_RX_BURST == NETDEV_MAX_BURST);
+
+    if (OVS_UNLIKELY(!q->sock)) {
         return EAGAIN;
     }
-    umem = sock->umem;
-    tc = xsk_tcache_get(umem);
-
-    /* Segments left over from the last call go first. */
-    while (q->stash_pos < q->stash_n
-           && dp_packet_batch_size(batch) < NETDEV_MAX_BURST) {
-        dp_packet_batch_add(batch, q->stash[q->stash_pos++]);
-    }
-    if (q->stash_pos == q->stash_n) {
-        q->stash_pos = q->stash_n = 0;
-    }
-
-    xsk_sock_refill(sock, tc);
-    n = xsk_sock_rx_peek(sock, q->stash_n ? 0 : NETDEV_MAX_BURST, &idx);
-    for (k = 0; k < n && dp_packet_batch_size(batch) < NETDEV_MAX_BURST; ) {
-        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + k);
-        uint32_t end = k;
-
-        /* A lone descriptor longer than the MTU is a super-packet that
-         * fitted one frame: it takes the chain path below, as a chain of
-         * one, to be segmented. */
-        if (OVS_LIKELY(!(d->options & XDP_PKT_CONTD)
-                       && d->len <= port->mtu + ETH_HEADER_LEN)) {
-            uint32_t frame = xsk_addr_to_frame(umem, d->addr);
-            char *data = umem->base + d->addr;
-
-            if (k + 1 < n) {
-                OVS_PREFETCH(umem->base
-                             + xsk_sock_rx_desc(sock, idx + k + 1)->addr);
-            }
-            if (port->opts.csum_fix
-                && xsk_csum_fix_partial((uint8_t *) data, d->len)) {
-                q->rx_csum_fixed++;
-            }
-            q->rx_packets++;
-            q->rx_bytes += d->len;
-            xsk_frame_to_packet(tc, frame);
-            dp_packet_batch_add(batch, frame_packet(umem, frame, data,
-                                                    d->len));
-            k++;
-            continue;
-        }
-
-        /* A chain (or a lone super-packet): handle it once all of it is on
-         * the ring, and before the batch can overflow the stash. */
-        while (end < n
-               && xsk_sock_rx_desc(sock, idx + end)->options & XDP_PKT_CONTD) {
-            end++;
-        }
-        if (end == n || q->stash_n) {
-            break;
-        }
-        rx_chain(port, q, tc, idx + k, end - k + 1, batch);
-        k = end + 1;
-    }
-    xsk_sock_rx_release(sock, n, k);
-
-    if (!dp_packet_batch_size(batch)) {
-        xsk_sock_rx_wakeup(sock);
+    umem = q->sock->umem;
+    n = xsk_rxq_recv(&q->rx, xsk_tcache_get(umem), pkts);
+    if (!n) {
         return EAGAIN;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        dp_packet_batch_add(batch, rx_packet(umem, &pkts[i]));
     }
     if (qfill) {
-        *qfill = xsk_sock_rx_pending(sock) + q->stash_n - q->stash_pos;
+        *qfill = xsk_rxq_pending(&q->rx);
     }
     return 0;
 }
 
-/* Copies 'size' bytes at 'data' into free frames and describes them in
- * 'n_descs' TX descriptors starting at 'idx' (a chain when more than one).
- * Returns false, having used nothing, if the pool is dry. */
-static bool
-tx_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
-        const char *data, uint32_t size, uint32_t n_descs)
-{
-    struct xsk_umem *umem = sock->umem;
-    uint32_t frame_size = umem->key.frame_size;
-    uint32_t frames[XSK_MAX_CHAIN_LEN / 2048];
-    uint32_t got;
-
-    got = xsk_frames_get(tc, frames, n_descs, XSK_OWNER_TX(sock->slot));
-    if (OVS_UNLIKELY(got < n_descs)) {
-        xsk_frames_put(tc, frames, got);
-        return false;
-    }
-    for (uint32_t i = 0; i < n_descs; i++) {
-        struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + i);
-        uint32_t len = MIN(size - i * frame_size, frame_size);
-
-        memcpy(xsk_frame_ptr(umem, frames[i]), data + i * frame_size, len);
-        desc->addr = xsk_frame_to_addr(umem, frames[i]);
-        desc->len = len;
-        desc->options = i + 1 < n_descs ? XDP_PKT_CONTD : 0;
-    }
-    return true;
-}
-
-/* Returns the jumbo slot (its first frame) whose buffer holds 'packet', or
- * UINT32_MAX if 'packet' is not a slot packet of 'umem'. */
-static uint32_t
-packet_slot(const struct xsk_umem *umem, const struct dp_packet *packet)
-{
-    if (packet->source == DPBUF_AFXDP) {
-        const struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
-                                                   packet);
-
-        if (xp->umem == umem && xsk_frame_in_slot(umem, xp->frame)) {
-            return xp->frame;
-        }
-    }
-    return UINT32_MAX;
-}
-
-/* TX descriptors 'packet' takes on a socket of 'umem', given its jumbo slot
- * 'head' (packet_slot()): a slot packet is cut where its data crosses a
- * frame boundary, anything else is copied into whole frames. */
-static uint32_t
-tx_n_descs(const struct xsk_umem *umem, const struct dp_packet *packet,
-           uint32_t head)
-{
-    uint32_t size = dp_packet_size(packet);
-
-    if (head != UINT32_MAX && size) {
-        const char *data = dp_packet_data(packet);
-
-        return xsk_ptr_to_frame(umem, data + size - 1)
-               - xsk_ptr_to_frame(umem, data) + 1;
-    }
-    return DIV_ROUND_UP(size, umem->key.frame_size);
-}
-
-/* Gives the jumbo slot 'head' of a packet of 'size' bytes at 'data' to
- * 'sock' as a chain of TX descriptors from ring index 'idx', one per frame
- * the data reaches, with no copy.  Returns false, having used nothing, if
- * the slot is not a packet's. */
-static bool
-tx_slot(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t head,
-        uint32_t idx, const char *data, uint32_t size)
-{
-    struct xsk_umem *umem = sock->umem;
-    uint32_t first = xsk_ptr_to_frame(umem, data);
-    uint32_t last = xsk_ptr_to_frame(umem, data + size - 1);
-    uint64_t addr = data - umem->base;
-    uint64_t end = addr + size;
-
-    if (OVS_UNLIKELY(!xsk_slot_packet_to_tx(tc, head, first, last,
-                                            sock->slot))) {
-        return false;
-    }
-    for (uint32_t f = first; f <= last; f++) {
-        struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + f - first);
-        uint64_t frame_end = xsk_frame_to_addr(umem, f + 1);
-
-        desc->addr = addr;
-        desc->len = MIN(end, frame_end) - addr;
-        desc->options = f < last ? XDP_PKT_CONTD : 0;
-        addr = frame_end;
-    }
-    return true;
-}
-
-/* Puts 'packet' on 'sock''s TX ring at index 'idx' in the frame (or jumbo
- * slot 'head', see packet_slot()) it already is in, with no copy.  Returns
- * false, having used nothing, if it is not a packet of the socket's UMEM. */
-static bool
-tx_zero_copy(struct xsk_sock *sock, struct xsk_tcache *tc,
-             struct dp_packet *packet, uint32_t head, uint32_t idx)
-{
-    struct xsk_umem *umem = sock->umem;
-    uint32_t size = dp_packet_size(packet);
-    char *data = dp_packet_data(packet);
-    struct xsk_packet *xp;
-    struct xdp_desc *desc;
-
-    if (head != UINT32_MAX) {
-        return tx_slot(sock, tc, head, idx, data, size);
-    }
-    if (packet->source != DPBUF_AFXDP) {
-        return false;
-    }
-    xp = CONTAINER_OF(packet, struct xsk_packet, packet);
-    if (xp->umem != umem
-        || !xsk_frame_packet_to_tx(tc, xp->frame, sock->slot)) {
-        return false;
-    }
-    desc = xsk_sock_tx_desc(sock, idx);
-    desc->addr = data - umem->base;
-    desc->len = size;
-    desc->options = 0;
-    return true;
-}
-
-/* Puts the packets of 'batch' on 'q''s TX ring.  Returns a bitmap of the
- * packets whose frames went on the ring as they are (zero-copy): those are
+/* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h).  Returns the
+ * mask of the packets handed to the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
 static uint32_t
 xsk_queue_send(const char *name, struct xsk_queue *q,
                struct dp_packet_batch *batch)
 {
-    struct xsk_sock *sock = q->sock;
-    struct xsk_umem *umem = sock->umem;
-    struct xsk_tcache *tc = xsk_tcache_get(umem);
-    uint32_t frame_size = umem->key.frame_size;
-    uint32_t max_descs = sock->sg ? XSK_MAX_CHAIN_LEN / frame_size : 1;
-    uint32_t heads[NETDEV_MAX_BURST], descs[NETDEV_MAX_BURST];
-    uint32_t reserved, used = 0, idx, want = 0;
+    struct xsk_umem *umem = q->sock->umem;
+    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
+    struct xsk_tx_stats *st = &q->tx_stats;
+    uint64_t too_big = st->too_big;
+    uint64_t ring_full = st->ring_full;
+    uint64_t no_frame = st->no_frame;
     struct dp_packet *packet;
-    uint32_t handed = 0;
+    uint32_t handed;
 
-    BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= 32);
-
-    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        heads[i] = packet_slot(umem, packet);
-        descs[i] = tx_n_descs(umem, packet, heads[i]);
-        want += descs[i];
-    }
-    xsk_sock_complete(sock, tc);
-    reserved = xsk_sock_tx_reserve(sock, want, &idx);
+    BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        uint32_t size = dp_packet_size(packet);
+        const struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
+                                                   packet);
 
-        if (OVS_UNLIKELY(!size || descs[i] > max_descs)) {
-            COVERAGE_INC(afxdp_tx_too_big);
-            VLOG_WARN_RL(&rl, "%s: dropping a %"PRIu32"-byte packet: too "
-                         "big for %"PRIu32" frame(s)",
-                         name, size,
-                         max_descs);
-            q->tx_dropped++;
-            continue;
-        }
-        if (OVS_UNLIKELY(used + descs[i] > reserved)) {
-            COVERAGE_INC(afxdp_tx_full);
-            q->tx_dropped++;
-            continue;
-        }
-
-        if (tx_zero_copy(sock, tc, packet, heads[i], idx + used)) {
-            used += descs[i];
-            handed |= 1u << i;
-            q->tx_zero_copy++;
-            q->tx_zero_copy_chains += descs[i] > 1;
-        } else {
-            uint32_t n_descs = DIV_ROUND_UP(size, frame_size);
-
-            if (OVS_UNLIKELY(!tx_copy(sock, tc, idx + used,
-                                      dp_packet_data(packet), size,
-                                      n_descs))) {
-                COVERAGE_INC(afxdp_tx_no_frame);
-                q->tx_dropped++;
-                continue;
-            }
-            used += n_descs;
-            q->tx_copied++;
-            q->tx_copied_chains += n_descs > 1;
-        }
-        q->tx_packets++;
-        q->tx_bytes += size;
+        pkts[i].data = dp_packet_data(packet);
+        pkts[i].len = dp_packet_size(packet);
+        pkts[i].frame = packet->source == DPBUF_AFXDP && xp->umem == umem
+                        ? xp->frame : XSK_TX_COPY;
     }
+    handed = xsk_tx_burst(q->sock, xsk_tcache_get(umem), pkts,
+                          dp_packet_batch_size(batch), st);
 
-    xsk_sock_tx_submit(sock, reserved, used);
-    xsk_sock_kick(sock);
+    if (OVS_UNLIKELY(st->too_big != too_big)) {
+        COVERAGE_ADD(afxdp_tx_too_big, st->too_big - too_big);
+        VLOG_WARN_RL(&rl, "%s: dropped %"PRIu64" packet(s) too big for "
+                     "the socket (at most %u bytes%s)", name,
+                     st->too_big - too_big,
+                     q->sock->sg ? XSK_MAX_CHAIN_LEN
+                                 : umem->key.frame_size,
+                     q->sock->sg ? "" : ", no multi-buffer");
+    }
+    COVERAGE_ADD(afxdp_tx_full, st->ring_full - ring_full);
+    COVERAGE_ADD(afxdp_tx_no_frame, st->no_frame - no_frame);
     return handed;
 }
 
@@ -1347,7 +1030,7 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
     if (OVS_LIKELY(q->sock)) {
         handed = xsk_queue_send(netdev_get_name(netdev), q, batch);
     } else {
-        q->tx_dropped += dp_packet_batch_size(batch);
+        q->tx_stats.dropped += dp_packet_batch_size(batch);
     }
     if (concurrent_txq) {
         ovs_spin_unlock(&q->tx_lock);
@@ -1368,18 +1051,24 @@ netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct xsk_port *port = dev->xsk_port;
 
+    /* Fields left alone stay UINT64_MAX, "not counted", as netdev_get_stats()
+     * set them: OVSDB then leaves them out instead of showing a 0 that is
+     * not true (size buckets, multicast, collisions...). */
     ovs_mutex_lock(&dev->mutex);
-    memset(stats, 0, sizeof *stats);
+    stats->rx_packets = stats->rx_bytes = stats->rx_dropped = 0;
+    stats->rx_errors = 0;
+    stats->tx_packets = stats->tx_bytes = stats->tx_dropped = 0;
+    stats->tx_errors = 0;
     for (int i = 0; i < port->n_queues; i++) {
         struct xsk_queue *q = &port->queues[i];
         struct xdp_statistics xs;
 
-        stats->tx_packets += q->tx_packets;
-        stats->tx_bytes += q->tx_bytes;
-        stats->tx_dropped += q->tx_dropped;
-        stats->rx_packets += q->rx_packets;
-        stats->rx_bytes += q->rx_bytes;
-        stats->rx_dropped += q->rx_dropped;
+        stats->tx_packets += q->tx_stats.packets;
+        stats->tx_bytes += q->tx_stats.bytes;
+        stats->tx_dropped += q->tx_stats.dropped;
+        stats->rx_packets += q->rx.stats.packets;
+        stats->rx_bytes += q->rx.stats.bytes;
+        stats->rx_dropped += q->rx.stats.dropped;
         if (q->sock) {
             stats->tx_dropped += q->sock->stats.tx_busy;
             if (!xsk_sock_get_xdp_stats(q->sock, &xs)) {
@@ -1400,12 +1089,13 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct xsk_port *port = dev->xsk_port;
     uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
-    uint64_t chains = 0, segs = 0, zc_chains = 0, copied_chains = 0;
+    uint64_t chains = 0, supers = 0, segs = 0;
+    uint64_t zc_chains = 0, copied_chains = 0;
     struct netdev_custom_counter *c;
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(10 + 6 * port->n_queues
+    custom_stats->counters = xcalloc(11 + 7 * port->n_queues
                                      + XSK_STEER_N_COUNTS,
                                      sizeof *custom_stats->counters);
     c = custom_stats->counters;
@@ -1421,13 +1111,14 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
         struct xsk_queue *q = &port->queues[i];
         struct xdp_statistics xs;
 
-        zc += q->tx_zero_copy;
-        copied += q->tx_copied;
-        zc_chains += q->tx_zero_copy_chains;
-        copied_chains += q->tx_copied_chains;
-        fixed += q->rx_csum_fixed;
-        chains += q->rx_chains;
-        segs += q->rx_gso_segments;
+        zc += q->tx_stats.zero_copy;
+        copied += q->tx_stats.copied;
+        zc_chains += q->tx_stats.zero_copy_chains;
+        copied_chains += q->tx_stats.copied_chains;
+        fixed += q->rx.stats.csum_fixed;
+        chains += q->rx.stats.chains;
+        supers += q->rx.stats.super_packets;
+        segs += q->rx.stats.gso_segments;
         if (!q->sock || xsk_sock_get_xdp_stats(q->sock, &xs)) {
             continue;
         }
@@ -1440,7 +1131,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
         XSK_COUNTER(xs.rx_ring_full, "xsk_queue_%d_rx_ring_full", i);
         XSK_COUNTER(xs.rx_fill_ring_empty_descs,
                     "xsk_queue_%d_rx_fill_ring_empty_descs", i);
-        XSK_COUNTER(q->sock->stats.rx_packets, "xsk_queue_%d_rx_packets", i);
+        XSK_COUNTER(q->rx.stats.packets, "xsk_queue_%d_rx_packets", i);
+        XSK_COUNTER(q->sock->stats.rx_packets, "xsk_queue_%d_rx_descs", i);
     }
     XSK_COUNTER(zc, "tx_zero_copy_packets");
     XSK_COUNTER(copied, "tx_copied_packets");
@@ -1451,6 +1143,7 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     XSK_COUNTER(full, "tx_ring_full_drops");
     XSK_COUNTER(empty, "fill_ring_starved");
     XSK_COUNTER(chains, "rx_multi_buffer_packets");
+    XSK_COUNTER(supers, "rx_gso_super_packets");
     XSK_COUNTER(segs, "rx_gso_segments");
     if (port->prog && port->steer.mode != XSK_STEER_ALL) {
         uint64_t hits[XSK_STEER_N_COUNTS];

@@ -129,6 +129,7 @@ int
 xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
                 struct xsk_prog **progp, char **errp)
 {
+    LIBBPF_OPTS(bpf_link_create_opts, link_opts);
     struct bpf_prog_info info;
     uint32_t len = sizeof info;
     struct xsk_prog *prog;
@@ -165,11 +166,16 @@ xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
         goto err_destroy;
     }
 
+    /* Through a BPF link, which this process owns: however it ends (exit,
+     * a signal, abort(), SIGKILL), the kernel takes the program off the
+     * interface when the link's last fd closes, so that a dead switch
+     * leaves no program forwarding offloaded flows that nobody
+     * revalidates. */
     prog_fd = bpf_program__fd(prog->skel->progs.ovs_xsk_prog);
-    error = -bpf_xdp_attach(ifindex, prog_fd,
-                            prog->xdp_flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
-                            NULL);
-    if (error) {
+    link_opts.flags = prog->xdp_flags;
+    prog->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &link_opts);
+    if (prog->link_fd < 0) {
+        error = -prog->link_fd;
         xsk_set_err(errp, "cannot attach the XDP program in %s mode: %s",
                     generic ? "generic" : "native", strerror(error));
         goto err_destroy;
@@ -189,18 +195,16 @@ err_free:
     return error;
 }
 
-/* Detaches and frees 'prog'.  Only our own program is removed: if somebody
- * replaced it since, theirs stays. */
+/* Detaches and frees 'prog'.  Only our own program is removed (its link):
+ * nobody else can replace a program attached through a link. */
 void
 xsk_prog_detach(struct xsk_prog *prog)
 {
-    LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-
     if (!prog) {
         return;
     }
-    opts.old_prog_fd = bpf_program__fd(prog->skel->progs.ovs_xsk_prog);
-    bpf_xdp_detach(prog->ifindex, prog->xdp_flags | XDP_FLAGS_REPLACE, &opts);
+    bpf_link_detach(prog->link_fd);
+    close(prog->link_fd);
     xsk_redirect__destroy(prog->skel);
     free(prog);
 }

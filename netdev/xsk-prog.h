@@ -20,12 +20,13 @@
 /* The ovs-xsk XDP program (bpf/xsk_redirect.bpf.c) on one interface.
  *
  * xsk_prog_attach() loads a private instance of the program (its own
- * XSKMAP) and attaches it directly to the interface in native or generic
- * mode.  A program of ours left behind by a vswitchd that was killed is
+ * XSKMAP) and attaches it to the interface in native or generic mode through
+ * a BPF link owned by this process: when the process ends, however it ends
+ * (SIGKILL and abort() included), the kernel detaches the program.  A
+ * program of ours attached the old way (netlink, by an earlier version) is
  * recognised by its name and replaced; any other program is left alone and
  * makes the attach fail.  xsk_prog_detach() removes exactly the program it
- * attached (XDP_FLAGS_REPLACE with the expected program), never one that
- * somebody attached since.
+ * attached, by destroying its link.
  *
  * Steering rules (xsk-steer.h) live in the program's maps:
  * xsk_prog_set_steer() replaces them at run time without reattaching, and
@@ -52,6 +53,7 @@ struct xsk_prog {
     struct xsk_redirect *skel;  /* Loaded object (libbpf skeleton). */
     int ifindex;
     uint32_t xdp_flags;         /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE. */
+    int link_fd;                /* The BPF link that attaches it. */
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
     uint32_t steer_set;         /* Active steering set, 0 or 1. */

@@ -228,6 +228,33 @@ xsk_umem_idle(struct xsk_umem *umem)
     return !umem->n_socks && n == umem->key.n_frames;
 }
 
+/* Destroys every UMEM that no socket uses and whose frames are all free
+ * (xsk_umem_idle()): a UMEM goes with its last socket, or, if packets still
+ * held frames then, on a later call.  Returns how many it destroyed.  Only
+ * the thread that creates sockets may call it. */
+unsigned int
+xsk_umem_sweep(void)
+{
+    struct xsk_umem *unused[XSK_MAX_UMEMS];
+    unsigned int n = 0, n_destroyed = 0;
+
+    pthread_mutex_lock(&umems_mutex);
+    for (unsigned int i = 0; i < XSK_MAX_UMEMS; i++) {
+        if (umems[i] && !umems[i]->n_socks) {
+            unused[n++] = umems[i];
+        }
+    }
+    pthread_mutex_unlock(&umems_mutex);
+
+    for (unsigned int i = 0; i < n; i++) {
+        if (xsk_umem_idle(unused[i])) {
+            xsk_umem_destroy(unused[i]);
+            n_destroyed++;
+        }
+    }
+    return n_destroyed;
+}
+
 /* Calls 'cb' for every UMEM of the process. */
 void
 xsk_umem_foreach(void (*cb)(struct xsk_umem *, void *aux), void *aux)

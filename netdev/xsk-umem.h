@@ -164,6 +164,7 @@ int xsk_umem_create(const struct xsk_umem_key *, struct xsk_umem **);
 void xsk_umem_destroy(struct xsk_umem *);
 struct xsk_umem *xsk_umem_find(const struct xsk_umem_key *);
 bool xsk_umem_idle(struct xsk_umem *);
+unsigned int xsk_umem_sweep(void);
 void xsk_umem_foreach(void (*cb)(struct xsk_umem *, void *aux), void *aux);
 
 struct xsk_tcache *xsk_tcache_get__(struct xsk_umem *);

@@ -205,6 +205,24 @@ check "packets between the ports are no longer copied" \
     [ "$(iface_stat "$port_a" tx_copied_packets)" -eq "$copied_a" -a \
       "$(iface_stat "$port_b" tx_copied_packets)" -eq "$copied_b" ]
 
+echo "=== a UMEM goes with its last socket"
+# Each umem-frames value makes a new UMEM for port B; more changes than a
+# process has UMEMs (16) must never run out, and the old ones must go.
+for i in $(seq 1 20); do
+    frames=$((4096 + 64 * i))
+    ovs-vsctl set Interface "$port_b" options:umem-frames=$frames \
+        || fail "umem-frames=$frames on $port_b"
+    status_is "$port_b" umem-frames $frames \
+        || fail "change $i: $port_b did not get a UMEM of $frames frames" \
+                "(afxdp-error: $(iface_status "$port_b" afxdp-error))"
+    n=$(ovs-appctl afxdp/show | grep -c '^umem')
+    [ "$n" -le 2 ] || fail "change $i: $n UMEMs alive, at most 2 in use"
+done
+check "20 UMEM changes: $port_b is set up" set_up_ok "umem-frames" "$port_b"
+check "ping across the bridge after the UMEM changes" \
+    ip netns exec "$ns_a" ping -c 3 -i 0.2 -W 2 "$ip_b"
+ovs-vsctl remove Interface "$port_b" options umem-frames
+
 check "the background ping went through the reconfigurations" ping_stop
 
 fault_finish "$port_a" "$port_b"

@@ -1634,6 +1634,54 @@ test_slot_threads(int rounds)
               "(%d rounds)", rounds);
 }
 
+/* xsk_umem_sweep(): a UMEM goes with its last socket once all its frames
+ * are back, and never while a socket uses it or a packet holds a frame.
+ * More reconfigurations than XSK_MAX_UMEMS must never run out of UMEMs. */
+static void
+test_sweep(void)
+{
+    struct xsk_umem_key key = { 2048, 256, XDP_COPY };
+    struct xsk_umem *used, *held, *idle;
+    struct xsk_tcache *tc;
+    uint32_t frame;
+
+    CHECK(!xsk_umem_create(&key, &used), "create");
+    key.n_frames++;
+    CHECK(!xsk_umem_create(&key, &held), "create");
+    key.n_frames++;
+    CHECK(!xsk_umem_create(&key, &idle), "create");
+    used->n_socks = 1;                  /* As if a socket were bound. */
+    tc = xsk_tcache_get(held);
+    CHECK(xsk_frames_get_for_packets(tc, &frame, 1) == 1, "get");
+
+    CHECK(xsk_umem_sweep() == 1, "only the idle UMEM goes");
+    CHECK(!xsk_umem_find(&key), "the idle UMEM is gone");
+    CHECK(xsk_umem_find(&used->key) == used, "the used one stays");
+    CHECK(xsk_umem_find(&held->key) == held, "the held one stays");
+
+    xsk_frame_packet_free(tc, frame);   /* The last packet goes. */
+    CHECK(xsk_umem_sweep() == 1, "the held UMEM goes once its frame is back");
+    used->n_socks = 0;                  /* Its last socket closes. */
+    CHECK(xsk_umem_sweep() == 1, "the used UMEM goes with its last socket");
+    CHECK(xsk_umem_sweep() == 0, "nothing left");
+
+    for (int i = 0; i < 4 * XSK_MAX_UMEMS; i++) {
+        struct xsk_umem *u;
+        int error;
+
+        key.n_frames = 256 + i;         /* A new frame count each time. */
+        xsk_umem_sweep();
+        error = xsk_umem_create(&key, &u);
+        CHECK(!error, "reconfiguration %d: %s", i, strerror(error));
+        if (error) {
+            break;
+        }
+    }
+    CHECK(xsk_umem_sweep() == 1, "the last one goes too");
+    tap_group("UMEMs go with their last socket and last packet; %d "
+              "reconfigurations never run out", 4 * XSK_MAX_UMEMS);
+}
+
 int
 main(void)
 {
@@ -1656,5 +1704,6 @@ main(void)
     test_slot_layout();
     test_slot_moves();
     test_slot_threads(2000);
+    test_sweep();
     return tap_done();
 }

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+
+/* The receive path of one AF_XDP queue: descriptors in, packet buffers out
+ * (see xsk-rx.h).  Used by the OVS glue's rxq_recv() and by the unit tests,
+ * which drive it through a fake RX ring. */
+
+#include "xsk-rx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsk-csum.h"
+#include "xsk-gso.h"
+
+#define ETH_HDR_LEN 14
+
+/* Segments are cut to leave room for VLAN tags and encapsulation headers
+ * OVS may push in front of them, within a frame. */
+#define XSK_RX_FRAME_SPARE 64
+
+static inline uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+int
+xsk_rxq_init(struct xsk_rxq *q, struct xsk_sock *sock,
+             const struct xsk_rx_cfg *cfg)
+{
+    memset(q, 0, sizeof *q);
+    q->linear = malloc(XSK_MAX_CHAIN_LEN);
+    if (!q->linear) {
+        return ENOMEM;
+    }
+    q->sock = sock;
+    q->cfg = cfg;
+    return 0;
+}
+
+/* Frees the packets still in 'q''s stash and its buffers.  The socket is
+ * the caller's. */
+void
+xsk_rxq_uninit(struct xsk_rxq *q)
+{
+    for (uint32_t i = q->stash_pos; i < q->stash_n; i++) {
+        struct xsk_rx_pkt *p = &q->stash[i];
+
+        if (p->frame == XSK_RX_HEAP) {
+            free(p->data);
+        } else {
+            xsk_frame_packet_free(xsk_tcache_get(q->sock->umem), p->frame);
+        }
+    }
+    q->stash_pos = q->stash_n = 0;
+    free(q->linear);
+    q->linear = NULL;
+}
+
+/* Appends a packet to 'pkts' (of '*n' so far), or to the stash once the
+ * burst is full.  The caller made sure the stash has room. */
+static void
+deliver(struct xsk_rxq *q, struct xsk_rx_pkt *pkts, uint32_t *n,
+        uint8_t *data, uint32_t len, uint32_t frame)
+{
+    struct xsk_rx_pkt *p = *n < XSK_RX_BURST ? &pkts[(*n)++]
+                                             : &q->stash[q->stash_n++];
+
+    p->data = data;
+    p->len = len;
+    p->frame = frame;
+    q->stats.packets++;
+    q->stats.bytes += len;
+}
+
+/* Takes a buffer for a packet of 'len' bytes built here: a frame if it fits
+ * one, else a jumbo slot.  Returns the frame (the slot's first frame), owned
+ * by a packet, or XSK_RX_HEAP if there is none. */
+static uint32_t
+buffer_get(struct xsk_tcache *tc, uint32_t cap, uint32_t len)
+{
+    struct xsk_umem *umem = tc->umem;
+    uint32_t frame;
+
+    if (len <= cap) {
+        return xsk_frames_get_for_packets(tc, &frame, 1) ? frame
+                                                         : XSK_RX_HEAP;
+    }
+    if (umem->n_slots && len <= xsk_slot_size(umem) - XSK_RX_HEADROOM) {
+        return xsk_slot_get_for_packet(tc);     /* UINT32_MAX if none. */
+    }
+    return XSK_RX_HEAP;
+}
+
+/* Copies the buffers of the 'n' descriptors at RX ring index 'idx' to 'dst',
+ * one after the other. */
+static void
+join_chain(const struct xsk_sock *sock, uint32_t idx, uint32_t n,
+           uint8_t *dst)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
+
+        memcpy(dst, sock->umem->base + d->addr, d->len);
+        dst += d->len;
+    }
+}
+
+/* Cuts the super-packet of 'len' bytes in 'q->linear' into segments of at
+ * most 'mtu' bytes of IP, each in a frame of its own.  Returns false if it
+ * is not one (xsk_gso_count() says 1 when its IP packet fits the MTU). */
+static bool
+segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
+        uint32_t mtu, struct xsk_rx_pkt *pkts, uint32_t *n)
+{
+    struct xsk_umem *umem = tc->umem;
+    uint32_t frames[XSK_RX_MAX_SEGS];
+    uint8_t *bufs[XSK_RX_MAX_SEGS];
+    uint32_t lens[XSK_RX_MAX_SEGS];
+    uint32_t n_segs, got;
+
+    n_segs = xsk_gso_count(q->linear, len, mtu);
+    if (n_segs <= 1) {
+        return false;
+    }
+    /* The stash is empty here (xsk_rxq_recv() takes a chain only then), so
+     * the burst's room plus the stash holds XSK_RX_MAX_SEGS. */
+    if (n_segs > XSK_RX_MAX_SEGS) {
+        q->stats.dropped++;
+        return true;
+    }
+    got = xsk_frames_get_for_packets(tc, frames, n_segs);
+    if (got < n_segs) {
+        for (uint32_t i = 0; i < got; i++) {
+            xsk_frame_packet_free(tc, frames[i]);
+        }
+        q->stats.dropped++;
+        return true;
+    }
+    for (uint32_t i = 0; i < n_segs; i++) {
+        bufs[i] = (uint8_t *) xsk_frame_ptr(umem, frames[i])
+                  + XSK_RX_HEADROOM;
+    }
+    xsk_gso_segment(q->linear, len, mtu, bufs, lens, n_segs);
+    for (uint32_t i = 0; i < n_segs; i++) {
+        deliver(q, pkts, n, bufs[i], lens[i], frames[i]);
+    }
+    q->stats.super_packets++;
+    q->stats.gso_segments += n_segs;
+    return true;
+}
+
+/* Builds the packets of a received chain of 'n_descs' descriptors, first at
+ * ring index 'idx' (or of one descriptor holding more than the MTU).  A
+ * packet within the MTU is joined straight into the frame or jumbo slot
+ * where it stays.  Otherwise it is joined in 'q->linear' first, then cut
+ * into segments if it is a super-packet, else copied into a frame, a slot or
+ * malloc'd memory.  The chain's frames go back to the pool. */
+static void
+rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
+         uint32_t idx, uint32_t n_descs, struct xsk_rx_pkt *pkts,
+         uint32_t *n)
+{
+    struct xsk_sock *sock = q->sock;
+    struct xsk_umem *umem = sock->umem;
+    uint32_t frames[XSK_MAX_CHAIN_LEN / 2048];
+    uint32_t len = 0, dst = XSK_RX_HEAP;
+    uint8_t *pkt = q->linear;
+
+    /* The kernel chains at most 18 buffers; a longer chain is refused
+     * before anything is read. */
+    if (XSK_UNLIKELY(n_descs > XSK_ARRAY_SIZE(frames))) {
+        for (uint32_t i = 0; i < n_descs; i++) {
+            uint64_t addr = xsk_sock_rx_desc(sock, idx + i)->addr;
+            uint32_t frame = xsk_addr_to_frame(umem, addr);
+
+            xsk_frames_put(tc, &frame, 1);
+        }
+        q->stats.dropped++;
+        return;
+    }
+    for (uint32_t i = 0; i < n_descs; i++) {
+        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + i);
+
+        len += d->len;
+        frames[i] = xsk_addr_to_frame(umem, d->addr);
+    }
+    q->stats.chains += n_descs > 1;
+    if (XSK_UNLIKELY(len > XSK_MAX_CHAIN_LEN)) {
+        xsk_frames_put(tc, frames, n_descs);
+        q->stats.dropped++;
+        return;
+    }
+
+    /* Within the MTU: no segments to cut, so join it where it stays. */
+    if (len <= cfg->mtu + ETH_HDR_LEN) {
+        dst = buffer_get(tc, cfg->frame_cap, len);
+        if (dst != XSK_RX_HEAP) {
+            pkt = (uint8_t *) xsk_frame_ptr(umem, dst) + XSK_RX_HEADROOM;
+        }
+    }
+    join_chain(sock, idx, n_descs, pkt);
+    xsk_frames_put(tc, frames, n_descs);
+    if (cfg->csum_fix && xsk_csum_fix_partial(pkt, len)) {
+        q->stats.csum_fixed++;
+    }
+    if (dst != XSK_RX_HEAP) {
+        deliver(q, pkts, n, pkt, len, dst);
+        return;
+    }
+
+    /* An IP packet larger than the MTU can only be a super-packet.  Its
+     * Ethernet header may carry VLAN tags, so xsk_gso_count() measures the
+     * IP packet itself. */
+    if (len > cfg->mtu + ETH_HDR_LEN
+        && segment(q, tc, len,
+                   min_u32(cfg->mtu, cfg->frame_cap - XSK_RX_FRAME_SPARE),
+                   pkts, n)) {
+        return;
+    }
+
+    dst = buffer_get(tc, cfg->frame_cap, len);
+    if (dst != XSK_RX_HEAP) {
+        uint8_t *data = (uint8_t *) xsk_frame_ptr(umem, dst)
+                        + XSK_RX_HEADROOM;
+
+        memcpy(data, pkt, len);
+        deliver(q, pkts, n, data, len, dst);
+    } else {
+        uint8_t *copy = malloc(len ? len : 1);
+
+        if (!copy) {
+            q->stats.dropped++;
+            return;
+        }
+        memcpy(copy, pkt, len);
+        deliver(q, pkts, n, copy, len, XSK_RX_HEAP);
+    }
+}
+
+/* Receives up to XSK_RX_BURST packets from 'q' into 'pkts', stashed
+ * segments first; 'tc' is the calling thread's cache of the socket's UMEM.
+ * Returns how many.  When there is nothing, asks the kernel for more if it
+ * wants to be asked. */
+uint32_t
+xsk_rxq_recv(struct xsk_rxq *q, struct xsk_tcache *tc,
+             struct xsk_rx_pkt pkts[XSK_RX_BURST])
+{
+    struct xsk_sock *sock = q->sock;
+    struct xsk_umem *umem = sock->umem;
+    struct xsk_rx_cfg cfg;
+    uint32_t n_out = 0, n, k, idx;
+
+    cfg.mtu = __atomic_load_n(&q->cfg->mtu, __ATOMIC_RELAXED);
+    cfg.frame_cap = __atomic_load_n(&q->cfg->frame_cap, __ATOMIC_RELAXED);
+    cfg.csum_fix = __atomic_load_n(&q->cfg->csum_fix, __ATOMIC_RELAXED);
+
+    /* Segments left over from the last call go first. */
+    while (q->stash_pos < q->stash_n && n_out < XSK_RX_BURST) {
+        pkts[n_out++] = q->stash[q->stash_pos++];
+    }
+    if (q->stash_pos == q->stash_n) {
+        q->stash_pos = q->stash_n = 0;
+    }
+
+    xsk_sock_refill(sock, tc);
+    n = xsk_sock_rx_peek(sock, q->stash_n ? 0 : XSK_BATCH, &idx);
+    for (k = 0; k < n && n_out < XSK_RX_BURST; ) {
+        const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx + k);
+        uint32_t end = k;
+
+        /* A lone descriptor longer than the MTU is a super-packet that
+         * fitted one frame: it takes the chain path below, as a chain of
+         * one, to be cut. */
+        if (XSK_LIKELY(!(d->options & XDP_PKT_CONTD)
+                       && d->len <= cfg.mtu + ETH_HDR_LEN)) {
+            uint32_t frame = xsk_addr_to_frame(umem, d->addr);
+            uint8_t *data = (uint8_t *) umem->base + d->addr;
+
+            if (k + 1 < n) {
+                __builtin_prefetch(umem->base
+                                   + xsk_sock_rx_desc(sock, idx + k + 1)
+                                     ->addr);
+            }
+            if (cfg.csum_fix && xsk_csum_fix_partial(data, d->len)) {
+                q->stats.csum_fixed++;
+            }
+            xsk_frame_to_packet(tc, frame);
+            deliver(q, pkts, &n_out, data, d->len, frame);
+            k++;
+            continue;
+        }
+
+        /* A chain (or a lone super-packet): handle it once all of it is on
+         * the ring, and only with an empty stash, which its segments may
+         * need whole. */
+        while (end < n
+               && xsk_sock_rx_desc(sock, idx + end)->options & XDP_PKT_CONTD) {
+            end++;
+        }
+        if (end == n || q->stash_n) {
+            break;
+        }
+        rx_chain(q, tc, &cfg, idx + k, end - k + 1, pkts, &n_out);
+        k = end + 1;
+    }
+    xsk_sock_rx_release(sock, n, k);
+
+    if (!n_out) {
+        xsk_sock_rx_wakeup(sock);
+    }
+    return n_out;
+}
+
+/* Returns how many packets (or descriptors) wait: stashed ones and those on
+ * the RX ring. */
+uint32_t
+xsk_rxq_pending(struct xsk_rxq *q)
+{
+    return xsk_sock_rx_pending(q->sock) + q->stash_n - q->stash_pos;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+
+#ifndef XSK_TX_H
+#define XSK_TX_H 1
+
+/* The transmit path of one AF_XDP socket, over plain packet buffers.
+ *
+ * xsk_tx_burst() puts up to 32 packets on a socket's TX ring, each in the
+ * cheapest way it can go:
+ *
+ *   - zero-copy: a packet whose buffer is a frame of the socket's UMEM that
+ *     a packet owns goes on the ring as it is (one descriptor), and a jumbo
+ *     slot as a chain cut at frame boundaries (xsk_slot_packet_to_tx());
+ *   - copy: anything else is copied into free frames, as a chain
+ *     (XDP_PKT_CONTD) when it does not fit one frame and the socket takes
+ *     chains.
+ *
+ * Then it asks the kernel to transmit (xsk_sock_kick()).  Frames put on the
+ * ring come back through the completion ring, which every call reaps first.
+ *
+ * Ownership: the packets whose bit is set in the returned mask were handed
+ * to the ring (their frames are XSK_OWNER_TX now): the caller must forget
+ * them without freeing.  Every other packet is still the caller's to free,
+ * sent (copied) or not.
+ *
+ * Thread safety: one sender at a time per socket (the caller's TX lock).
+ * Includes no OVS header. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xsk-sock.h"
+
+#define XSK_TX_BURST 32         /* Packets per call: bits of the mask. */
+#define XSK_TX_COPY UINT32_MAX  /* 'frame' of a packet not in the UMEM. */
+
+/* One packet to send. */
+struct xsk_tx_pkt {
+    const uint8_t *data;
+    uint32_t len;
+    uint32_t frame;             /* The packet's frame of the socket's UMEM
+                                 * (a jumbo slot's first frame), or
+                                 * XSK_TX_COPY. */
+};
+
+/* Counters, written by the sender only. */
+struct xsk_tx_stats {
+    uint64_t packets;           /* Put on the ring, either way. */
+    uint64_t bytes;
+    uint64_t dropped;           /* All drops, the three below included. */
+    uint64_t too_big;           /* Empty, or more than the socket sends. */
+    uint64_t ring_full;         /* No room on the TX ring. */
+    uint64_t no_frame;          /* No free frame to copy into. */
+    uint64_t zero_copy;         /* Sent without a copy. */
+    uint64_t copied;
+    uint64_t zero_copy_chains;  /* Jumbo slots sent as chains. */
+    uint64_t copied_chains;     /* Packets copied into a chain. */
+};
+
+uint32_t xsk_tx_burst(struct xsk_sock *, struct xsk_tcache *,
+                      const struct xsk_tx_pkt *, uint32_t n,
+                      struct xsk_tx_stats *);
+
+#endif /* xsk-tx.h */
