@@ -211,6 +211,12 @@ ovs_stop_daemon ()
     [ -f "$pidfile" ] || return 0
     pid=$(cat "$pidfile")
     if [ "$name" = ovs-vswitchd ]; then
+        # "exit --cleanup" deletes the ports before the datapath flows; a
+        # flow that carried packets since the last revalidation then has
+        # its statistics pushed for a port that is gone, and OVS logs
+        # "xlate_key failed (No such device)".  Deleting the flows first,
+        # while the ports exist, leaves (almost) nothing for that to hit.
+        ovs-appctl -t "$name" revalidator/purge > /dev/null 2>&1
         ovs-appctl -t "$name" exit --cleanup > /dev/null 2>&1
     else
         ovs-appctl -t "$name" exit > /dev/null 2>&1
