@@ -73,9 +73,7 @@
 #include "unixctl.h"
 #include "util.h"
 
-#include "xsk-csum.h"
 #include "xsk-flow.h"
-#include "xsk-gso.h"
 #include "xsk-opts.h"
 #include "xsk-prog.h"
 #include "xsk-rx.h"
@@ -124,6 +122,8 @@ struct xsk_port {
     enum xsk_mode mode_in_use;
     bool sg;                            /* Sockets take and send chains. */
     bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
+    bool tx_md;                         /* Sockets send partial checksums
+                                         * with TX metadata. */
     struct xsk_rx_cfg rx_cfg;           /* The MTU and what the queues'
                                          * pollers read of the options. */
     char *error;                        /* Why the last set-up failed. */
@@ -741,6 +741,8 @@ xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
     key.bind_flags = (mode == XSK_MODE_NATIVE_ZC ? XDP_ZEROCOPY : XDP_COPY)
                      | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0)
                      | (port->sg_refused ? 0 : XDP_USE_SG);
+    port->tx_md = o->tx_csum && xsk_tx_md_supported();
+    key.tx_md_len = port->tx_md ? XSK_TX_MD_LEN : 0;
     port->sg = !port->sg_refused;
     error = get_umem(&key, &port->umem);
     if (error) {
@@ -862,8 +864,18 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
     port->configured = true;
     __atomic_store_n(&port->rx_cfg.frame_cap, max_frame_len(&port->opts),
                      __ATOMIC_RELAXED);
-    __atomic_store_n(&port->rx_cfg.csum_fix, port->opts.csum_fix,
+    __atomic_store_n(&port->rx_cfg.csum_mode,
+                     port->opts.csum_fix ? XSK_RX_CSUM_MARK : XSK_RX_CSUM_KEEP,
                      __ATOMIC_RELAXED);
+    /* OVS finishes in software the partial checksums of packets to a port
+     * that does not say it takes them (ovs-patches/0006). */
+    if (!error && port->tx_md) {
+        netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_CKSUM
+                            | NETDEV_TX_OFFLOAD_UDP_CKSUM;
+    } else {
+        netdev->ol_flags &= ~(NETDEV_TX_OFFLOAD_TCP_CKSUM
+                              | NETDEV_TX_OFFLOAD_UDP_CKSUM);
+    }
     if (error) {
         /* Keep the port, without sockets, so that OVS does not delete and
          * re-add it in a loop; status and the log say why. */
@@ -913,6 +925,24 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
 {
 }
 
+/* Marks 'packet', whose TCP/UDP checksum is partial ('csum', XSK_RX_CSUM_*
+ * bits), with OVS's checksum offload flags: the output port's kernel
+ * finishes it (TX metadata), or OVS does where it needs the bytes whole. */
+static void
+rx_mark_csum(struct dp_packet *packet, uint32_t csum)
+{
+    if (csum & XSK_RX_CSUM_TCP) {
+        dp_packet_hwol_set_csum_tcp(packet);
+    } else {
+        dp_packet_hwol_set_csum_udp(packet);
+    }
+    if (csum & XSK_RX_CSUM_IPV6) {
+        dp_packet_hwol_set_tx_ipv6(packet);
+    } else {
+        dp_packet_hwol_set_tx_ipv4(packet);
+    }
+}
+
 /* Returns the dp_packet of received packet 'p': its frame's preallocated
  * packet (a jumbo slot's spans the slot), or a copy of malloc'd data, which
  * is freed. */
@@ -925,6 +955,9 @@ rx_packet(struct xsk_umem *umem, const struct xsk_rx_pkt *p)
         packet = dp_packet_clone_data_with_headroom(p->data, p->len,
                                                     XSK_RX_HEADROOM);
         free(p->data);
+        if (p->csum) {
+            rx_mark_csum(packet, p->csum);
+        }
         return packet;
     }
     packet = &((struct xsk_packet *) umem->user)[p->frame].packet;
@@ -933,6 +966,9 @@ rx_packet(struct xsk_umem *umem, const struct xsk_rx_pkt *p)
                         ? xsk_slot_size(umem) : umem->key.frame_size,
                         (char *) p->data - xsk_frame_ptr(umem, p->frame));
     dp_packet_set_size(packet, p->len);
+    if (p->csum) {
+        rx_mark_csum(packet, p->csum);
+    }
     return packet;
 }
 
@@ -965,6 +1001,26 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
     return 0;
 }
 
+/* Fills in the checksum request of 'p' for 'packet', whose TCP/UDP
+ * checksum is partial (an offload flag OVS lets through only to a port that
+ * says it takes it).  A packet whose L4 header OVS has not located gets its
+ * checksum finished here instead. */
+static void
+tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
+{
+    const char *l4 = dp_packet_l4(packet);
+    ptrdiff_t start = l4 ? l4 - (const char *) dp_packet_data(packet) : 0;
+
+    if (OVS_UNLIKELY(start <= 0 || start > UINT16_MAX)) {
+        dp_packet_ol_finish_l4_csum(packet);
+        return;
+    }
+    p->csum_start = start;
+    p->csum_offset = dp_packet_hwol_l4_is_tcp(packet)
+                     ? offsetof(struct tcp_header, tcp_csum)
+                     : offsetof(struct udp_header, udp_csum);
+}
+
 /* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h).  Returns the
  * mask of the packets handed to the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
@@ -991,6 +1047,10 @@ xsk_queue_send(const char *name, struct xsk_queue *q,
         pkts[i].len = dp_packet_size(packet);
         pkts[i].frame = packet->source == DPBUF_AFXDP && xp->umem == umem
                         ? xp->frame : XSK_TX_COPY;
+        pkts[i].csum_start = 0;
+        if (OVS_UNLIKELY(dp_packet_hwol_l4_mask(packet))) {
+            tx_csum_request(packet, &pkts[i]);
+        }
     }
     handed = xsk_tx_burst(q->sock, xsk_tcache_get(umem), pkts,
                           dp_packet_batch_size(batch), st);
@@ -1090,12 +1150,13 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     struct xsk_port *port = dev->xsk_port;
     uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
     uint64_t chains = 0, supers = 0, segs = 0;
+    uint64_t partial = 0, csum_offloaded = 0, csum_finished = 0;
     uint64_t zc_chains = 0, copied_chains = 0;
     struct netdev_custom_counter *c;
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(11 + 7 * port->n_queues
+    custom_stats->counters = xcalloc(14 + 7 * port->n_queues
                                      + XSK_STEER_N_COUNTS,
                                      sizeof *custom_stats->counters);
     c = custom_stats->counters;
@@ -1116,6 +1177,9 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
         zc_chains += q->tx_stats.zero_copy_chains;
         copied_chains += q->tx_stats.copied_chains;
         fixed += q->rx.stats.csum_fixed;
+        partial += q->rx.stats.csum_partial;
+        csum_offloaded += q->tx_stats.csum_offloaded;
+        csum_finished += q->tx_stats.csum_finished;
         chains += q->rx.stats.chains;
         supers += q->rx.stats.super_packets;
         segs += q->rx.stats.gso_segments;
@@ -1139,6 +1203,9 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     XSK_COUNTER(zc_chains, "tx_zero_copy_multi_buffer_packets");
     XSK_COUNTER(copied_chains, "tx_copied_multi_buffer_packets");
     XSK_COUNTER(fixed, "rx_checksum_fixed");
+    XSK_COUNTER(partial, "rx_checksum_partial");
+    XSK_COUNTER(csum_offloaded, "tx_checksum_offloaded");
+    XSK_COUNTER(csum_finished, "tx_checksum_finished");
     XSK_COUNTER(busy, "tx_busy_drops");
     XSK_COUNTER(full, "tx_ring_full_drops");
     XSK_COUNTER(empty, "fill_ring_starved");
@@ -1199,6 +1266,11 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
              ? "refused by the kernel" : "true");
     smap_add_format(args, "max-mtu", "%d", max_mtu(port));
     smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
+    smap_add(args, "tx-checksum-offload",
+             port->tx_md ? "true"
+             : !o->tx_csum ? "false"
+             : "no AF_XDP TX metadata in this kernel: OVS finishes "
+               "partial checksums in software");
     smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(port->steer.mode));
     if (port->steer.n_rules) {
         struct ds rules = DS_EMPTY_INITIALIZER;

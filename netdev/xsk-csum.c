@@ -163,25 +163,48 @@ xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok)
     return csum;
 }
 
+/* Returns true if the TCP/UDP checksum of 'frame' is partial (its field
+ * holds the folded pseudo-header sum), with its headers in '*l4'. */
+bool
+xsk_csum_partial(const uint8_t *frame, uint32_t len, struct xsk_l4 *l4)
+{
+    return xsk_parse_l4(frame, len, l4)
+           && get16(frame + l4->csum_ofs) == fold(l4->pseudo);
+}
+
+/* Finishes a partial checksum the way a device does: sums the bytes of
+ * 'frame' (of 'len' bytes) from 'start' on, the field at 'start' + 'offset'
+ * included (it holds the pseudo-header sum), and stores the result in the
+ * field.  Does nothing if the field is not within 'len'. */
+void
+xsk_csum_finish_at(uint8_t *frame, uint32_t len, uint32_t start,
+                   uint32_t offset)
+{
+    uint16_t csum;
+
+    if (start > len || offset + 2 > len - start) {
+        return;
+    }
+    csum = ~fold(sum_bytes(0, frame + start, len - start));
+    if (!csum && offset == 6) {
+        csum = 0xffff;          /* UDP: 0 means "no checksum". */
+    }
+    frame[start + offset] = csum >> 8;
+    frame[start + offset + 1] = csum & 0xff;
+}
+
 /* If the TCP/UDP checksum of 'frame' is partial, completes it.  Returns true
  * if it wrote the field. */
 bool
 xsk_csum_fix_partial(uint8_t *frame, uint32_t len)
 {
     struct xsk_l4 l4;
-    uint16_t field, csum;
-    bool ok;
 
-    if (!xsk_parse_l4(frame, len, &l4)) {
+    if (!xsk_csum_partial(frame, len, &l4)) {
         return false;
     }
-    field = get16(frame + l4.csum_ofs);
-    if (field != fold(l4.pseudo)) {
-        return false;
-    }
-    csum = xsk_csum_l4(frame, len, &ok);
-    frame[l4.csum_ofs] = csum >> 8;
-    frame[l4.csum_ofs + 1] = csum & 0xff;
+    xsk_csum_finish_at(frame, l4.l4_ofs + l4.l4_len, l4.l4_ofs,
+                       l4.csum_ofs - l4.l4_ofs);
     return true;
 }
 

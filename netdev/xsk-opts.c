@@ -60,6 +60,7 @@ static const struct opt opts[] = {
     OPT("frame-size", OPT_POW2, 2048, 4096, 1, frame_size),
     OPT("umem-frames", OPT_INT, 1024, 1 << 20, 64, umem_frames),
     OPT("rx-checksum-fix", OPT_BOOL, 0, 0, 1, csum_fix),
+    OPT("tx-checksum-offload", OPT_BOOL, 0, 0, 1, tx_csum),
 };
 
 /* Stores the defaults in 'o'. */
@@ -76,6 +77,7 @@ xsk_opts_init(struct xsk_opts *o)
     o->frame_size = 4096;
     o->umem_frames = 16384;
     o->csum_fix = true;
+    o->tx_csum = true;
 }
 
 const char *
@@ -93,7 +95,7 @@ xsk_opts_equal(const struct xsk_opts *a, const struct xsk_opts *b)
            && a->rx_ring == b->rx_ring && a->tx_ring == b->tx_ring
            && a->frame_size == b->frame_size
            && a->umem_frames == b->umem_frames
-           && a->csum_fix == b->csum_fix;
+           && a->csum_fix == b->csum_fix && a->tx_csum == b->tx_csum;
 }
 
 /* Appends a problem to '*msg', separated by "; ". */

@@ -46,8 +46,13 @@ struct xsk_opts {
     uint32_t tx_ring;           /* "n_txq_desc": TX and completion rings. */
     uint32_t frame_size;        /* "frame-size": 2048 or 4096. */
     uint32_t umem_frames;       /* "umem-frames": frames of the UMEM. */
-    bool csum_fix;              /* "rx-checksum-fix": complete partial
-                                 * TCP/UDP checksums on receive. */
+    bool csum_fix;              /* "rx-checksum-fix": handle partial
+                                 * TCP/UDP checksums on receive (carried
+                                 * as offload flags, finished by the output
+                                 * port's kernel or by OVS). */
+    bool tx_csum;               /* "tx-checksum-offload": send partial
+                                 * checksums with TX metadata for the
+                                 * kernel to finish. */
 };
 
 struct xsk_kv {

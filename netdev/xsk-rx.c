@@ -58,11 +58,32 @@ xsk_rxq_uninit(struct xsk_rxq *q)
     q->linear = NULL;
 }
 
+/* Handles a partial checksum of the 'len' bytes at 'data' as 'mode' says.
+ * Returns the packet's XSK_RX_CSUM_* bits. */
+static uint32_t
+rx_csum(struct xsk_rxq *q, uint8_t mode, uint8_t *data, uint32_t len)
+{
+    struct xsk_l4 l4;
+
+    if (mode == XSK_RX_CSUM_KEEP || !xsk_csum_partial(data, len, &l4)) {
+        return 0;
+    }
+    if (mode == XSK_RX_CSUM_FIX) {
+        xsk_csum_finish_at(data, l4.l4_ofs + l4.l4_len, l4.l4_ofs,
+                           l4.csum_ofs - l4.l4_ofs);
+        q->stats.csum_fixed++;
+        return 0;
+    }
+    q->stats.csum_partial++;
+    return (l4.proto == 6 ? XSK_RX_CSUM_TCP : XSK_RX_CSUM_UDP)
+           | (l4.ipv6 ? XSK_RX_CSUM_IPV6 : 0);
+}
+
 /* Appends a packet to 'pkts' (of '*n' so far), or to the stash once the
  * burst is full.  The caller made sure the stash has room. */
 static void
 deliver(struct xsk_rxq *q, struct xsk_rx_pkt *pkts, uint32_t *n,
-        uint8_t *data, uint32_t len, uint32_t frame)
+        uint8_t *data, uint32_t len, uint32_t frame, uint32_t csum)
 {
     struct xsk_rx_pkt *p = *n < XSK_RX_BURST ? &pkts[(*n)++]
                                              : &q->stash[q->stash_n++];
@@ -70,6 +91,7 @@ deliver(struct xsk_rxq *q, struct xsk_rx_pkt *pkts, uint32_t *n,
     p->data = data;
     p->len = len;
     p->frame = frame;
+    p->csum = csum;
     q->stats.packets++;
     q->stats.bytes += len;
 }
@@ -144,7 +166,7 @@ segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
     }
     xsk_gso_segment(q->linear, len, mtu, bufs, lens, n_segs);
     for (uint32_t i = 0; i < n_segs; i++) {
-        deliver(q, pkts, n, bufs[i], lens[i], frames[i]);
+        deliver(q, pkts, n, bufs[i], lens[i], frames[i], 0);
     }
     q->stats.super_packets++;
     q->stats.gso_segments += n_segs;
@@ -165,7 +187,7 @@ rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
     struct xsk_sock *sock = q->sock;
     struct xsk_umem *umem = sock->umem;
     uint32_t frames[XSK_MAX_CHAIN_LEN / 2048];
-    uint32_t len = 0, dst = XSK_RX_HEAP;
+    uint32_t len = 0, dst = XSK_RX_HEAP, csum;
     uint8_t *pkt = q->linear;
 
     /* The kernel chains at most 18 buffers; a longer chain is refused
@@ -202,11 +224,9 @@ rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
     }
     join_chain(sock, idx, n_descs, pkt);
     xsk_frames_put(tc, frames, n_descs);
-    if (cfg->csum_fix && xsk_csum_fix_partial(pkt, len)) {
-        q->stats.csum_fixed++;
-    }
     if (dst != XSK_RX_HEAP) {
-        deliver(q, pkts, n, pkt, len, dst);
+        csum = rx_csum(q, cfg->csum_mode, pkt, len);
+        deliver(q, pkts, n, pkt, len, dst, csum);
         return;
     }
 
@@ -220,13 +240,14 @@ rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
         return;
     }
 
+    csum = rx_csum(q, cfg->csum_mode, pkt, len);
     dst = buffer_get(tc, cfg->frame_cap, len);
     if (dst != XSK_RX_HEAP) {
         uint8_t *data = (uint8_t *) xsk_frame_ptr(umem, dst)
                         + XSK_RX_HEADROOM;
 
         memcpy(data, pkt, len);
-        deliver(q, pkts, n, data, len, dst);
+        deliver(q, pkts, n, data, len, dst, csum);
     } else {
         uint8_t *copy = malloc(len ? len : 1);
 
@@ -235,7 +256,7 @@ rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
             return;
         }
         memcpy(copy, pkt, len);
-        deliver(q, pkts, n, copy, len, XSK_RX_HEAP);
+        deliver(q, pkts, n, copy, len, XSK_RX_HEAP, csum);
     }
 }
 
@@ -254,7 +275,7 @@ xsk_rxq_recv(struct xsk_rxq *q, struct xsk_tcache *tc,
 
     cfg.mtu = __atomic_load_n(&q->cfg->mtu, __ATOMIC_RELAXED);
     cfg.frame_cap = __atomic_load_n(&q->cfg->frame_cap, __ATOMIC_RELAXED);
-    cfg.csum_fix = __atomic_load_n(&q->cfg->csum_fix, __ATOMIC_RELAXED);
+    cfg.csum_mode = __atomic_load_n(&q->cfg->csum_mode, __ATOMIC_RELAXED);
 
     /* Segments left over from the last call go first. */
     while (q->stash_pos < q->stash_n && n_out < XSK_RX_BURST) {
@@ -283,11 +304,9 @@ xsk_rxq_recv(struct xsk_rxq *q, struct xsk_tcache *tc,
                                    + xsk_sock_rx_desc(sock, idx + k + 1)
                                      ->addr);
             }
-            if (cfg.csum_fix && xsk_csum_fix_partial(data, d->len)) {
-                q->stats.csum_fixed++;
-            }
             xsk_frame_to_packet(tc, frame);
-            deliver(q, pkts, &n_out, data, d->len, frame);
+            deliver(q, pkts, &n_out, data, d->len, frame,
+                    rx_csum(q, cfg.csum_mode, data, d->len));
             k++;
             continue;
         }

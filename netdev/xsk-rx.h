@@ -20,6 +20,11 @@
  *   - anything else that has no frame or slot to go to is copied into
  *     malloc'd memory (XSK_RX_HEAP), which the caller copies and frees.
  *
+ * A packet whose TCP/UDP checksum is partial (a veth peer with checksum
+ * offload) is reported in its 'csum' (XSK_RX_CSUM_MARK: the glue turns that
+ * into OVS's offload flags) or completed (XSK_RX_CSUM_FIX).  Segments of a
+ * super-packet always carry complete checksums.
+ *
  * Segments beyond the burst wait in the queue's stash and go first on the
  * next call.  A super-packet with more than XSK_RX_MAX_SEGS segments (an MTU
  * below about 576 bytes) is dropped and counted, never written past the
@@ -52,12 +57,28 @@
  * (MAX_SKB_FRAGS + 1) buffers of at most 4096 bytes. */
 #define XSK_MAX_CHAIN_LEN (18 * 4096)
 
+/* What xsk_rxq_recv() does with a partial TCP/UDP checksum (xsk-csum.h):
+ * nothing, complete it, or report it in the packet's 'csum' for the kernel
+ * of the output port to finish (TX metadata). */
+enum xsk_rx_csum_mode {
+    XSK_RX_CSUM_KEEP,
+    XSK_RX_CSUM_FIX,
+    XSK_RX_CSUM_MARK,
+};
+
+/* 'csum' of a received packet whose checksum is partial (MARK mode). */
+#define XSK_RX_CSUM_TCP 1
+#define XSK_RX_CSUM_UDP 2
+#define XSK_RX_CSUM_IPV6 4
+
 /* One received packet. */
 struct xsk_rx_pkt {
     uint8_t *data;              /* In the UMEM, or malloc'd (XSK_RX_HEAP). */
     uint32_t len;
     uint32_t frame;             /* The packet's frame (a jumbo slot's first
                                  * frame), or XSK_RX_HEAP. */
+    uint32_t csum;              /* XSK_RX_CSUM_* bits: a partial checksum
+                                 * left for the output port, or 0. */
 };
 
 /* A port's receive settings, shared by its queues.  Written by the
@@ -66,7 +87,7 @@ struct xsk_rx_cfg {
     uint32_t mtu;               /* Of the interface: larger IP packets are
                                  * super-packets to cut. */
     uint32_t frame_cap;         /* Bytes a frame holds after the headroom. */
-    bool csum_fix;              /* Complete partial checksums (xsk-csum). */
+    uint8_t csum_mode;          /* enum xsk_rx_csum_mode. */
 };
 
 /* Counters, written by the polling thread only. */
@@ -74,6 +95,7 @@ struct xsk_rx_stats {
     uint64_t packets;           /* Packets returned, segments included. */
     uint64_t bytes;
     uint64_t csum_fixed;        /* Partial checksums completed. */
+    uint64_t csum_partial;      /* Partial checksums passed on (MARK). */
     uint64_t chains;            /* Multi-buffer packets received. */
     uint64_t super_packets;     /* Super-packets cut into segments. */
     uint64_t gso_segments;      /* Segments cut from them. */

@@ -119,16 +119,49 @@ bind_retry(int fd, const struct sockaddr_xdp *sxdp)
 static int
 register_umem(int fd, const struct xsk_umem *umem)
 {
-    struct xdp_umem_reg reg = {
+    struct xsk_umem_reg_v2 reg = {
         .addr = (uintptr_t) umem->base,
         .len = umem->size,
         .chunk_size = umem->key.frame_size,
         .headroom = 0,
-        .flags = 0,
+        .flags = umem->key.tx_md_len ? XDP_UMEM_TX_METADATA_LEN : 0,
+        .tx_metadata_len = umem->key.tx_md_len,
     };
 
+    /* Kernels before 6.8 read 'tx_metadata_len' as padding, which must be
+     * 0, and refuse the flag. */
     return setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) ? errno
            : 0;
+}
+
+/* Returns true if the kernel takes TX metadata (Linux 6.8): it accepts a
+ * UMEM registered with a metadata length.  Asked once per process. */
+bool
+xsk_tx_md_supported(void)
+{
+    static int supported = -1;
+
+    if (supported < 0) {
+        struct xsk_umem umem;
+        int fd;
+
+        memset(&umem, 0, sizeof umem);
+        umem.key.frame_size = 4096;
+        umem.key.tx_md_len = XSK_TX_MD_LEN;
+        umem.size = 4 * 4096;
+        umem.base = mmap(NULL, umem.size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+        supported = umem.base != MAP_FAILED && fd >= 0
+                    && !register_umem(fd, &umem);
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (umem.base != MAP_FAILED) {
+            munmap(umem.base, umem.size);
+        }
+    }
+    return supported;
 }
 
 /* Creates a socket bound to 'cfg->ifindex' queue 'cfg->queue_id' on 'umem':

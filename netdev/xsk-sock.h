@@ -140,4 +140,9 @@ int xsk_sock_get_xdp_stats(const struct xsk_sock *, struct xdp_statistics *);
 
 bool xsk_umem_account(struct xsk_umem *, struct xsk_places *);
 
+/* TX metadata length a UMEM is registered with when its sockets finish
+ * partial checksums through the kernel (struct xsk_tx_md). */
+#define XSK_TX_MD_LEN 32
+bool xsk_tx_md_supported(void);
+
 #endif /* xsk-sock.h */

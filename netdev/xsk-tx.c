@@ -8,26 +8,46 @@
 
 #include <string.h>
 
+#include "xsk-csum.h"
 #include "xsk-rx.h"
 
-/* Returns true if 'p' is in a jumbo slot of 'umem'. */
-static bool
-in_slot(const struct xsk_umem *umem, const struct xsk_tx_pkt *p)
+_Static_assert(sizeof(struct xsk_tx_md) == XSK_TX_MD_LEN,
+               "TX metadata layout");
+
+/* Bytes of a copy in one frame: all of it after the TX metadata. */
+static uint32_t
+copy_cap(const struct xsk_umem *umem)
 {
-    return p->frame != XSK_TX_COPY && xsk_frame_in_slot(umem, p->frame);
+    return umem->key.frame_size - umem->key.tx_md_len;
 }
 
-/* TX descriptors 'p' takes: a slot packet is cut where its data crosses a
- * frame boundary, anything else fills whole frames (one, for a frame of the
- * UMEM sent as it is). */
+/* Returns true if 'p' can go on the ring in the frame or jumbo slot it is
+ * in: a packet's frame of the UMEM, and with TX metadata, not a slot, with
+ * room for the metadata in front. */
+static bool
+can_zero_copy(const struct xsk_umem *umem, const struct xsk_tx_pkt *p)
+{
+    uint32_t md = umem->key.tx_md_len;
+
+    if (p->frame == XSK_TX_COPY) {
+        return false;
+    }
+    return !md || (!xsk_frame_in_slot(umem, p->frame)
+                   && (const char *) p->data - xsk_frame_ptr(umem, p->frame)
+                      >= md);
+}
+
+/* TX descriptors 'p' takes: one for a frame sent as it is; a slot packet is
+ * cut where its data crosses a frame boundary; a copy fills whole frames
+ * after their metadata room. */
 static uint32_t
 n_descs(const struct xsk_umem *umem, const struct xsk_tx_pkt *p)
 {
-    if (in_slot(umem, p) && p->len) {
+    if (can_zero_copy(umem, p) && p->len) {
         return xsk_ptr_to_frame(umem, p->data + p->len - 1)
                - xsk_ptr_to_frame(umem, p->data) + 1;
     }
-    return (p->len + umem->key.frame_size - 1) >> umem->frame_shift;
+    return (p->len + copy_cap(umem) - 1) / copy_cap(umem);
 }
 
 /* Copies 'p' into free frames described by 'n' TX descriptors from ring
@@ -38,8 +58,9 @@ tx_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
         const struct xsk_tx_pkt *p, uint32_t n)
 {
     struct xsk_umem *umem = sock->umem;
-    uint32_t frame_size = umem->key.frame_size;
-    uint32_t frames[XSK_MAX_CHAIN_LEN / 2048];
+    uint32_t md = umem->key.tx_md_len;
+    uint32_t cap = copy_cap(umem);
+    uint32_t frames[XSK_MAX_CHAIN_LEN / 2048 + 1];
     uint32_t got;
 
     got = xsk_frames_get(tc, frames, n, XSK_OWNER_TX(sock->slot));
@@ -49,11 +70,11 @@ tx_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
     }
     for (uint32_t i = 0; i < n; i++) {
         struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx + i);
-        uint32_t len = p->len - i * frame_size;
+        uint32_t len = p->len - i * cap;
 
-        len = len < frame_size ? len : frame_size;
-        memcpy(xsk_frame_ptr(umem, frames[i]), p->data + i * frame_size, len);
-        desc->addr = xsk_frame_to_addr(umem, frames[i]);
+        len = len < cap ? len : cap;
+        memcpy(xsk_frame_ptr(umem, frames[i]) + md, p->data + i * cap, len);
+        desc->addr = xsk_frame_to_addr(umem, frames[i]) + md;
         desc->len = len;
         desc->options = i + 1 < n ? XDP_PKT_CONTD : 0;
     }
@@ -99,7 +120,7 @@ tx_zero_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
     struct xsk_umem *umem = sock->umem;
     struct xdp_desc *desc;
 
-    if (p->frame == XSK_TX_COPY) {
+    if (!can_zero_copy(umem, p)) {
         return false;
     }
     if (xsk_frame_in_slot(umem, p->frame)) {
@@ -113,6 +134,32 @@ tx_zero_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
     desc->len = p->len;
     desc->options = 0;
     return true;
+}
+
+/* Carries out the checksum request of 'p', just put on the ring from index
+ * 'idx': TX metadata in front of its first descriptor's data, or, without
+ * metadata, the checksum finished in the frame of a one-frame packet. */
+static void
+tx_csum(struct xsk_sock *sock, uint32_t idx, const struct xsk_tx_pkt *p,
+        struct xsk_tx_stats *stats)
+{
+    struct xsk_umem *umem = sock->umem;
+    struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx);
+    uint8_t *data = (uint8_t *) umem->base + desc->addr;
+
+    if (umem->key.tx_md_len) {
+        struct xsk_tx_md *md = (void *) (data - umem->key.tx_md_len);
+
+        memset(md, 0, sizeof *md);
+        md->flags = XDP_TXMD_FLAGS_CHECKSUM;
+        md->csum_start = p->csum_start;
+        md->csum_offset = p->csum_offset;
+        desc->options |= XDP_TX_METADATA;
+        stats->csum_offloaded++;
+    } else if (!(desc->options & XDP_PKT_CONTD)) {
+        xsk_csum_finish_at(data, desc->len, p->csum_start, p->csum_offset);
+        stats->csum_finished++;
+    }
 }
 
 /* Sends the 'n' (at most XSK_TX_BURST) packets 'pkts' on 'sock', with 'tc'
@@ -152,19 +199,29 @@ xsk_tx_burst(struct xsk_sock *sock, struct xsk_tcache *tc,
             continue;
         }
         if (tx_zero_copy(sock, tc, idx + used, p)) {
+            if (p->csum_start) {
+                tx_csum(sock, idx + used, p, stats);
+            }
             used += descs[i];
             handed |= 1u << i;
             stats->zero_copy++;
             stats->zero_copy_chains += descs[i] > 1;
         } else {
-            uint32_t n_copy = (p->len + umem->key.frame_size - 1)
-                              >> umem->frame_shift;
+            uint32_t n_copy = (p->len + copy_cap(umem) - 1) / copy_cap(umem);
 
+            if (XSK_UNLIKELY(n_copy > max_descs)) {
+                stats->too_big++;
+                stats->dropped++;
+                continue;
+            }
             if (XSK_UNLIKELY(used + n_copy > reserved
                              || !tx_copy(sock, tc, idx + used, p, n_copy))) {
                 stats->no_frame++;
                 stats->dropped++;
                 continue;
+            }
+            if (p->csum_start) {
+                tx_csum(sock, idx + used, p, stats);
             }
             used += n_copy;
             stats->copied++;

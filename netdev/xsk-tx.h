@@ -15,6 +15,16 @@
  *     (XDP_PKT_CONTD) when it does not fit one frame and the socket takes
  *     chains.
  *
+ * A packet whose TCP/UDP checksum is still partial ('csum_start' set) goes
+ * with TX metadata (XDP_TX_METADATA, XDP_TXMD_FLAGS_CHECKSUM) when its UMEM
+ * has them ('tx_md_len'), and the kernel finishes the checksum or, over a
+ * veth, hands it on as CHECKSUM_PARTIAL, as a plain veth would; without
+ * metadata a one-frame packet's checksum is finished here.  With metadata,
+ * the kernel wants 'tx_md_len' bytes in front of every descriptor within
+ * its frame, so a jumbo slot, whose frames carry data from their first
+ * byte, is copied instead of sent as it is, and copies start 'tx_md_len'
+ * bytes into their frames.
+ *
  * Then it asks the kernel to transmit (xsk_sock_kick()).  Frames put on the
  * ring come back through the completion ring, which every call reaps first.
  *
@@ -41,6 +51,9 @@ struct xsk_tx_pkt {
     uint32_t frame;             /* The packet's frame of the socket's UMEM
                                  * (a jumbo slot's first frame), or
                                  * XSK_TX_COPY. */
+    uint16_t csum_start;        /* Partial checksum: where its sum starts,
+                                 * or 0 if the packet has none. */
+    uint16_t csum_offset;       /* From there to the checksum field. */
 };
 
 /* Counters, written by the sender only. */
@@ -55,6 +68,8 @@ struct xsk_tx_stats {
     uint64_t copied;
     uint64_t zero_copy_chains;  /* Jumbo slots sent as chains. */
     uint64_t copied_chains;     /* Packets copied into a chain. */
+    uint64_t csum_offloaded;    /* Sent with a checksum request. */
+    uint64_t csum_finished;     /* Partial checksums finished here. */
 };
 
 uint32_t xsk_tx_burst(struct xsk_sock *, struct xsk_tcache *,

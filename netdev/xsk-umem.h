@@ -116,6 +116,9 @@ struct xsk_umem_key {
     uint32_t bind_flags;        /* XDP_COPY/XDP_ZEROCOPY/XDP_USE_NEED_WAKEUP/
                                  * XDP_USE_SG, as the first bind gives them to
                                  * every socket that shares the UMEM. */
+    uint32_t tx_md_len;         /* Bytes of TX metadata before the data of
+                                 * every TX descriptor (0: none); see
+                                 * xsk-tx.h. */
 };
 
 /* A per-thread cache of free frames of one UMEM.  Only its thread touches

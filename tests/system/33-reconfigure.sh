@@ -209,7 +209,7 @@ echo "=== a UMEM goes with its last socket"
 # Each umem-frames value makes a new UMEM for port B; more changes than a
 # process has UMEMs (16) must never run out, and the old ones must go.
 for i in $(seq 1 20); do
-    frames=$((4096 + 64 * i))
+    frames=$((8192 + 64 * i))
     ovs-vsctl set Interface "$port_b" options:umem-frames=$frames \
         || fail "umem-frames=$frames on $port_b"
     status_is "$port_b" umem-frames $frames \

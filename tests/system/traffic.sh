@@ -137,6 +137,30 @@ tcp_transfer ()
     [ "$rc" -eq 0 ] && [ "${bps:-0}" -gt 1000000 ]
 }
 
+# tcp_sha NS-A NS-B IP-B MBYTES [PORT [TO-PORT]]: sends MBYTES of random
+# data over one TCP connection from NS-A to NS-B (nc, listening on PORT;
+# the sender connects to TO-PORT, default PORT) and checks that the
+# receiver got exactly those bytes (sha256), checksum offload left on.
+tcp_sha ()
+{
+    local ns_a=$1 ns_b=$2 ip_b=$3 mb=$4 port=${5:-5002} to=${6:-${5:-5002}}
+    local src dst
+    src=$(mktemp) dst=$(mktemp)
+    head -c "${mb}M" /dev/urandom > "$src"
+    ip netns exec "$ns_b" timeout 60 nc -l "$port" > "$dst" 2> /dev/null &
+    local rx=$!
+    sleep 0.5
+    ip netns exec "$ns_a" timeout 60 nc -N -w 5 "$ip_b" "$to" < "$src"
+    local rc=$?
+    wait $rx
+    local want got
+    want=$(sha256sum < "$src" | cut -d' ' -f1)
+    got=$(sha256sum < "$dst" | cut -d' ' -f1)
+    echo "tcp: nc exit $rc, $(stat -c %s "$dst") of $(stat -c %s "$src") bytes, sha256 ${got:0:12} (want ${want:0:12})"
+    rm -f "$src" "$dst"
+    [ "$rc" -eq 0 ] && [ "$got" = "$want" ]
+}
+
 bridge_two_ns ()
 {
     local net=$1

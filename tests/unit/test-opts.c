@@ -66,12 +66,14 @@ member(const struct xsk_opts *o, const char *key)
             : !strcmp(key, "frame-size") ? o->frame_size
             : !strcmp(key, "umem-frames") ? o->umem_frames
             : !strcmp(key, "rx-checksum-fix") ? o->csum_fix
+            : !strcmp(key, "tx-checksum-offload") ? o->tx_csum
             : LLONG_MIN);
 }
 
 static const char *const all_keys[] = {
     "n_rxq", "start-queue", "xdp-mode", "use-need-wakeup", "n_rxq_desc",
     "n_txq_desc", "frame-size", "umem-frames", "rx-checksum-fix",
+    "tx-checksum-offload",
 };
 
 /* Returns the name of the first member that differs, or NULL. */
@@ -116,6 +118,8 @@ static const struct parse_case cases[] = {
     GOOD("umem-frames", "1048576", 1048576),
     GOOD("rx-checksum-fix", "false", false),
     GOOD("rx-checksum-fix", "true", true),
+    GOOD("tx-checksum-offload", "false", false),
+    GOOD("tx-checksum-offload", "true", true),
     { "n_rxq_desc=16384 umem-frames=65536",
       { KV("n_rxq_desc", "16384"), KV("umem-frames", "65536") },
       { 16384, 65536 }, 0, { NULL } },

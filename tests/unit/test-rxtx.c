@@ -10,6 +10,7 @@
  * xskxceiver: what goes in and what must come out.  After every case each
  * frame must be back in the pool: none lost, none twice. */
 
+#include "xsk-csum.h"
 #include "xsk-rx.h"
 #include "xsk-tx.h"
 
@@ -49,14 +50,15 @@ ring_init(struct xsk_ring_cons *r, uint32_t size, uint32_t *prod,
 }
 
 /* Sets up a fake socket on a new UMEM; 'sg' says whether it takes chains,
- * 'tx_size' is its TX ring's size. */
+ * 'tx_size' is its TX ring's size, 'tx_md_len' its TX metadata length. */
 static void
-fake_init(struct fake *f, bool sg, uint32_t tx_size)
+fake_init(struct fake *f, bool sg, uint32_t tx_size, uint32_t tx_md_len)
 {
     struct xsk_umem_key key = {
         .frame_size = FRAME_SIZE,
         .n_frames = N_FRAMES,
         .bind_flags = XDP_COPY | (sg ? XDP_USE_SG : 0),
+        .tx_md_len = tx_md_len,
     };
     struct xsk_sock *s = &f->sock;
 
@@ -262,7 +264,7 @@ run_rx_case(const struct rx_case *c)
     struct xsk_rx_cfg cfg = {
         .mtu = c->mtu,
         .frame_cap = FRAME_SIZE - XSK_RX_HEADROOM,
-        .csum_fix = true,
+        .csum_mode = XSK_RX_CSUM_FIX,
     };
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
     uint32_t got = 0, bytes = 0, calls = 0, first_frame;
@@ -272,7 +274,7 @@ run_rx_case(const struct rx_case *c)
     struct xsk_rxq q;
     struct fake f;
 
-    fake_init(&f, true, RING_SIZE);
+    fake_init(&f, true, RING_SIZE, 0);
     tc = xsk_tcache_get(f.umem);
     CHECK(!xsk_rxq_init(&q, &f.sock, &cfg), "rxq_init");
     xsk_sock_refill(&f.sock, tc);
@@ -357,14 +359,18 @@ run_rx_case(const struct rx_case *c)
 static void
 test_rx_stash_freed(void)
 {
-    struct xsk_rx_cfg cfg = { 1500, FRAME_SIZE - XSK_RX_HEADROOM, true };
+    struct xsk_rx_cfg cfg = {
+        .mtu = 1500,
+        .frame_cap = FRAME_SIZE - XSK_RX_HEADROOM,
+        .csum_mode = XSK_RX_CSUM_FIX,
+    };
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
     uint8_t *pkt = build_ipv4(65000, true);
     struct xsk_rxq q;
     struct fake f;
     uint32_t n;
 
-    fake_init(&f, true, RING_SIZE);
+    fake_init(&f, true, RING_SIZE, 0);
     CHECK(!xsk_rxq_init(&q, &f.sock, &cfg), "rxq_init");
     xsk_sock_refill(&f.sock, xsk_tcache_get(f.umem));
     CHECK(kernel_rx(&f, pkt, 65000, 3840), "fill ring empty");
@@ -432,7 +438,7 @@ run_tx_case(const struct tx_case *c)
     struct fake f;
 
     memset(&st, 0, sizeof st);
-    fake_init(&f, c->sg, c->tx_size);
+    fake_init(&f, c->sg, c->tx_size, 0);
     tc = xsk_tcache_get(f.umem);
     for (uint32_t i = 0; i < c->n; i++) {
         struct xsk_tx_pkt *p = &pkts[i];
@@ -504,6 +510,235 @@ run_tx_case(const struct tx_case *c)
     tap_group("tx: %s", c->name);
 }
 
+/* ---- Partial checksums ---------------------------------------------------- */
+
+/* Sum of the IPv4 pseudo-header of the packet 'p' built by build_ipv4(). */
+static uint32_t
+pseudo_sum(const uint8_t *p, uint32_t len)
+{
+    const uint8_t *ip = p + 14;
+    uint32_t sum = ip[9] + (len - 34);
+
+    for (int i = 12; i < 20; i += 2) {
+        sum += get16(ip + i);
+    }
+    return sum;
+}
+
+static uint16_t
+fold16(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum;
+}
+
+/* Makes the L4 checksum of 'p' partial, as a sender with checksum offload
+ * leaves it: the field holds the folded pseudo-header sum. */
+static void
+make_partial(uint8_t *p, uint32_t len, bool tcp)
+{
+    put16(p + 34 + (tcp ? 16 : 6), fold16(pseudo_sum(p, len)));
+}
+
+/* Returns true if the L4 checksum of 'p' is right. */
+static bool
+l4_csum_ok(const uint8_t *p, uint32_t len)
+{
+    uint32_t sum = pseudo_sum(p, len);
+
+    for (uint32_t i = 34; i + 1 < len; i += 2) {
+        sum += get16(p + i);
+    }
+    if ((len - 34) & 1) {
+        sum += p[len - 1] << 8;
+    }
+    return fold16(sum) == 0xffff;
+}
+
+struct csum_case {
+    const char *name;
+    uint8_t mode;               /* enum xsk_rx_csum_mode. */
+    bool tcp;
+    uint32_t len;
+    uint32_t frag;              /* Bytes per descriptor. */
+    bool partial;               /* Sent partial, or complete. */
+    /* Expected: */
+    uint32_t csum;              /* XSK_RX_CSUM_* bits. */
+    bool fixed;                 /* Checksum completed on receive. */
+};
+
+static const struct csum_case csum_cases[] = {
+    { "partial TCP, mark", XSK_RX_CSUM_MARK, true, 1514, 3840, true,
+      XSK_RX_CSUM_TCP, false },
+    { "partial UDP, mark", XSK_RX_CSUM_MARK, false, 600, 3840, true,
+      XSK_RX_CSUM_UDP, false },
+    { "partial TCP in a chain of 2, mark", XSK_RX_CSUM_MARK, true, 1400,
+      1000, true, XSK_RX_CSUM_TCP, false },
+    { "partial TCP, fix", XSK_RX_CSUM_FIX, true, 1514, 3840, true, 0, true },
+    { "partial UDP in a chain of 2, fix", XSK_RX_CSUM_FIX, false, 1400,
+      1000, true, 0, true },
+    { "partial TCP, keep", XSK_RX_CSUM_KEEP, true, 1514, 3840, true, 0,
+      false },
+    { "complete TCP, mark: nothing to mark", XSK_RX_CSUM_MARK, true, 1514,
+      3840, false, 0, false },
+};
+
+static void
+run_csum_case(const struct csum_case *c)
+{
+    struct xsk_rx_cfg cfg = {
+        .mtu = 1500,
+        .frame_cap = FRAME_SIZE - XSK_RX_HEADROOM,
+        .csum_mode = c->mode,
+    };
+    struct xsk_rx_pkt pkts[XSK_RX_BURST];
+    uint8_t *pkt = build_ipv4(c->len, c->tcp);
+    uint8_t *orig;
+    struct xsk_rxq q;
+    struct fake f;
+    uint32_t n;
+
+    if (c->partial) {
+        make_partial(pkt, c->len, c->tcp);
+    } else {
+        /* Complete, as a sender without checksum offload sends it. */
+        make_partial(pkt, c->len, c->tcp);
+        xsk_csum_finish_at(pkt, c->len, 34, c->tcp ? 16 : 6);
+        CHECK(l4_csum_ok(pkt, c->len), "test packet checksum");
+    }
+    orig = malloc(c->len);
+    memcpy(orig, pkt, c->len);
+
+    fake_init(&f, true, RING_SIZE, 0);
+    CHECK(!xsk_rxq_init(&q, &f.sock, &cfg), "rxq_init");
+    xsk_sock_refill(&f.sock, xsk_tcache_get(f.umem));
+    CHECK(kernel_rx(&f, pkt, c->len, c->frag), "fill ring empty");
+    n = xsk_rxq_recv(&q, xsk_tcache_get(f.umem), pkts);
+    CHECK(n == 1, "%u packets", n);
+    if (n == 1) {
+        CHECK(pkts[0].csum == c->csum, "csum bits %#x, expected %#x",
+              pkts[0].csum, c->csum);
+        if (c->fixed) {
+            CHECK(l4_csum_ok(pkts[0].data, pkts[0].len),
+                  "checksum not completed");
+        } else {
+            CHECK(pkts[0].len == c->len
+                  && !memcmp(pkts[0].data, orig, c->len),
+                  "packet changed");
+        }
+        CHECK(q.stats.csum_fixed == c->fixed
+              && q.stats.csum_partial == !!c->csum,
+              "fixed %"PRIu64" partial %"PRIu64, q.stats.csum_fixed,
+              q.stats.csum_partial);
+        free_pkt(&f, &pkts[0]);
+    }
+    xsk_rxq_uninit(&q);
+    fake_destroy(&f, c->name);
+    free(orig);
+    free(pkt);
+    tap_group("rx checksum: %s", c->name);
+}
+
+/* TX of a packet with a partial checksum: with TX metadata, the request is
+ * in front of the first descriptor's data and flagged, every descriptor has
+ * room for metadata in its frame, a jumbo slot is copied; without metadata
+ * the checksum is finished before it goes. */
+static void
+test_tx_csum(void)
+{
+    static const struct {
+        uint32_t md;
+        uint32_t len;
+        bool slot;
+    } rows[] = {
+        { XSK_TX_MD_LEN, 1514, false },
+        { XSK_TX_MD_LEN, 9000, true },
+        { XSK_TX_MD_LEN, 9000, false },
+        { 0, 1514, false },
+    };
+
+    for (size_t r = 0; r < XSK_ARRAY_SIZE(rows); r++) {
+        uint32_t md = rows[r].md, len = rows[r].len;
+        uint8_t *out = malloc(RING_SIZE * FRAME_SIZE);
+        uint8_t *pkt = build_ipv4(len, true);
+        struct xsk_tx_stats st;
+        struct xsk_tx_pkt p;
+        struct xsk_tcache *tc;
+        uint32_t lens[1], handed, n_descs;
+        struct fake f;
+
+        make_partial(pkt, len, true);
+        memset(&st, 0, sizeof st);
+        fake_init(&f, true, RING_SIZE, md);
+        tc = xsk_tcache_get(f.umem);
+        p.len = len;
+        p.csum_start = 34;
+        p.csum_offset = 16;
+        p.frame = XSK_TX_COPY;
+        p.data = pkt;
+        if (rows[r].slot) {
+            p.frame = xsk_slot_get_for_packet(tc);
+            p.data = (uint8_t *) xsk_frame_ptr(f.umem, p.frame)
+                     + XSK_RX_HEADROOM;
+            memcpy((uint8_t *) p.data, pkt, len);
+        } else if (len <= FRAME_SIZE - XSK_RX_HEADROOM) {
+            XSK_ASSERT(xsk_frames_get_for_packets(tc, &p.frame, 1));
+            p.data = (uint8_t *) xsk_frame_ptr(f.umem, p.frame)
+                     + XSK_RX_HEADROOM;
+            memcpy((uint8_t *) p.data, pkt, len);
+        }
+
+        handed = xsk_tx_burst(&f.sock, tc, &p, 1, &st);
+        n_descs = f.prod[2] - f.cons[2];
+        for (uint32_t i = 0; i < n_descs; i++) {
+            const struct xdp_desc *d = &f.tx_ring[(f.cons[2] + i)
+                                                  % RING_SIZE];
+            uint64_t ofs = d->addr % FRAME_SIZE;
+
+            CHECK(ofs >= md && ofs + d->len <= FRAME_SIZE,
+                  "row %zu: descriptor %u at offset %"PRIu64" + %u bytes, "
+                  "metadata %u", r, i, ofs, d->len, md);
+            if (i == 0 && md) {
+                const struct xsk_tx_md *m = (const void *)
+                    (f.umem->base + d->addr - md);
+
+                CHECK(d->options & XDP_TX_METADATA, "row %zu: no flag", r);
+                CHECK(m->flags == XDP_TXMD_FLAGS_CHECKSUM
+                      && m->csum_start == 34 && m->csum_offset == 16,
+                      "row %zu: metadata %llx %u %u", r,
+                      (unsigned long long) m->flags, m->csum_start,
+                      m->csum_offset);
+            } else {
+                CHECK(!(d->options & XDP_TX_METADATA),
+                      "row %zu: descriptor %u flagged", r, i);
+            }
+        }
+        CHECK(kernel_tx(&f, out, lens, 1) == 1, "row %zu: not sent", r);
+        if (md) {
+            CHECK(st.csum_offloaded == 1 && !memcmp(out, pkt, len),
+                  "row %zu: offloaded %"PRIu64", bytes changed", r,
+                  st.csum_offloaded);
+        } else {
+            CHECK(st.csum_finished == 1 && l4_csum_ok(out, len),
+                  "row %zu: checksum not finished", r);
+        }
+        if (rows[r].slot) {
+            CHECK(!handed && st.copied == 1, "row %zu: a slot with metadata "
+                  "must be copied", r);
+        }
+        if (!handed && p.frame != XSK_TX_COPY) {
+            xsk_frame_packet_free(tc, p.frame);
+        }
+        xsk_sock_complete(&f.sock, tc);
+        fake_destroy(&f, "tx checksum");
+        free(pkt);
+        free(out);
+    }
+    tap_group("tx: partial checksums go with TX metadata, or are finished");
+}
+
 int
 main(void)
 {
@@ -514,5 +749,9 @@ main(void)
     for (size_t i = 0; i < XSK_ARRAY_SIZE(tx_cases); i++) {
         run_tx_case(&tx_cases[i]);
     }
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(csum_cases); i++) {
+        run_csum_case(&csum_cases[i]);
+    }
+    test_tx_csum();
     return tap_done();
 }
