@@ -14,8 +14,9 @@
 # and the first lines of the report.  Exits nonzero if a target failed.
 #
 # Everything it writes (binaries, build logs, the corpus each run grows,
-# crash reproducers) goes to $OVS_XSK_FUZZ_OUT (default
-# ${TMPDIR:-/tmp}/ovs-xsk-fuzz), never into the repository.  The flow-prog
+# crash reproducers) goes to $OVS_XSK_FUZZ_OUT, emptied first, or else to a
+# new directory ${TMPDIR:-/tmp}/ovs-xsk-fuzz.XXXXXX, removed at the end
+# unless a target failed; never into the repository.  The flow-prog
 # target links OVS's libopenvswitch.a and recompiles its lib/flow.c (for
 # coverage) from the OVS tree of the build in $OVS_XSK_BUILDDIR (default:
 # the repository root, as utilities/build.sh builds), and needs root.
@@ -37,7 +38,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ=$ROOT/tests/fuzz
 BUILDDIR=${OVS_XSK_BUILDDIR:-$ROOT}
 OVS=$BUILDDIR/ovs
-OUT=${OVS_XSK_FUZZ_OUT:-${TMPDIR:-/tmp}/ovs-xsk-fuzz}
 CC=${OVS_XSK_FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 $SAN -Wall -Wextra -Wno-sign-compare -Wshadow \
@@ -59,7 +59,12 @@ declare -A DICT=([opts]=opts.dict [steer]=steer.dict [csum-gso]=-
                  [flow-prog]=-)
 declare -A SKIP=()
 
-rm -rf "$OUT"
+if [ -n "${OVS_XSK_FUZZ_OUT:-}" ]; then
+    OUT=$OVS_XSK_FUZZ_OUT
+    rm -rf "$OUT"
+else
+    OUT=$(mktemp -d "${TMPDIR:-/tmp}/ovs-xsk-fuzz.XXXXXX") || exit 1
+fi
 mkdir -p "$OUT/bin" "$OUT/log" "$OUT/crashes"
 
 # build NAME: compiles target NAME into $OUT/bin/fuzz-NAME (log in
@@ -157,4 +162,7 @@ for name in $TARGETS; do
         failed=1
     fi
 done
+if [ $failed = 0 ] && [ -z "${OVS_XSK_FUZZ_OUT:-}" ]; then
+    rm -rf "$OUT"
+fi
 exit $failed
