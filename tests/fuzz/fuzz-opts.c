@@ -25,22 +25,22 @@
 
 /* The options as text, to write parsed options back: one row per member of
  * struct xsk_opts. */
-#define OPT_INT(KEY, MEMBER) { KEY, offsetof(struct xsk_opts, MEMBER), 'i' }
-#define OPT_BOOL(KEY, MEMBER) { KEY, offsetof(struct xsk_opts, MEMBER), 'b' }
+#define COLUMN(KEY, MEMBER, KIND) \
+    { KEY, offsetof(struct xsk_opts, MEMBER), KIND }
 static const struct {
     const char *key;
     size_t offset;
     char kind;                  /* 'i' 32-bit number, 'b' bool, 'm' mode. */
 } columns[] = {
-    OPT_INT("n_rxq", n_rxq),
-    OPT_INT("start-queue", start_queue),
-    { "xdp-mode", offsetof(struct xsk_opts, mode), 'm' },
-    OPT_BOOL("use-need-wakeup", need_wakeup),
-    OPT_INT("n_rxq_desc", rx_ring),
-    OPT_INT("n_txq_desc", tx_ring),
-    OPT_INT("frame-size", frame_size),
-    OPT_INT("umem-frames", umem_frames),
-    OPT_BOOL("rx-checksum-fix", csum_fix),
+    COLUMN("n_rxq", n_rxq, 'i'),
+    COLUMN("start-queue", start_queue, 'i'),
+    COLUMN("xdp-mode", mode, 'm'),
+    COLUMN("use-need-wakeup", need_wakeup, 'b'),
+    COLUMN("n_rxq_desc", rx_ring, 'i'),
+    COLUMN("n_txq_desc", tx_ring, 'i'),
+    COLUMN("frame-size", frame_size, 'i'),
+    COLUMN("umem-frames", umem_frames, 'i'),
+    COLUMN("rx-checksum-fix", csum_fix, 'b'),
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 

@@ -205,5 +205,6 @@ write('csum-gso', {k: struct.pack('!H', mtu) + frame
 # ones with one (settings 1) too.
 flow_seeds = {k: b'\x00' + v for k, v in FLOW_PROG.items()}
 flow_seeds.update({k + '-limit-1': b'\x01' + v
-                   for k, v in FLOW_PROG.items() if 'vlan' in k or 'qinq' in k})
+                   for k, v in FLOW_PROG.items()
+                   if 'vlan' in k or 'qinq' in k})
 write('flow-prog', flow_seeds)

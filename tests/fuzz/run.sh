@@ -152,8 +152,10 @@ for name in $TARGETS; do
     status=$?
     read -r runs secs < <(sed -n \
         's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log")
-    extra=$(sed -n 's/^fuzz-flow-prog: \(the program offered a key for [0-9]*\) of.*/, \1/p' \
-            "$log")
+    # What fuzz-flow-prog counts at exit.
+    offered=$(sed -n 's/.*program offered a key for \([0-9]*\) of .*/\1/p' \
+              "$log")
+    extra=${offered:+, the program offered a key for $offered}
     if [ "$status" -eq 0 ] && [ -n "${runs:-}" ]; then
         echo "fuzz $name: $runs runs in $secs s$extra, ok"
     else
