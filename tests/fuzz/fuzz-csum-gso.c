@@ -3,8 +3,11 @@
 /* Fuzz target of checksum completion and software segmentation on
  * arbitrary frames: xsk_parse_l4() and xsk_csum_fix_partial()
  * (netdev/xsk-csum.c), xsk_gso_count() and xsk_gso_segment()
- * (netdev/xsk-gso.c).  The input is a 16-bit big-endian MTU, then the
- * frame.
+ * (netdev/xsk-gso.c).  The input is 16 bits (big-endian) that give the
+ * MTU, then the frame: with the top bit clear, the other 15 bits are the
+ * MTU; with it set, the MTU is the frame's IP and TCP header lengths plus
+ * the low byte, less 4, so that half the inputs try MTUs around the
+ * smallest that leaves room for payload.
  *
  * Every buffer handed to the code under test is a heap buffer of exactly
  * the size its contract gives (the frame: its length; a segment: headers
@@ -227,13 +230,27 @@ fuzz_gso(const uint8_t *data, uint32_t len, uint32_t mtu)
     free(pkt);
 }
 
+/* The MTU that the input's first 16 bits 'v' give for 'frame' (see the
+ * comment at the top). */
+static uint32_t
+draw_mtu(uint16_t v, const uint8_t *frame, uint32_t len)
+{
+    struct xsk_l4 l4;
+
+    if (!(v & 0x8000) || !xsk_parse_l4(frame, len, &l4) || l4.proto != 6) {
+        return v & 0x7fff;
+    }
+    return l4.l4_ofs - l4.l3_ofs + (frame[l4.l4_ofs + 12] >> 4) * 4
+           + (v & 0xff) - 4;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_in in = { data, size };
-    uint32_t mtu = fuzz_u16(&in);
+    uint16_t v = fuzz_u16(&in);
 
     fuzz_csum(in.p, in.n);
-    fuzz_gso(in.p, in.n, mtu);
+    fuzz_gso(in.p, in.n, draw_mtu(v, in.p, in.n));
     return 0;
 }

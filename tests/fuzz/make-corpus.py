@@ -9,7 +9,7 @@
 # Input formats (see each target's file comment):
 #   opts       "key=value" lines                        (fuzz-opts.c)
 #   steer      ["mode=NAME\n"] rule text                (fuzz-steer.c)
-#   csum-gso   16-bit MTU, then an Ethernet frame       (fuzz-csum-gso.c)
+#   csum-gso   16 bits for the MTU, then a frame        (fuzz-csum-gso.c)
 #   flow-prog  settings byte, then an Ethernet frame    (fuzz-flow-prog.c)
 
 import os
@@ -154,6 +154,10 @@ CSUM_GSO = {
                                                          data(33)))),
     'tcp4-padding': (1500, eth(0x0800) + tcp4(data(4), partial=True)
                      + bytes(10)),
+    # MTUs relative to the headers (top bit set): room for 1 byte of
+    # payload per segment, and for none.
+    'tcp4-mss-1': (0x8005, eth(0x0800) + tcp4(data(40), partial=True)),
+    'tcp6-mss-0': (0x8004, eth(0x86dd) + tcp6(data(40), partial=True)),
     'tcp4-fragment': (1500, eth(0x0800)
                       + ipv4(6, tcp(False, 1, 2, data(40)), frag=0x2000)),
 }
