@@ -114,13 +114,14 @@ wait
 # report NAME LOG: prints where a failure of NAME is and how it began.
 report ()
 {
-    local name=$1 log=$2 unit
+    local name=$1 log=$2 unit env=
 
+    [ "$name" != flow-prog ] \
+        || env="XSK_FUZZ_BPF_OBJ=$OUT/bin/xsk_redirect.bpf.o "
     unit=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
     if [ -n "$unit" ]; then
         echo "  reproducer: $unit"
-        echo "  replay: XSK_FUZZ_BPF_OBJ=$OUT/bin/xsk_redirect.bpf.o" \
-             "$OUT/bin/fuzz-$name $unit"
+        echo "  replay: $env$OUT/bin/fuzz-$name $unit"
     fi
     echo "  log: $log"
     grep -m 1 -A 14 -E 'invariant .* broken|^field |ERROR: |runtime error' \
