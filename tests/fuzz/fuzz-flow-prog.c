@@ -17,16 +17,17 @@
  * list, no grace periods: nothing else runs the program):
  *
  *   mask 1: the fields an offloaded flow may match for this frame, as
- *           netdev-xsk-offload.c's spec_from_match() accepts them (all of
- *           the key for IP frames, the Ethernet and VLAN fields for
- *           others); rule (OVS's key & mask 1) -> drop.
+ *           netdev-xsk-offload.c's spec_from_match() accepts them (the
+ *           Ethernet and VLAN fields; for IP, the L3 fields too; for TCP,
+ *           UDP, SCTP, ICMP and ICMPv6, the ports or type and code too);
+ *           rule (OVS's key & mask 1) -> drop.
  *   mask 2: all zero; rule (0) -> output to "lo" (a redirect).
  *
  * So XDP_DROP means the program's key is OVS's, XDP_PASS that it left the
  * frame to OVS, and XDP_REDIRECT that it offered a different key.  Then the
- * program's key is read back one bit at a time (a mask of one bit, and a
- * rule that wants it set) and the fields that differ are printed before
- * the abort.  A frame with a second VLAN tag (for OVS) must not be offered
+ * program's key is read back one bit of mask 1 at a time (a mask of one
+ * bit, and a rule that wants it set) and the fields that differ are
+ * printed before the abort.  A frame with a second VLAN tag (for OVS) must not be offered
  * either: offloaded flows may require there to be none. */
 
 #include <config.h>
@@ -53,10 +54,9 @@
 #define LO_IFINDEX 1
 
 static struct bpf_object *obj;  /* Loaded once, for the whole run. */
-static int prog_fd, rules_fd;
+static int prog_fd, rules_fd, lists_fd;
 static struct xsk_flow_hkey cur_rule;   /* The mask-1 rule in the map. */
 static struct xsk_flow_key cur_mask;    /* Mask 1 in the map. */
-static int lists_fd;
 static unsigned long long n_frames, n_offered;
 
 /* The fields of struct xsk_flow_key, to print a difference. */
