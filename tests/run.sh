@@ -9,6 +9,9 @@
 #    must then be unconfigured).
 # 2. Unit tests: each tests/unit/test-* program; every TAP line it prints
 #    ("ok N - name", "not ok N - name", "# SKIP") counts as one test.
+#    Then, if OVS_XSK_FUZZ_SECONDS is not 0 (default: 20 if CI=true, else
+#    0), the fuzz targets, SECONDS each (tests/fuzz/run.sh), one test per
+#    target; main stage only.
 # 3. System tests: every executable tests/system/*.sh, one test each (exit 0
 #    passes, 77 skips, else fails; the tail of its log is shown on failure).
 #    They find the build through OVS_XSK_BUILD (the built ovs/ tree).
@@ -32,6 +35,11 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILDDIR=${OVS_XSK_BUILDDIR:-$ROOT}
 RESULTS=${OVS_XSK_RESULTS:-$ROOT/tests/results}
+if [ "${CI:-}" = true ]; then
+    FUZZ_SECONDS=${OVS_XSK_FUZZ_SECONDS:-20}
+else
+    FUZZ_SECONDS=${OVS_XSK_FUZZ_SECONDS:-0}
+fi
 
 passed=0
 failed=0
@@ -116,6 +124,23 @@ stage ()
         grep '^not ok' "$log"
         tally "$label $name" "$log" "$status" "$p" "$f" "$s"
     done
+
+    if [ "$label" = main ] && [ "$FUZZ_SECONDS" != 0 ]; then
+        echo "== [$label] fuzz targets, $FUZZ_SECONDS s each"
+        log=$res/fuzz.log
+        OVS_XSK_BUILDDIR=$builddir \
+            "$ROOT/tests/fuzz/run.sh" "$FUZZ_SECONDS" > "$log" 2>&1
+        status=$?
+        # One line per target: "fuzz NAME: ..., ok", "...: skipped (why)"
+        # or "...: FAILED (...)".
+        grep '^fuzz ' "$log"
+        read -r p f s < <(awk '
+            /^fuzz [^ ]*: skipped/ { s++; next }
+            /^fuzz [^ ]*: .*, ok$/ { p++; next }
+            /^fuzz [^ ]*: / { f++ }
+            END { print p + 0, f + 0, s + 0 }' "$log")
+        tally "$label fuzz" "$log" "$status" "$p" "$f" "$s"
+    fi
 
     echo "== [$label] system tests"
     for script in "$ROOT"/tests/system/*.sh; do
