@@ -17,7 +17,7 @@ set -e
 
 PACKAGES="
     autoconf automake libtool pkg-config make gcc libc6-dev patch python3
-    clang llvm bpftool xdp-tools libxdp-dev libbpf-dev libelf-dev
+    clang libclang-rt-14-dev llvm bpftool xdp-tools libxdp-dev libbpf-dev libelf-dev
     libnuma-dev libcap-ng-dev libssl-dev openvswitch-source
     iproute2 iputils-ping ethtool tcpdump iperf3 netcat-openbsd
     python3-scapy python3-pyftpdlib lftp wget curl python3-matplotlib

@@ -25,6 +25,8 @@
 #   opts       fuzz-opts.c       xsk_opts_parse()
 #   steer      fuzz-steer.c      xsk_steer_parse()
 #   csum-gso   fuzz-csum-gso.c   xsk_csum_fix_partial(), xsk_gso_*()
+#   rx         fuzz-rx.c         xsk_rxq_recv() over arbitrary descriptor
+#                                sequences (a fake socket)
 #   flow-prog  fuzz-flow-prog.c  the XDP program's flow parser against
 #                                OVS's miniflow_extract()
 
@@ -50,12 +52,14 @@ OVS_LIBS="$OVS/lib/.libs/libopenvswitch.a -latomic -lnuma -lxdp -lbpf -lm \
 -lssl -lcrypto -lcap-ng -lpthread -lrt"
 
 # NAME: netdev/ files, max input length, dictionary (- for none).
-TARGETS="opts steer csum-gso flow-prog"
+TARGETS="opts steer csum-gso rx flow-prog"
 declare -A CORE=([opts]="xsk-opts.c" [steer]="xsk-steer.c"
-                 [csum-gso]="xsk-csum.c xsk-gso.c" [flow-prog]="")
-declare -A MAX_LEN=([opts]=512 [steer]=1024 [csum-gso]=9100
+                 [csum-gso]="xsk-csum.c xsk-gso.c"
+                 [rx]="xsk-rx.c xsk-umem.c xsk-sock.c xsk-gso.c xsk-csum.c"
+                 [flow-prog]="")
+declare -A MAX_LEN=([opts]=512 [steer]=1024 [csum-gso]=9100 [rx]=20000
                     [flow-prog]=2048)
-declare -A DICT=([opts]=opts.dict [steer]=steer.dict [csum-gso]=-
+declare -A DICT=([opts]=opts.dict [steer]=steer.dict [csum-gso]=- [rx]=-
                  [flow-prog]=-)
 declare -A SKIP=()
 
@@ -79,7 +83,8 @@ build ()
     done
     if [ "$name" != flow-prog ]; then
         $CC $CFLAGS -fsanitize=fuzzer -I"$ROOT/tests/unit" \
-            "$FUZZ/fuzz-$name.c" "${src[@]}" -o "$bin" > "$log" 2>&1
+            "$FUZZ/fuzz-$name.c" "${src[@]}" -o "$bin" -lpthread \
+            > "$log" 2>&1
         return
     fi
     $CC $BPF_CFLAGS -c "$ROOT/bpf/xsk_redirect.bpf.c" \
