@@ -205,12 +205,11 @@ count(__u32 index)
     }
 }
 
-/* True if the frame in 'ctx' goes to the AF_XDP socket. */
+/* True if the frame in [data, end) goes to the switch (AF_XDP socket or
+ * offloaded flow).  Counts the hit if 'counted'. */
 static __always_inline int
-steer(struct xdp_md *ctx)
+steer(void *data, void *end, bool counted)
 {
-    void *data = (void *) (long) ctx->data;
-    void *end = (void *) (long) ctx->data_end;
     struct xsk_steer_hkey hk = { 0 };
     struct xsk_steer_key k = { 0 };
     struct xsk_steer_set *set;
@@ -246,24 +245,25 @@ steer(struct xdp_md *ctx)
             break;
         }
     }
-    if (hit >= 0 && hit < XSK_STEER_MAX_RULES) {
+    if (counted && hit >= 0 && hit < XSK_STEER_MAX_RULES) {
         count(set_no * XSK_STEER_N_COUNTS + hit);
     }
     if ((hit >= 0) == (set->mode == XSK_STEER_MATCH)) {
         return 1;
     }
-    count(set_no * XSK_STEER_N_COUNTS + XSK_STEER_TO_HOST);
+    if (counted) {
+        count(set_no * XSK_STEER_N_COUNTS + XSK_STEER_TO_HOST);
+    }
     return 0;
 }
 
 
 /* True if the TCP/UDP checksum 'check' of a frame with key 'k' and 'l4_len'
  * bytes of L4 holds just the folded pseudo-header sum: a veth peer that
- * sends with checksum offload leaves it so (CHECKSUM_PARTIAL), and the
- * provider completes it in userspace (netdev/xsk-csum.h).  The kernel
- * cannot complete it after a redirect, so such frames go to OVS.  A
- * complete checksum equal to that sum (1 in 65536) goes there too, which
- * costs time, not correctness.  One's complement sums do not depend on
+ * sends with checksum offload leaves it so (CHECKSUM_PARTIAL).  An XDP
+ * frame cannot carry that state, so such a frame takes the skb path, where
+ * the kernel keeps it, or goes to OVS.  A complete checksum equal to that
+ * sum (1 in 65536) takes the same way, which costs time, not correctness.  One's complement sums do not depend on
  * byte order as long as every word is taken as it is in memory. */
 static __always_inline bool
 csum_is_partial(const struct xsk_flow_key *k, __u32 l4_len, __u16 check)
@@ -283,11 +283,15 @@ csum_is_partial(const struct xsk_flow_key *k, __u32 l4_len, __u16 check)
     return check == sum;
 }
 
-/* Fills 'k' from the frame in [data, end) as OVS's miniflow_extract()
- * would fill struct flow.  Returns 0, or -1 if the frame must go to OVS
- * because it cannot be read here exactly as OVS reads it. */
+/* Fills 'k' from the frame whose first buffer is [data, end) and whose
+ * length, all buffers together, is 'flen', as OVS's miniflow_extract()
+ * would fill struct flow; sets '*partial' if its TCP/UDP checksum looks
+ * partial.  The headers must lie in the first buffer.  Returns 0, or -1 if
+ * the frame must go to OVS because it cannot be read here exactly as OVS
+ * reads it. */
 static __always_inline int
-parse_flow(void *data, void *end, struct xsk_flow_key *k)
+parse_flow(void *data, void *end, __u32 flen, struct xsk_flow_key *k,
+           bool *partial)
 {
     struct ethhdr *eth = data;
     __u32 off = sizeof *eth;
@@ -329,7 +333,7 @@ parse_flow(void *data, void *end, struct xsk_flow_key *k)
         }
         ihl = ip->ihl * 4;
         tot = bpf_ntohs(ip->tot_len);
-        if (ihl < sizeof *ip || ihl > tot || off + tot > end - data) {
+        if (ihl < sizeof *ip || ihl > tot || off + tot > flen) {
             return -1;
         }
         if (ip->frag_off & bpf_htons(0x3fff)) {
@@ -350,7 +354,7 @@ parse_flow(void *data, void *end, struct xsk_flow_key *k)
             return -1;
         }
         plen = bpf_ntohs(ip6->payload_len);
-        if (off + sizeof *ip6 + plen > end - data) {
+        if (off + sizeof *ip6 + plen > flen) {
             return -1;
         }
         switch (ip6->nexthdr) {
@@ -386,10 +390,10 @@ parse_flow(void *data, void *end, struct xsk_flow_key *k)
             return -1;
         }
         doff = th->doff * 4;
-        if (doff < sizeof *th || doff > l4_len
-            || csum_is_partial(k, l4_len, th->check)) {
+        if (doff < sizeof *th || doff > l4_len) {
             return -1;
         }
+        *partial = csum_is_partial(k, l4_len, th->check);
         k->tp_src = th->source;
         k->tp_dst = th->dest;
         break;
@@ -402,9 +406,8 @@ parse_flow(void *data, void *end, struct xsk_flow_key *k)
             || (void *) (ports + 4) > end) {
             return -1;
         }
-        if (k->nw_proto == IPPROTO_UDP
-            && csum_is_partial(k, l4_len, ports[3])) {
-            return -1;
+        if (k->nw_proto == IPPROTO_UDP) {
+            *partial = csum_is_partial(k, l4_len, ports[3]);
         }
         k->tp_src = ports[0];
         k->tp_dst = ports[1];
@@ -441,38 +444,47 @@ set_masked_mac(__u8 *p, const __u8 *v, const __u8 *m)
     }
 }
 
-/* Looks the frame up in the offloaded flows.  Returns the XDP action of
- * the matching flow, or -1 if none matches (or the frame cannot be
- * looked up): then it goes to the socket. */
-static __always_inline int
-offload(struct xdp_md *ctx)
+/* Whether a frame of 'flen' bytes fits the MTU of 'ifindex' (0: the
+ * device it arrived on), as the kernel's is_skb_forwardable() sees it: the
+ * MTU plus an Ethernet header and a VLAN tag. */
+static __always_inline bool
+fits_mtu(void *ctx, __u32 ifindex, __u32 flen)
 {
-    void *data = (void *) (long) ctx->data;
-    void *end = (void *) (long) ctx->data_end;
+    __u32 mtu = 0;
+
+    /* With 'mtu' 0 in, the helper stores the device's MTU; its own verdict
+     * would be on an XDP frame's first buffer only. */
+    if (bpf_check_mtu(ctx, ifindex, &mtu, 0, 0) < 0) {
+        return false;
+    }
+    return flen <= mtu + ETH_HLEN + 4;
+}
+
+/* Looks the frame whose first buffer is [data, end) and whose length is
+ * 'flen' up in the offloaded flows.  Returns the matching rule, or NULL if
+ * none matches or the frame cannot be looked up; sets '*partial' as
+ * parse_flow() does. */
+static __always_inline struct xsk_flow_action *
+lookup(void *data, void *end, __u32 flen, bool *partial)
+{
     struct xsk_flow_hkey hk = { 0 };
     struct xsk_flow_key k = { 0 };
     struct xsk_flow_mask_list *list;
-    struct xsk_flow_action *act = NULL;
-    struct xsk_flow_stats *st;
-    __u32 zero = 0, len, list_no;
+    __u32 zero = 0, list_no;
     __u32 *on;
-    int ret;
 
     on = bpf_map_lookup_elem(&flow_on, &zero);
     if (!on || !*on) {
-        return -1;
+        return NULL;
     }
     list_no = *on - 1;
     list = bpf_map_lookup_elem(&flow_lists, &list_no);
-    if (!list) {
-        return -1;
-    }
-    len = end - data;
-    if (bpf_xdp_get_buff_len(ctx) != len || parse_flow(data, end, &k)) {
-        return -1;
+    if (!list || parse_flow(data, end, flen, &k, partial)) {
+        return NULL;
     }
     for (__u32 m = 0; m < XSK_FLOW_MAX_MASKS; m++) {
         __u64 *kw = (__u64 *) &k, *hw = (__u64 *) &hk.key, *mw;
+        struct xsk_flow_action *act;
 
         if (m >= list->n_masks) {
             break;
@@ -485,41 +497,82 @@ offload(struct xdp_md *ctx)
         hk.mask_id = list->ids[m];
         act = bpf_map_lookup_elem(&flow_rules, &hk);
         if (act) {
-            break;
+            return act;
         }
     }
-    if (!act || act->kind == XSK_FLOW_PUNT) {
-        return -1;
-    }
+    return NULL;
+}
 
-    if (act->kind == XSK_FLOW_OUTPUT) {
-        /* Redirect first: if the port has left the devmap, the frame
-         * goes to OVS unmodified. */
-        ret = bpf_redirect_map(&flow_ports, act->out_ifindex, 0);
-        if (ret != XDP_REDIRECT) {
-            return -1;
-        }
-        if (act->flags & XSK_FLOW_SET_ETH) {
-            struct ethhdr *eth = data;
+/* Adds a frame of 'flen' bytes to the counters of rule 'act'. */
+static __always_inline void
+count_flow(const struct xsk_flow_action *act, __u32 flen)
+{
+    struct xsk_flow_stats *st = bpf_map_lookup_elem(&flow_stats, &act->slot);
 
-            if ((void *) (eth + 1) > end) {
-                return -1;
-            }
-            set_masked_mac(eth->h_dest, act->eth_dst, act->eth_dst_mask);
-            set_masked_mac(eth->h_source, act->eth_src, act->eth_src_mask);
-        }
-    } else {
-        ret = XDP_DROP;
-    }
-
-    st = bpf_map_lookup_elem(&flow_stats, &act->slot);
     if (st) {
         st->packets++;
-        st->bytes += len;
+        st->bytes += flen;
         /* Coarse (a tick, some ms): OVS wants milliseconds, and it is
          * cheaper than bpf_ktime_get_ns() on every frame. */
         st->used_ns = bpf_ktime_get_coarse_ns();
     }
+}
+
+/* Looks the frame up in the offloaded flows.  Returns the XDP action of
+ * the matching flow, or -1 if none matches (or the frame cannot be looked
+ * up, or the flow cannot take it): then it goes to the socket.  A frame
+ * for the skb path is passed on untouched: the tc program looks it up
+ * again and carries the rule out (XDP metadata cannot carry the verdict:
+ * a multi-buffer program may not add any). */
+static __always_inline int
+offload(struct xdp_md *ctx)
+{
+    void *data = (void *) (long) ctx->data;
+    void *end = (void *) (long) ctx->data_end;
+    __u32 flen = bpf_xdp_get_buff_len(ctx);
+    struct xsk_flow_action *act;
+    bool partial = false;
+    int ret;
+
+    act = lookup(data, end, flen, &partial);
+    if (!act || act->kind == XSK_FLOW_PUNT) {
+        return -1;
+    }
+    if (act->kind != XSK_FLOW_OUTPUT) {
+        count_flow(act, flen);
+        return XDP_DROP;
+    }
+
+    if (act->flags & XSK_FLOW_VIA_SKB || partial || flen != end - data) {
+        /* A frame that would not fit the output's MTU goes to OVS: the
+         * kernel would drop it.  A frame too big for the device it came
+         * in on is a GSO super-packet, which the kernel cuts to size and
+         * which has no MTU check to pass. */
+        if (!(act->flags & XSK_FLOW_SKB_OK)
+            || !bpf_map_lookup_elem(&flow_ports, &act->out_ifindex)
+            || (fits_mtu(ctx, 0, flen)
+                && !fits_mtu(ctx, act->out_ifindex, flen))) {
+            return -1;
+        }
+        return XDP_PASS;
+    }
+
+    /* Redirect first: if the port has left the devmap, the frame goes to
+     * OVS unmodified. */
+    ret = bpf_redirect_map(&flow_ports, act->out_ifindex, 0);
+    if (ret != XDP_REDIRECT) {
+        return -1;
+    }
+    if (act->flags & XSK_FLOW_SET_ETH) {
+        struct ethhdr *eth = data;
+
+        if ((void *) (eth + 1) > end) {
+            return -1;
+        }
+        set_masked_mac(eth->h_dest, act->eth_dst, act->eth_dst_mask);
+        set_masked_mac(eth->h_source, act->eth_src, act->eth_src_mask);
+    }
+    count_flow(act, flen);
     return ret;
 }
 
@@ -529,7 +582,8 @@ ovs_xsk_prog(struct xdp_md *ctx)
 {
     int ret;
 
-    if (!steer(ctx)) {
+    if (!steer((void *) (long) ctx->data, (void *) (long) ctx->data_end,
+               true)) {
         return XDP_PASS;
     }
     ret = offload(ctx);
@@ -538,6 +592,83 @@ ovs_xsk_prog(struct xdp_md *ctx)
     }
     /* The flags argument is the action when no socket is at the index. */
     return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+}
+
+/* Makes sure 'skb' starts with its Ethernet header, as a tc program at
+ * ingress normally sees it.  After generic XDP had to copy an skb (kernel
+ * 6.18), the copy reaches tc with a MAC header length of 0, so that its
+ * data starts at the IP header and a redirect of it would fail: then the
+ * header, still in place before the data, is pushed back.  Returns false
+ * if the skb cannot be made so. */
+static __always_inline bool
+has_mac_header(struct __sk_buff *skb)
+{
+    void *data = (void *) (long) skb->data;
+    void *end = (void *) (long) skb->data_end;
+    struct ethhdr eth;
+
+    if (data + sizeof eth <= end
+        && ((struct ethhdr *) data)->h_proto == skb->protocol) {
+        return true;
+    }
+    if (bpf_skb_load_bytes_relative(skb, 0, &eth, sizeof eth,
+                                    BPF_HDR_START_MAC)
+        || eth.h_proto != skb->protocol
+        || bpf_skb_change_head(skb, sizeof eth, 0)
+        || bpf_skb_store_bytes(skb, 0, &eth, sizeof eth, 0)) {
+        return false;
+    }
+    return true;
+}
+
+/* The tc half of the skb path (xsk-flow-abi.h), attached at the port's
+ * tcx ingress.  It sees what the XDP program passed to the kernel: frames
+ * of the skb path, and frames that steering or a queue without a socket
+ * sends to the kernel stack.  An skb that steering sends to the switch and
+ * that an XSK_FLOW_OUTPUT rule with the skb path matches goes to the
+ * egress of the output port as it is (GSO, checksum state); any other is
+ * left to what comes next (TCX_NEXT). */
+SEC("tc")
+int
+ovs_xsk_tc(struct __sk_buff *skb)
+{
+    struct xsk_flow_action *act;
+    bool partial = false;
+    void *data, *end;
+    __u8 mac[12];
+
+    if (!has_mac_header(skb)) {
+        return -1;
+    }
+    /* The headers the parser reads must be in the linear part (for an
+     * skb that has them there, as almost every one does, this costs a
+     * check). */
+    bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
+    data = (void *) (long) skb->data;
+    end = (void *) (long) skb->data_end;
+    if (!steer(data, end, false)) {
+        return -1;
+    }
+    act = lookup(data, end, skb->len, &partial);
+    if (!act || act->kind != XSK_FLOW_OUTPUT
+        || !(act->flags & XSK_FLOW_SKB_OK)
+        || !bpf_map_lookup_elem(&flow_ports, &act->out_ifindex)
+        || !(skb->gso_segs > 1
+             || fits_mtu(skb, act->out_ifindex, skb->len))) {
+        return -1;
+    }
+    if (act->flags & XSK_FLOW_SET_ETH) {
+        if (bpf_skb_load_bytes(skb, 0, mac, sizeof mac)) {
+            return -1;
+        }
+        set_masked_mac(mac, act->eth_dst, act->eth_dst_mask);
+        set_masked_mac(mac + 6, act->eth_src, act->eth_src_mask);
+        if (bpf_skb_store_bytes(skb, 0, mac, sizeof mac, 0)) {
+            return -1;
+        }
+    }
+    count_flow(act, skb->len);
+    return bpf_redirect(act->out_ifindex, 0);
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

@@ -33,16 +33,21 @@
  * conntrack and other metadata, tunnels) must be wildcarded, and
  * recirc_id 0.
  *
- * Actions: one output to an afxdp port of the same datapath (XDP redirect
- * through the devmap), optionally after setting Ethernet addresses; or
- * drop (no action, or an explicit drop).
+ * Actions: one output to an afxdp port of the same datapath, optionally
+ * after setting Ethernet addresses; or drop (no action, or an explicit
+ * drop).
  *
- * An XDP redirect into a device that cannot take it is a silent drop in
- * the kernel: a veth can take redirected frames only while its peer runs an
- * XDP program or has GRO on (xsk-features.h).  So an output port must
- * report that it can, when the flow is offloaded and at each revalidation
- * (flow_get()); a flow whose output port stops being able to is punted
- * (xsk-flow.h), and its packets go to OVS again.
+ * An output is an XDP redirect through the devmap or the skb path, a
+ * redirect by the port's tc program (xsk-flow-abi.h; chosen by
+ * xsk_flow_out_flags()).  An XDP redirect into a device that cannot take
+ * it is a silent drop in the kernel: a veth can take redirected frames only
+ * while its peer runs an XDP program or has GRO on (xsk-features.h).  So
+ * veths get the skb path, unless the output port says otherwise
+ * ("offload-redirect") or the in_port has no tc program; an output reached
+ * by XDP redirects must report that it can take them, when the flow is
+ * offloaded and at each revalidation (flow_get()); a flow whose output port
+ * stops being able to is punted (xsk-flow.h), and its packets go to OVS
+ * again.
  *
  * Port removal: dpif-netdev flushes a port's flows (flow_flush()) before it
  * lets the port go; that also punts every other port's rules that output
@@ -63,12 +68,14 @@
 
 #include "dpif.h"
 #include "flow.h"
+#include "netdev-offload.h"
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
 #include "netlink.h"
 #include "odp-netlink.h"
 #include "openvswitch/match.h"
 #include "openvswitch/vlog.h"
+#include "smap.h"
 #include "ovs-thread.h"
 #include "packets.h"
 #include "timeval.h"
@@ -77,6 +84,7 @@
 
 #include "xsk-features.h"
 #include "xsk-flow.h"
+#include "xsk-opts.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_xsk_offload);
 
@@ -88,22 +96,23 @@ is_ip_type(ovs_be16 dl_type)
     return dl_type == htons(ETH_TYPE_IP) || dl_type == htons(ETH_TYPE_IPV6);
 }
 
-/* Whether XDP redirects into 'ifindex' work, asked of the kernel at most
- * once a second per device. */
+/* Whether XDP redirects into 'ifindex' work, and whether it is a veth,
+ * asked of the kernel at most once a second per device. */
 static bool
-can_redirect_to(int ifindex)
+can_redirect_to__(int ifindex, bool *is_veth)
 {
     static struct ovs_mutex mutex = OVS_MUTEX_INITIALIZER;
     static struct {
         int ifindex;
         bool ok;
+        bool veth;
         long long int when;
     } cache[XSK_FLOW_MAX_PORTS];
     static unsigned int next;
     long long int now = time_msec();
     uint64_t features;
     unsigned int i;
-    bool ok;
+    bool ok, veth;
 
     ovs_mutex_lock(&mutex);
     for (i = 0; i < XSK_FLOW_MAX_PORTS && cache[i].ifindex != ifindex; i++) {
@@ -111,18 +120,32 @@ can_redirect_to(int ifindex)
     }
     if (i < XSK_FLOW_MAX_PORTS && now - cache[i].when < 1000) {
         ok = cache[i].ok;
+        veth = cache[i].veth;
     } else {
         if (i == XSK_FLOW_MAX_PORTS) {
             i = next++ % XSK_FLOW_MAX_PORTS;
         }
         ok = !xsk_xdp_features(ifindex, &features)
              && features & XSK_XDP_ACT_NDO_XMIT;
+        if (xsk_if_is_veth(ifindex, &veth)) {
+            veth = true;        /* Unknown: assume the peer may change. */
+        }
         cache[i].ifindex = ifindex;
         cache[i].ok = ok;
+        cache[i].veth = veth;
         cache[i].when = now;
     }
     ovs_mutex_unlock(&mutex);
+    *is_veth = veth;
     return ok;
+}
+
+static bool
+can_redirect_to(int ifindex)
+{
+    bool is_veth;
+
+    return can_redirect_to__(ifindex, &is_veth);
 }
 
 /* Converts the match of a megaflow into 'spec'.  Returns NULL, or why it
@@ -255,23 +278,29 @@ action_from_odp(struct netdev *netdev, const struct nlattr *actions,
         }
         if (type == OVS_ACTION_ATTR_OUTPUT) {
             odp_port_t port = nl_attr_get_odp_port(nla);
+            struct xsk_flow_out o = {
+                .in_has_tc = netdev_xsk_has_skb_path(netdev),
+            };
             struct netdev *out;
+            const char *why;
             int ifindex = -1;
 
             out = netdev_ports_get(port, netdev_get_dpif_type(netdev));
             if (out && netdev_xsk_is_afxdp(out)) {
                 ifindex = netdev_xsk_get_ifindex(out);
+                o.redirect = netdev_xsk_get_redirect(out);
             }
             netdev_close(out);
             if (ifindex <= 0) {
                 return "output to a port that is not a working afxdp port";
             }
-            if (!can_redirect_to(ifindex)) {
-                return "the output port cannot take XDP redirects (a veth "
-                       "needs an XDP program or GRO on its peer)";
-            }
+            o.out_takes_xdp = can_redirect_to__(ifindex, &o.out_is_veth);
             a->kind = XSK_FLOW_OUTPUT;
             a->out_ifindex = ifindex;
+            why = xsk_flow_out_flags(&o, a);
+            if (why) {
+                return why;
+            }
         } else if (type == OVS_ACTION_ATTR_DROP) {
             if (left != NLA_ALIGN(nla->nla_len)) {
                 return "actions after a drop";
@@ -330,6 +359,43 @@ stats_to_ovs(const struct xsk_flow_stats *s, struct dpif_flow_stats *stats)
     stats->n_packets = s->packets;
     stats->n_bytes = s->bytes;
     stats->used = s->used_ns / (1000 * 1000);
+}
+
+void
+netdev_xsk_offload_status(int ifindex, int tc_error, int redirect,
+                          struct smap *args)
+{
+    struct xsk_flow_out o = { .in_has_tc = !tc_error, .redirect = redirect };
+    struct xsk_flow_action a = { .kind = XSK_FLOW_OUTPUT };
+    const char *why;
+
+    if (!netdev_is_flow_api_enabled()) {
+        smap_add(args, "flow-offload", "off (other_config:hw-offload is "
+                 "not true)");
+        return;
+    }
+    if (ifindex <= 0) {
+        smap_add(args, "flow-offload", "none: the port has no XDP program");
+        return;
+    }
+    if (tc_error) {
+        smap_add_format(args, "flow-offload", "XDP program; no skb path (its "
+                        "tc program could not be attached at tcx ingress: "
+                        "%s)", ovs_strerror(tc_error));
+    } else {
+        smap_add(args, "flow-offload", "XDP program, and its tc program at "
+                 "tcx ingress for the skb path");
+    }
+    o.out_takes_xdp = can_redirect_to__(ifindex, &o.out_is_veth);
+    why = xsk_flow_out_flags(&o, &a);
+    smap_add(args, "flow-offload-output",
+             why ? why
+             : a.flags & XSK_FLOW_VIA_SKB
+             ? (o.out_is_veth ? "skb path (a veth: XDP redirects into it "
+                "work only while its peer lets them)"
+                : "skb path (the device takes no XDP redirects)")
+             : "XDP redirect");
+    smap_add(args, "offload-redirect", xsk_out_redirect_name(redirect));
 }
 
 static int
@@ -404,7 +470,7 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
     }
     ufid_from_ovs(ufid, &u);
     error = xsk_flow_get(t, &u, &s, &a);
-    if (!error && a.kind == XSK_FLOW_OUTPUT
+    if (!error && a.kind == XSK_FLOW_OUTPUT && !(a.flags & XSK_FLOW_VIA_SKB)
         && !can_redirect_to(a.out_ifindex)) {
         /* Its frames would be dropped: back to OVS with them. */
         xsk_flow_punt(t, &u);

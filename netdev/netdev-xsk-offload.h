@@ -23,6 +23,7 @@
 #include <stdbool.h>
 
 struct netdev;
+struct smap;
 struct netdev_flow_api;
 struct xsk_flow_table;
 
@@ -34,6 +35,21 @@ bool netdev_xsk_is_afxdp(const struct netdev *);
 /* The interface index of an afxdp port, or a negative value if it has
  * none (not set up, or gone). */
 int netdev_xsk_get_ifindex(const struct netdev *);
+
+/* The "offload-redirect" option of afxdp port 'netdev' (enum xsk_out_redirect). */
+int netdev_xsk_get_redirect(const struct netdev *);
+
+/* True if afxdp port 'netdev' has its tc program attached: offloaded flows
+ * that enter there can take the skb path. */
+bool netdev_xsk_has_skb_path(const struct netdev *);
+
+/* Adds to 'args' how offloaded flows enter afxdp port 'netdev' and reach
+ * it as an output ("flow-offload", "flow-offload-output"), or why they
+ * cannot.  'ifindex' is the port's (<= 0: no XDP program), 'tc_error' why
+ * its tc program is not attached (0: it is), 'redirect' its
+ * "offload-redirect". */
+void netdev_xsk_offload_status(int ifindex, int tc_error, int redirect,
+                               struct smap *args);
 
 /* Locks and returns the offloaded-flow table of afxdp port 'netdev'.  The
  * table outlives reconfiguration: the provider moves it from program to

@@ -1285,6 +1285,9 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     if (port->steer_error) {
         smap_add(args, "xdp-steer-error", port->steer_error);
     }
+    netdev_xsk_offload_status(port->prog ? port->ifindex : -1,
+                              port->prog ? port->prog->tc_error : 0,
+                              o->redirect, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -1305,6 +1308,33 @@ netdev_xsk_get_ifindex(const struct netdev *netdev)
     const struct xsk_port *port = xsk_port_of(netdev);
 
     return port && port->prog ? port->ifindex : -1;
+}
+
+int
+netdev_xsk_get_redirect(const struct netdev *netdev)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    int redirect;
+
+    ovs_mutex_lock(&dev->mutex);
+    redirect = dev->xsk_port ? dev->xsk_port->opts.redirect
+               : XSK_REDIRECT_AUTO;
+    ovs_mutex_unlock(&dev->mutex);
+    return redirect;
+}
+
+bool
+netdev_xsk_has_skb_path(const struct netdev *netdev)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    const struct xsk_port *port;
+    bool has;
+
+    ovs_mutex_lock(&dev->mutex);
+    port = dev->xsk_port;
+    has = port && port->prog && port->prog->tc_link_fd >= 0;
+    ovs_mutex_unlock(&dev->mutex);
+    return has;
 }
 
 struct xsk_flow_table *

@@ -23,7 +23,11 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 /* Netlink and generic netlink, from the kernel's uapi headers (not
  * included: inside OVS, its own linux/netlink.h wrapper needs OVS's
@@ -168,6 +172,34 @@ xsk_xdp_features(int ifindex, uint64_t *features)
     error = transact(fd, &req, NETDEV_A_DEV_XDP_FEATURES, features,
                      sizeof *features);
 out:
+    close(fd);
+    return error;
+}
+
+int
+xsk_if_is_veth(int ifindex, bool *is_veth)
+{
+    struct ethtool_drvinfo info;
+    struct ifreq ifr;
+    int fd, error = 0;
+
+    *is_veth = false;
+    memset(&ifr, 0, sizeof ifr);
+    if (!if_indextoname(ifindex, ifr.ifr_name)) {
+        return errno;
+    }
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return errno;
+    }
+    memset(&info, 0, sizeof info);
+    info.cmd = ETHTOOL_GDRVINFO;
+    ifr.ifr_data = (void *) &info;
+    if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+        error = errno;
+    } else {
+        *is_veth = !strcmp(info.driver, "veth");
+    }
     close(fd);
     return error;
 }

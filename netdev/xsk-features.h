@@ -22,8 +22,10 @@
  * The one use: an XDP redirect into a device succeeds only if the device
  * has XSK_XDP_ACT_NDO_XMIT.  A veth has it only while its peer can take
  * the frames (the peer runs an XDP program or has GRO on); without it the
- * kernel drops every redirected frame. */
+ * kernel drops every redirected frame.  Since the peer may change that at
+ * any time, whether a device is a veth matters too. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define XSK_XDP_ACT_NDO_XMIT (1u << 2)  /* NETDEV_XDP_ACT_NDO_XMIT. */
@@ -32,5 +34,9 @@
  * 0, EOPNOTSUPP if the kernel does not report them (before 6.3), or
  * another positive errno (ENODEV: no such device). */
 int xsk_xdp_features(int ifindex, uint64_t *features);
+
+/* Sets '*is_veth' if 'ifindex' is a veth (its ethtool driver name).
+ * Returns 0 or a positive errno. */
+int xsk_if_is_veth(int ifindex, bool *is_veth);
 
 #endif /* xsk-features.h */

@@ -30,7 +30,17 @@
  * AF_XDP socket.  A frame whose headers the program cannot read exactly as
  * OVS's miniflow_extract() would (fragments, IPv6 extension headers, two
  * VLAN tags, ICMPv6 neighbour discovery, IGMP, truncated or inconsistent
- * headers, multi-buffer frames) is never looked up: it goes to the socket.
+ * headers, headers beyond the first buffer of a multi-buffer frame) is never
+ * looked up: it goes to the socket.
+ *
+ * Two ways out for a matching frame (struct xsk_flow_action's flags): an
+ * XDP redirect through the devmap, the cheapest, for outputs that take XDP
+ * frames for good; or the skb path (struct xsk_flow_meta), for outputs that
+ * cannot or may stop to (a veth takes XDP frames only while its peer runs
+ * an XDP program or has GRO on, and an XDP redirect it cannot take is a
+ * silent drop), and for frames an XDP frame cannot carry: a partial
+ * checksum (CHECKSUM_PARTIAL, from a sender with checksum offload) and a
+ * GSO super-packet (multi-buffer).
  *
  * Atomicity: 'flow_rules' is a hash map without preallocation, so an
  * update replaces an element as a whole (RCU); the program sees the old
@@ -84,7 +94,8 @@ struct xsk_flow_hkey {
 
 enum xsk_flow_kind {
     XSK_FLOW_DROP = 1,
-    XSK_FLOW_OUTPUT = 2,        /* Redirect to 'out_ifindex' ('flow_ports'). */
+    XSK_FLOW_OUTPUT = 2,        /* To 'out_ifindex' ('flow_ports'), by XDP
+                                 * redirect or the skb path (flags). */
     XSK_FLOW_PUNT = 3,          /* To the socket, as if no rule matched: a
                                  * flow OVS keeps but the program can no
                                  * longer carry out; the rule stays only to
@@ -92,6 +103,27 @@ enum xsk_flow_kind {
 };
 
 #define XSK_FLOW_SET_ETH 1      /* Rewrite the Ethernet addresses first. */
+#define XSK_FLOW_VIA_SKB 2      /* Output through the skb path always (the
+                                 * output cannot take XDP frames, or may
+                                 * stop taking them at any time: a veth). */
+#define XSK_FLOW_SKB_OK 4       /* The in_port's tc program is attached, so
+                                 * frames an XDP redirect would break
+                                 * (partial checksum, multi-buffer) can take
+                                 * the skb path; without it they go to OVS. */
+
+/* The skb path of an XSK_FLOW_OUTPUT rule.  The XDP program applies the
+ * rule (Ethernet rewrite, counters), puts this in front of the frame as XDP
+ * metadata and passes the frame to the kernel, which builds an skb (keeping
+ * a GSO super-packet whole and a partial checksum partial); the port's tc
+ * program (tcx ingress) finds the metadata and redirects the skb to the
+ * egress of 'out_ifindex'.  The metadata is written only by XDP, never by a
+ * sender, so a frame without it is not touched by the tc program. */
+struct xsk_flow_meta {
+    __u32 magic;                /* XSK_FLOW_META_MAGIC. */
+    __u32 out_ifindex;
+};
+
+#define XSK_FLOW_META_MAGIC 0x6f78736bu     /* "oxsk". */
 
 /* Value of 'flow_rules': what happens to a matching frame. */
 struct xsk_flow_action {

@@ -18,6 +18,8 @@
 
 #include "xsk-flow.h"
 
+#include "xsk-opts.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +330,47 @@ modify_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
     port_unref(t, &r->action);
     r->action = a;
     return 0;
+}
+
+/* Chooses how the frames of an XSK_FLOW_OUTPUT rule 'a' reach the output
+ * described by 'o', by setting XSK_FLOW_VIA_SKB and XSK_FLOW_SKB_OK in
+ * 'a->flags' (xsk-flow-abi.h).  The skb path is taken where an XDP redirect
+ * could be a silent drop: into a device that takes no XDP frames, or (with
+ * "auto") into a veth, whose peer decides.  Returns NULL, or why the flow
+ * cannot be offloaded. */
+const char *
+xsk_flow_out_flags(const struct xsk_flow_out *o, struct xsk_flow_action *a)
+{
+    bool xdp;
+
+    a->flags &= ~(XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK);
+    switch (o->redirect) {
+    case XSK_REDIRECT_XDP:
+        xdp = o->out_takes_xdp;
+        break;
+    case XSK_REDIRECT_SKB:
+        xdp = false;
+        break;
+    case XSK_REDIRECT_AUTO:
+    default:
+        /* Without the skb path, a veth that takes XDP frames now gets
+         * them, and revalidation punts the flow when it stops. */
+        xdp = o->out_takes_xdp && (!o->out_is_veth || !o->in_has_tc);
+        break;
+    }
+    if (o->in_has_tc) {
+        a->flags |= XSK_FLOW_SKB_OK | (xdp ? 0 : XSK_FLOW_VIA_SKB);
+        return NULL;
+    }
+    if (xdp) {
+        return NULL;
+    }
+    return o->out_takes_xdp
+           ? "offload-redirect=skb, and the in_port has no tc program for "
+             "the skb path (tcx, Linux 6.6 or later)"
+           : "the output port cannot take XDP redirects (a veth needs an XDP "
+             "program or GRO on its peer), and the in_port has no tc program "
+             "for the skb path (tcx, Linux 6.6 or later)";
 }
 
 /* Sets 'hk' to the rules-map key of 'key' under mask 'mask' ('mask_id'),

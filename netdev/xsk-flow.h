@@ -120,6 +120,19 @@ struct xsk_flow_table {
 void xsk_flow_table_init(struct xsk_flow_table *);
 void xsk_flow_table_destroy(struct xsk_flow_table *);
 
+/* What decides how an offloaded flow reaches its output port. */
+struct xsk_flow_out {
+    bool in_has_tc;             /* The in_port's tc program is attached: it
+                                 * has the skb path. */
+    bool out_takes_xdp;         /* The output has XSK_XDP_ACT_NDO_XMIT now. */
+    bool out_is_veth;           /* ...which a veth's peer can take away. */
+    int redirect;               /* The output's "offload-redirect" (enum
+                                 * xsk_redirect, xsk-opts.h). */
+};
+
+const char *xsk_flow_out_flags(const struct xsk_flow_out *,
+                               struct xsk_flow_action *);
+
 int xsk_flow_attach(struct xsk_flow_table *, const struct xsk_flow_backend *,
                     void *aux);
 void xsk_flow_detach(struct xsk_flow_table *);

@@ -36,24 +36,36 @@ static const char *const mode_names[] = {
     [XSK_MODE_GENERIC] = "generic",
 };
 
-enum opt_kind { OPT_INT, OPT_POW2, OPT_BOOL, OPT_MODE };
+static const char *const redirect_names[] = {
+    [XSK_REDIRECT_AUTO] = "auto",
+    [XSK_REDIRECT_XDP] = "xdp",
+    [XSK_REDIRECT_SKB] = "skb",
+};
 
-/* Numeric members are all 32-bit ('int' or 'uint32_t', all values fit). */
+enum opt_kind { OPT_INT, OPT_POW2, OPT_BOOL, OPT_ENUM };
+
+/* Numeric and enum members are all 32-bit ('int', 'uint32_t' or an enum,
+ * all values fit). */
 struct opt {
     const char *key;
     enum opt_kind kind;
-    long long min, max;
+    long long min, max;         /* OPT_ENUM: 0 and the number of names. */
     long long multiple;         /* Numbers must be a multiple of this. */
     size_t offset;              /* In struct xsk_opts. */
+    const char *const *names;   /* OPT_ENUM: the value names. */
 };
 
 #define OPT(KEY, KIND, MIN, MAX, MULTIPLE, MEMBER) \
-    { KEY, KIND, MIN, MAX, MULTIPLE, offsetof(struct xsk_opts, MEMBER) }
+    { KEY, KIND, MIN, MAX, MULTIPLE, offsetof(struct xsk_opts, MEMBER), \
+      NULL }
+#define OPT_NAMES(KEY, NAMES, MEMBER) \
+    { KEY, OPT_ENUM, 0, sizeof NAMES / sizeof NAMES[0], 1, \
+      offsetof(struct xsk_opts, MEMBER), NAMES }
 
 static const struct opt opts[] = {
     OPT("n_rxq", OPT_INT, 1, XSK_MAX_RXQ, 1, n_rxq),
     OPT("start-queue", OPT_INT, 0, 63, 1, start_queue),
-    OPT("xdp-mode", OPT_MODE, 0, 0, 1, mode),
+    OPT_NAMES("xdp-mode", mode_names, mode),
     OPT("use-need-wakeup", OPT_BOOL, 0, 0, 1, need_wakeup),
     OPT("n_rxq_desc", OPT_POW2, 64, 16384, 1, rx_ring),
     OPT("n_txq_desc", OPT_POW2, 64, 16384, 1, tx_ring),
@@ -61,6 +73,7 @@ static const struct opt opts[] = {
     OPT("umem-frames", OPT_INT, 1024, 1 << 20, 64, umem_frames),
     OPT("rx-checksum-fix", OPT_BOOL, 0, 0, 1, csum_fix),
     OPT("tx-checksum-offload", OPT_BOOL, 0, 0, 1, tx_csum),
+    OPT_NAMES("offload-redirect", redirect_names, redirect),
 };
 
 /* Stores the defaults in 'o'. */
@@ -78,6 +91,7 @@ xsk_opts_init(struct xsk_opts *o)
     o->umem_frames = 16384;
     o->csum_fix = true;
     o->tx_csum = true;
+    o->redirect = XSK_REDIRECT_AUTO;
 }
 
 const char *
@@ -85,6 +99,13 @@ xsk_mode_name(enum xsk_mode mode)
 {
     return mode < sizeof mode_names / sizeof mode_names[0]
            ? mode_names[mode] : "unknown";
+}
+
+const char *
+xsk_out_redirect_name(enum xsk_out_redirect redirect)
+{
+    return redirect < sizeof redirect_names / sizeof redirect_names[0]
+           ? redirect_names[redirect] : "unknown";
 }
 
 bool
@@ -95,7 +116,8 @@ xsk_opts_equal(const struct xsk_opts *a, const struct xsk_opts *b)
            && a->rx_ring == b->rx_ring && a->tx_ring == b->tx_ring
            && a->frame_size == b->frame_size
            && a->umem_frames == b->umem_frames
-           && a->csum_fix == b->csum_fix && a->tx_csum == b->tx_csum;
+           && a->csum_fix == b->csum_fix && a->tx_csum == b->tx_csum
+           && a->redirect == b->redirect;
 }
 
 /* Appends a problem to '*msg', separated by "; ". */
@@ -194,16 +216,29 @@ parse_one(const struct opt *opt, const char *value, struct xsk_opts *o,
         }
         break;
 
-    case OPT_MODE:              /* The only enum: "xdp-mode". */
-        for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0];
-             i++) {
-            if (!strcasecmp(value, mode_names[i])) {
-                o->mode = i;
+    case OPT_ENUM:
+        for (long long i = 0; i < opt->max; i++) {
+            if (!strcasecmp(value, opt->names[i])) {
+                int32_t v = i;
+
+                memcpy(dst, &v, sizeof v);
                 return;
             }
         }
-        add_problem(msg, "Incorrect xdp-mode (%s): use best-effort, "
-                    "native-with-zerocopy, native or generic", value);
+        if (opt->names == mode_names) {
+            /* The same words as upstream OVS, which tests look for. */
+            add_problem(msg, "Incorrect xdp-mode (%s): use best-effort, "
+                        "native-with-zerocopy, native or generic", value);
+        } else {
+            char names[128] = "";
+
+            for (long long i = 0; i < opt->max; i++) {
+                snprintf(names + strlen(names), sizeof names - strlen(names),
+                         "%s%s", i ? ", " : "", opt->names[i]);
+            }
+            add_problem(msg, "'%s' must be one of %s, not \"%s\"",
+                        opt->key, names, value);
+        }
         break;
     }
 }

@@ -37,6 +37,20 @@ enum xsk_mode {
     XSK_MODE_GENERIC,
 };
 
+/* How offloaded flows that output to the port reach it (xsk-flow-abi.h). */
+enum xsk_out_redirect {
+    XSK_REDIRECT_AUTO,          /* XDP redirects into a device that takes
+                                 * XDP frames for good; the skb path into a
+                                 * veth (which takes them only while its
+                                 * peer lets it) or a device that does not
+                                 * take them. */
+    XSK_REDIRECT_XDP,           /* XDP redirects whenever the device takes
+                                 * XDP frames now: fastest, but a veth whose
+                                 * peer stops taking them drops frames until
+                                 * the next revalidation. */
+    XSK_REDIRECT_SKB,           /* The skb path always. */
+};
+
 struct xsk_opts {
     int n_rxq;                  /* "n_rxq": queues, one socket each. */
     int start_queue;            /* "start-queue": first queue id. */
@@ -53,6 +67,7 @@ struct xsk_opts {
     bool tx_csum;               /* "tx-checksum-offload": send partial
                                  * checksums with TX metadata for the
                                  * kernel to finish. */
+    enum xsk_out_redirect redirect; /* "offload-redirect". */
 };
 
 struct xsk_kv {
@@ -64,6 +79,7 @@ void xsk_opts_init(struct xsk_opts *);
 int xsk_opts_parse(const struct xsk_kv *, size_t n, struct xsk_opts *,
                    char **errp);
 const char *xsk_mode_name(enum xsk_mode);
+const char *xsk_out_redirect_name(enum xsk_out_redirect);
 bool xsk_opts_equal(const struct xsk_opts *, const struct xsk_opts *);
 
 #endif /* xsk-opts.h */

@@ -51,7 +51,19 @@ rule_put(void *prog_, const struct xsk_flow_hkey *hk,
          const struct xsk_flow_action *a)
 {
     struct xsk_prog *prog = prog_;
+    struct xsk_flow_action copy;
 
+    if (prog->tc_link_fd < 0 && a->flags & XSK_FLOW_SKB_OK) {
+        /* A rule made for a program with the skb path (one that replaced
+         * it had no tc link): never hand frames to a tc program that is
+         * not there, which would drop them. */
+        copy = *a;
+        copy.flags &= ~XSK_FLOW_SKB_OK;
+        if (copy.flags & XSK_FLOW_VIA_SKB) {
+            copy.kind = XSK_FLOW_PUNT;
+        }
+        a = &copy;
+    }
     return map_update(prog->skel->maps.flow_rules, hk, a);
 }
 

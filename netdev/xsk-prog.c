@@ -32,6 +32,8 @@
 #include "xsk-grace.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
+#define XSK_BPF_TCX_INGRESS 46  /* enum bpf_attach_type, Linux 6.6. */
+
 static int
 silent_print(enum libbpf_print_level level, const char *format, va_list args)
 {
@@ -181,6 +183,13 @@ xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
         goto err_destroy;
     }
 
+    /* The tc program, through a link too.  BPF_TCX_INGRESS is newer than
+     * the uapi headers of Debian 12. */
+    prog->tc_link_fd = bpf_link_create(
+        bpf_program__fd(prog->skel->progs.ovs_xsk_tc), ifindex,
+        XSK_BPF_TCX_INGRESS, NULL);
+    prog->tc_error = prog->tc_link_fd < 0 ? -prog->tc_link_fd : 0;
+
     memset(&info, 0, sizeof info);
     if (!bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
         prog->id = info.id;
@@ -202,6 +211,10 @@ xsk_prog_detach(struct xsk_prog *prog)
 {
     if (!prog) {
         return;
+    }
+    if (prog->tc_link_fd >= 0) {
+        bpf_link_detach(prog->tc_link_fd);
+        close(prog->tc_link_fd);
     }
     bpf_link_detach(prog->link_fd);
     close(prog->link_fd);

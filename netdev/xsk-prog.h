@@ -28,6 +28,12 @@
  * makes the attach fail.  xsk_prog_detach() removes exactly the program it
  * attached, by destroying its link.
  *
+ * The same object's tc program, the second half of the offload's skb path
+ * (xsk-flow-abi.h), goes on the interface's tcx ingress through a second
+ * link, with the same lifetime.  Where the kernel has no tcx (before 6.6)
+ * the attach still succeeds without it: 'tc_error' says why, and offloaded
+ * flows then use XDP redirects only.
+ *
  * Steering rules (xsk-steer.h) live in the program's maps:
  * xsk_prog_set_steer() replaces them at run time without reattaching, and
  * xsk_prog_steer_counts() reads each rule's hits.
@@ -54,6 +60,8 @@ struct xsk_prog {
     int ifindex;
     uint32_t xdp_flags;         /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE. */
     int link_fd;                /* The BPF link that attaches it. */
+    int tc_link_fd;             /* Link of the tc program, or -1. */
+    int tc_error;               /* Why there is no tc link, or 0. */
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
     uint32_t steer_set;         /* Active steering set, 0 or 1. */

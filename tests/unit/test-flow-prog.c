@@ -149,13 +149,13 @@ frame6(struct frame *f, uint8_t nexthdr, uint16_t dport, size_t l4_len)
     ipv6(f, nexthdr, dport, l4_len);
 }
 
-/* Runs 'f'; returns the verdict, with the frame as it came out in 'out'. */
+/* Runs 'f' through program 'fd'; returns the verdict, with the frame as it
+ * came out in 'out'. */
 static int
-run(const struct frame *f, struct frame *out)
+run__(int fd, const struct frame *f, struct frame *out)
 {
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->buf,
                 .data_size_in = f->len);
-    int fd = bpf_program__fd(prog.skel->progs.ovs_xsk_prog);
 
     if (out) {
         *out = *f;
@@ -168,6 +168,23 @@ run(const struct frame *f, struct frame *out)
     }
     return opts.retval;
 }
+
+/* Runs 'f' through the XDP program. */
+static int
+run(const struct frame *f, struct frame *out)
+{
+    return run__(bpf_program__fd(prog.skel->progs.ovs_xsk_prog), f, out);
+}
+
+/* Runs 'f' through the tc program, as the skb the kernel built from it. */
+static int
+run_tc(const struct frame *f, struct frame *out)
+{
+    return run__(bpf_program__fd(prog.skel->progs.ovs_xsk_tc), f, out);
+}
+
+#define TC_REDIRECT 7           /* TC_ACT_REDIRECT. */
+#define TC_NEXT (-1)            /* TCX_NEXT. */
 
 static const char *
 verdict_name(int v)
@@ -256,7 +273,7 @@ test_ipv4(void)
 
     frame4(&f, 0, 5, 17, 0, 53, 16);
     partial_udp_csum(&f);
-    expect(&f, XDP_PASS, "partial UDP checksum");
+    expect(&f, XDP_DROP, "partial UDP checksum (a drop needs none)");
 
     frame4(&f, 0, 5, 17, 0, 53, 16);
     put16(f.buf + f.l3 + 2, 200);
@@ -373,6 +390,89 @@ test_output_and_set_eth(void)
     tap_group("output through the devmap, with Ethernet rewrite");
 }
 
+/* Which way an output flow's frames take: XDP redirect, the skb path (the
+ * XDP program passes the frame on untouched, the tc program rewrites and
+ * redirects it), or OVS (passed on untouched, and the tc program leaves
+ * it alone). */
+static void
+test_skb_path(void)
+{
+    static const uint8_t new_dst[6] = { 2, 0xaa, 0, 0, 0, 9 };
+    static const struct {
+        const char *what;
+        uint32_t flags;
+        bool partial;
+        int xdp, tc;            /* Verdicts; tc's unchecked if 0. */
+    } cases[] = {
+        { "XDP path", 0, false, XDP_REDIRECT, 0 },
+        { "XDP path, partial checksum, no tc program: to OVS", 0, true,
+          XDP_PASS, TC_NEXT },
+        { "XDP path, partial checksum: skb path", XSK_FLOW_SKB_OK, true,
+          XDP_PASS, TC_REDIRECT },
+        { "XDP path, complete checksum", XSK_FLOW_SKB_OK, false,
+          XDP_REDIRECT, 0 },
+        { "skb path", XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK, false,
+          XDP_PASS, TC_REDIRECT },
+        { "skb path, partial checksum", XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK,
+          true, XDP_PASS, TC_REDIRECT },
+        { "skb path without the tc program: to OVS", XSK_FLOW_VIA_SKB,
+          false, XDP_PASS, TC_NEXT },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xsk_flow_ufid u = { { 300 + i, 300 + i } };
+        struct xsk_flow_stats st;
+        struct xsk_flow_action a;
+        struct xsk_flow_key k, m;
+        struct frame f, out;
+        uint64_t before;
+        int v;
+
+        xsk_flow_flush(&table);
+        udp53_match(&k, &m);
+        memset(&a, 0, sizeof a);
+        a.kind = XSK_FLOW_OUTPUT;
+        a.out_ifindex = 1;
+        a.flags = XSK_FLOW_SET_ETH | cases[i].flags;
+        memcpy(a.eth_dst, new_dst, 6);
+        memset(a.eth_dst_mask, 0xff, 6);
+        add(300 + i, &k, &m, &a);
+
+        frame4(&f, 0, 5, 17, 0, 53, 16);
+        if (cases[i].partial) {
+            partial_udp_csum(&f);
+        }
+        v = run(&f, &out);
+        CHECK(v == cases[i].xdp, "%s: XDP %s, expected %s", cases[i].what,
+              verdict_name(v), verdict_name(cases[i].xdp));
+        if (v == XDP_PASS) {
+            CHECK(!memcmp(out.buf, mac_dst, 6), "%s: XDP passes it on "
+                  "unmodified", cases[i].what);
+        }
+        if (!cases[i].tc) {
+            continue;
+        }
+        xsk_flow_get(&table, &u, &st, NULL);
+        before = st.packets;
+        v = run_tc(&f, &out);
+        CHECK(v == cases[i].tc, "%s: tc verdict %d, expected %d",
+              cases[i].what, v, cases[i].tc);
+        xsk_flow_get(&table, &u, &st, NULL);
+        if (v == TC_REDIRECT) {
+            CHECK(!memcmp(out.buf, new_dst, 6)
+                  && !memcmp(out.buf + 6, mac_src, 6)
+                  && st.packets == before + 1,
+                  "%s: tc rewrote the destination MAC and counted it",
+                  cases[i].what);
+        } else {
+            CHECK(!memcmp(out.buf, mac_dst, 6) && st.packets == before,
+                  "%s: tc left it alone", cases[i].what);
+        }
+    }
+    xsk_flow_flush(&table);
+    tap_group("the skb path: which frames take it, and the tc program");
+}
+
 /* Mask list changes in a row, more of them than there are copies of the
  * list: each is in force at once, and a copy is rewritten only after the
  * grace period asked for when it went out of force has passed. */
@@ -432,6 +532,7 @@ main(void)
     test_ipv4();
     test_tcp_vlan_ipv6();
     test_output_and_set_eth();
+    test_skb_path();
     test_mask_list_turns();
     xsk_flow_table_destroy(&table);
     xsk_redirect__destroy(prog.skel);

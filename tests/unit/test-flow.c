@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "xsk-opts.h"
 
 /* ---- The fake program --------------------------------------------------- */
 
@@ -600,6 +601,61 @@ test_lazy_masks(void)
     free(f);
 }
 
+/* How an output flow reaches its port: one row per situation. */
+static void
+test_out_flags(void)
+{
+    enum { XDP = 0, SKB = XSK_FLOW_VIA_SKB, NONE = -1 };
+    static const struct {
+        bool tc, takes_xdp, veth;
+        enum xsk_out_redirect redirect;
+        int want;               /* XDP, SKB or NONE (refused). */
+    } cases[] = {
+        /* auto: veths and devices that take no XDP frames get the skb
+         * path; without a tc program, XDP redirects where they work. */
+        { true, true, true, XSK_REDIRECT_AUTO, SKB },
+        { true, false, true, XSK_REDIRECT_AUTO, SKB },
+        { true, true, false, XSK_REDIRECT_AUTO, XDP },
+        { true, false, false, XSK_REDIRECT_AUTO, SKB },
+        { false, true, true, XSK_REDIRECT_AUTO, XDP },
+        { false, false, true, XSK_REDIRECT_AUTO, NONE },
+        { false, true, false, XSK_REDIRECT_AUTO, XDP },
+        { false, false, false, XSK_REDIRECT_AUTO, NONE },
+        /* xdp: XDP redirects whenever the device takes them now. */
+        { true, true, true, XSK_REDIRECT_XDP, XDP },
+        { true, false, true, XSK_REDIRECT_XDP, SKB },
+        { false, false, true, XSK_REDIRECT_XDP, NONE },
+        /* skb: never an XDP redirect. */
+        { true, true, false, XSK_REDIRECT_SKB, SKB },
+        { false, true, false, XSK_REDIRECT_SKB, NONE },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xsk_flow_out o = {
+            .in_has_tc = cases[i].tc,
+            .out_takes_xdp = cases[i].takes_xdp,
+            .out_is_veth = cases[i].veth,
+            .redirect = cases[i].redirect,
+        };
+        struct xsk_flow_action a = {
+            .kind = XSK_FLOW_OUTPUT,
+            .flags = XSK_FLOW_SET_ETH | XSK_FLOW_VIA_SKB,
+        };
+        const char *why = xsk_flow_out_flags(&o, &a);
+        int got = why ? NONE : (int) (a.flags & XSK_FLOW_VIA_SKB);
+
+        CHECK(got == cases[i].want, "row %zu (tc %d, takes XDP %d, veth %d, "
+              "%s): got %d, want %d", i, o.in_has_tc, o.out_takes_xdp,
+              o.out_is_veth, xsk_out_redirect_name(o.redirect), got,
+              cases[i].want);
+        CHECK(why || !(a.flags & XSK_FLOW_SKB_OK) == !cases[i].tc,
+              "row %zu: SKB_OK exactly when the in_port has its tc program",
+              i);
+        CHECK(a.flags & XSK_FLOW_SET_ETH, "row %zu: other flags kept", i);
+    }
+    tap_group("output path: XDP redirect, skb path, or not offloaded");
+}
+
 int
 main(void)
 {
@@ -607,6 +663,7 @@ main(void)
     test_modify();
     test_limits();
     test_lazy_masks();
+    test_out_flags();
     test_failures();
     test_purge_and_reattach();
     return tap_done();

@@ -67,13 +67,14 @@ member(const struct xsk_opts *o, const char *key)
             : !strcmp(key, "umem-frames") ? o->umem_frames
             : !strcmp(key, "rx-checksum-fix") ? o->csum_fix
             : !strcmp(key, "tx-checksum-offload") ? o->tx_csum
+            : !strcmp(key, "offload-redirect") ? (long long) o->redirect
             : LLONG_MIN);
 }
 
 static const char *const all_keys[] = {
     "n_rxq", "start-queue", "xdp-mode", "use-need-wakeup", "n_rxq_desc",
     "n_txq_desc", "frame-size", "umem-frames", "rx-checksum-fix",
-    "tx-checksum-offload",
+    "tx-checksum-offload", "offload-redirect",
 };
 
 /* Returns the name of the first member that differs, or NULL. */
@@ -120,6 +121,9 @@ static const struct parse_case cases[] = {
     GOOD("rx-checksum-fix", "true", true),
     GOOD("tx-checksum-offload", "false", false),
     GOOD("tx-checksum-offload", "true", true),
+    GOOD("offload-redirect", "auto", XSK_REDIRECT_AUTO),
+    GOOD("offload-redirect", "xdp", XSK_REDIRECT_XDP),
+    GOOD("offload-redirect", "SKB", XSK_REDIRECT_SKB),
     { "n_rxq_desc=16384 umem-frames=65536",
       { KV("n_rxq_desc", "16384"), KV("umem-frames", "65536") },
       { 16384, 65536 }, 0, { NULL } },
@@ -173,6 +177,10 @@ static const struct parse_case cases[] = {
       { 0 }, 1, { "xdp-mode", "zerocopy" } },
     { "xdp-mode=\"native \"", { KV("xdp-mode", "native ") },
       { 0 }, 1, { "xdp-mode" } },
+    { "offload-redirect=\"tc\"", { KV("offload-redirect", "tc") },
+      { 0 }, 1, { "'offload-redirect' must be one of auto, xdp, skb",
+                  "\"tc\"" } },
+    BAD("offload-redirect", ""),
 
     /* Out of range. */
     BAD("n_rxq", "0"),
