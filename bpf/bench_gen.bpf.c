@@ -12,7 +12,9 @@
  * The page pool recycles pages without copying the template again, so
  * every field that differs per frame is written here on every run.  One
  * BPF_PROG_RUN runs on one CPU with migration off, and xdp-gen makes one
- * call at a time: 'next_seq' needs no atomic update.
+ * call at a time; in fan-out mode every copy is stamped in the softirq of
+ * the CPU that sent the seed, the one xdp-gen is pinned to: 'next_seq'
+ * needs no atomic update.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_endian.h>
@@ -23,6 +25,7 @@
 #define GEN_CSUM_OFS 40
 #define GEN_SEQ_OFS 46
 #define GEN_MIN_FRAME 60
+#define GEN_MAX_FANOUT 64     /* xdp-gen.c: GEN_MAX_FANOUT. */
 
 const volatile __u32 out_ifindex = 0;   /* Where frames go. */
 const volatile __u32 csum_base = 0;     /* xt_frame_build()'s sum. */
@@ -32,9 +35,10 @@ const volatile __u32 flows = 1;         /* Ports src_port...+flows-1. */
 
 __u64 next_seq = 0;                     /* Frames stamped so far. */
 
-SEC("xdp")
-int
-bench_gen(struct xdp_md *ctx)
+/* Stamps the test frame in 'ctx' (a copy of the template) as frame number
+ * 'next_seq' and counts it.  Returns 0 if the frame is too short, else 1. */
+static __always_inline int
+stamp(struct xdp_md *ctx)
 {
     __u8 *data = (__u8 *) (long) ctx->data;
     __u8 *data_end = (__u8 *) (long) ctx->data_end;
@@ -45,7 +49,7 @@ bench_gen(struct xdp_md *ctx)
     /* xdp-gen never sends less than a minimum frame; the check is for the
      * verifier, which must see every write below within the frame. */
     if (data + GEN_MIN_FRAME > data_end) {
-        return XDP_ABORTED;
+        return 0;
     }
     next_seq = seq + 1;
 
@@ -65,7 +69,45 @@ bench_gen(struct xdp_md *ctx)
         csum = ~sum & 0xffff;
         *(__u16 *) (data + GEN_CSUM_OFS) = bpf_htons(csum ? csum : 0xffff);
     }
+    return 1;
+}
+
+/* Live-frames mode: stamps the frame and sends it on. */
+SEC("xdp")
+int
+bench_gen(struct xdp_md *ctx)
+{
+    if (!stamp(ctx)) {
+        return XDP_ABORTED;
+    }
     return bpf_redirect(out_ifindex, 0);
+}
+
+/* Fan-out mode, for kernels that refuse live frames: attached to the seed
+ * veth, it sends every seed frame to each of 'fanout_map''s entries, which
+ * xdp-gen fills with the output interface, K times over.  The kernel
+ * copies the frame once per entry; bench_stamp then stamps each copy. */
+struct {
+    __uint(type, BPF_MAP_TYPE_DEVMAP);
+    __uint(max_entries, GEN_MAX_FANOUT);
+    __type(key, __u32);
+    __type(value, struct bpf_devmap_val);
+} fanout_map SEC(".maps");
+
+SEC("xdp")
+int
+bench_fanout(struct xdp_md *ctx)
+{
+    (void) ctx;
+    return bpf_redirect_map(&fanout_map, 0, BPF_F_BROADCAST);
+}
+
+/* Runs on each copy as the devmap sends it (BPF_XDP_DEVMAP). */
+SEC("xdp/devmap")
+int
+bench_stamp(struct xdp_md *ctx)
+{
+    return stamp(ctx) ? XDP_PASS : XDP_DROP;
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";
