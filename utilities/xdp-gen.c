@@ -26,7 +26,8 @@
  * xdp-gen's.  Seeds the kernel drops are not counted: 'sent' counts the
  * stamped copies.
  *
- * What it needs: a kernel with live frames (5.18+), and an interface whose
+ * What it needs: a kernel with live frames (5.18+), or for fan-out mode
+ * devmap broadcast and devmap programs (5.15+), and an interface whose
  * ndo_xdp_xmit takes the frames.  For a veth that means its peer has an
  * XDP program attached (any, also an AF_XDP socket's) or GRO on; otherwise
  * the kernel drops the frames, and xdp-gen cannot tell.  It must run in the
