@@ -49,35 +49,25 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include "xsk-csum.h"
 #include "xsk-sock.h"
 #include "xsk-tools.h"
 #include "xsk-umem.h"
+#include "xt-frame.h"
 
 #define GEN_RING_SIZE 2048      /* TX and completion rings. */
 #define GEN_DRAIN_NS (XT_NSEC_PER_SEC / 2)  /* Wait for completions. */
 
 struct gen_opts {
     struct xt_opts c;           /* -i, -d, -n, -c. */
+    struct xt_frame_opts f;     /* -s, -S, -D, -A, -B, -p, -P, -f, -U. */
     uint32_t queue;
-    uint32_t size;              /* Frame length, without FCS. */
     uint64_t rate;              /* Frames per second, 0 for no limit. */
-    uint8_t src_mac[6];
-    bool src_mac_set;
-    uint8_t dst_mac[6];
-    uint32_t src_ip, dst_ip;    /* Host byte order. */
-    uint16_t src_port, dst_port;
-    uint32_t flows;             /* Source ports src_port...+flows-1. */
-    bool udp_csum;
 };
 
 struct gen {
@@ -103,26 +93,15 @@ usage(void)
 usage: %s -i IFACE [OPTION]...\n\
   -i, --iface IFACE      interface to send on (required)\n\
   -q, --queue Q          its TX queue (default 0)\n\
-  -s, --size BYTES       frame length without the 4-byte FCS, 60..4096\n\
-                         (default 60: a \"64-byte\" Ethernet frame)\n\
   -r, --rate PPS         frames per second (default: as fast as possible)\n\
   -d, --duration SECONDS stop after this long (decimals allowed)\n\
   -n, --count N          stop after N frames\n\
-  -S, --src-mac MAC      source MAC (default: IFACE's)\n\
-  -D, --dst-mac MAC      destination MAC (default: ff:ff:ff:ff:ff:ff)\n\
-  -A, --src-ip IP        source IPv4 address (default 10.0.0.1)\n\
-  -B, --dst-ip IP        destination IPv4 address (default 10.0.0.2)\n\
-  -p, --src-port PORT    UDP source port, the first one (default 1024)\n\
-  -P, --dst-port PORT    UDP destination port (default 9)\n\
-  -f, --flows N          vary the source port over N flows, round robin\n\
-                         (default 1)\n\
-  -U, --no-udp-csum      send UDP checksum 0 (default: a correct one)\n\
-  -c, --cpu CPU          run on CPU only\n\
+%s  -c, --cpu CPU          run on CPU only\n\
   -h, --help             this text\n\
 Without -d or -n it runs until SIGINT/SIGTERM.  Prints a line per second,\n\
 \"gen: t=T sent=TOTAL pps=RATE\", and at the end\n\
 \"gen: total sent=N seconds=S pps=P dropped=D\".\n",
-           xt_program, xt_program);
+           xt_program, xt_program, XT_FRAME_OPTS_HELP);
 }
 
 static void
@@ -130,17 +109,9 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
 {
     static const struct option long_options[] = {
         XT_OPTS_LONG,
+        XT_FRAME_OPTS_LONG,
         {"queue", required_argument, NULL, 'q'},
-        {"size", required_argument, NULL, 's'},
         {"rate", required_argument, NULL, 'r'},
-        {"src-mac", required_argument, NULL, 'S'},
-        {"dst-mac", required_argument, NULL, 'D'},
-        {"src-ip", required_argument, NULL, 'A'},
-        {"dst-ip", required_argument, NULL, 'B'},
-        {"src-port", required_argument, NULL, 'p'},
-        {"dst-port", required_argument, NULL, 'P'},
-        {"flows", required_argument, NULL, 'f'},
-        {"no-udp-csum", no_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -148,159 +119,29 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
 
     memset(o, 0, sizeof *o);
     xt_opts_init(&o->c);
-    o->size = XT_MIN_FRAME;
-    memset(o->dst_mac, 0xff, sizeof o->dst_mac);
-    o->src_ip = 0x0a000001;
-    o->dst_ip = 0x0a000002;
-    o->src_port = 1024;
-    o->dst_port = 9;
-    o->flows = 1;
-    o->udp_csum = true;
-
+    xt_frame_opts_init(&o->f);
     while ((option = getopt_long(argc, argv,
-                                 XT_OPTS_SHORT "q:s:r:S:D:A:B:p:P:f:Uh",
+                                 XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "q:r:h",
                                  long_options, NULL)) != -1) {
         switch (option) {
         case 'q':
             o->queue = xt_opt_uint("-q", optarg, 0, UINT32_MAX);
             break;
-        case 's':
-            o->size = xt_opt_uint("-s", optarg, XT_MIN_FRAME, 4096);
-            break;
         case 'r':
             o->rate = xt_opt_uint("-r", optarg, 1, 1000000000);
-            break;
-        case 'S':
-            xt_opt_mac("-S", optarg, o->src_mac);
-            o->src_mac_set = true;
-            break;
-        case 'D':
-            xt_opt_mac("-D", optarg, o->dst_mac);
-            break;
-        case 'A':
-            o->src_ip = xt_opt_ipv4("-A", optarg);
-            break;
-        case 'B':
-            o->dst_ip = xt_opt_ipv4("-B", optarg);
-            break;
-        case 'p':
-            o->src_port = xt_opt_uint("-p", optarg, 0, UINT16_MAX);
-            break;
-        case 'P':
-            o->dst_port = xt_opt_uint("-P", optarg, 0, UINT16_MAX);
-            break;
-        case 'f':
-            o->flows = xt_opt_uint("-f", optarg, 1, 65536);
-            break;
-        case 'U':
-            o->udp_csum = false;
             break;
         case 'h':
             usage();
             exit(0);
         default:
-            if (!xt_opts_parse(&o->c, option, optarg)) {
+            if (!xt_opts_parse(&o->c, option, optarg)
+                && !xt_frame_opts_parse(&o->f, option, optarg)) {
                 xt_usage_error("bad option");
             }
         }
     }
     xt_opts_finish(&o->c, argc, argv);
-    if (o->src_port + o->flows - 1 > UINT16_MAX) {
-        xt_usage_error("-p %u with -f %u runs past port 65535",
-                       o->src_port, o->flows);
-    }
-}
-
-/* Checks that a frame of 'o->size' bytes fits the interface's MTU and, if
- * no -S was given, reads its MAC.  Returns 0 or a positive errno, with a
- * message printed. */
-static int
-read_iface(struct gen_opts *o)
-{
-    struct ifreq ifr;
-    int error = 0;
-    int fd;
-
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        error = errno;
-        xt_error("socket: %s", strerror(error));
-        return error;
-    }
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", o->c.iface);
-    if (ioctl(fd, SIOCGIFMTU, &ifr)) {
-        error = errno;
-        xt_error("%s: cannot read MTU: %s", o->c.iface, strerror(error));
-        goto out;
-    }
-    if (o->size > (uint32_t) ifr.ifr_mtu + XT_ETH_HLEN) {
-        xt_error("-s %u: larger than %s's MTU %d allows (%d)", o->size,
-                 o->c.iface, ifr.ifr_mtu, ifr.ifr_mtu + XT_ETH_HLEN);
-        error = EMSGSIZE;
-        goto out;
-    }
-    if (!o->src_mac_set) {
-        if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-            error = errno;
-            xt_error("%s: cannot read MAC: %s", o->c.iface, strerror(error));
-            goto out;
-        }
-        memcpy(o->src_mac, ifr.ifr_hwaddr.sa_data, 6);
-    }
-out:
-    close(fd);
-    return error;
-}
-
-/* Writes the test frame with source port and sequence number 0 into 'f'
- * and returns the UDP sum of it (0 if -U). */
-static uint32_t
-build_template(const struct gen_opts *o, uint8_t *f)
-{
-    uint32_t len = o->size;
-    uint8_t *ip = f + XT_IP_OFS;
-    uint8_t *udp = f + XT_UDP_OFS;
-    uint16_t csum;
-    bool ok;
-
-    memcpy(f, o->dst_mac, 6);
-    memcpy(f + 6, o->src_mac, 6);
-    xt_put16(f + 12, 0x0800);
-
-    memset(ip, 0, 20);
-    ip[0] = 0x45;
-    xt_put16(ip + 2, len - XT_IP_OFS);
-    xt_put16(ip + 6, 0x4000);   /* DF. */
-    ip[8] = 64;
-    ip[9] = 17;                 /* UDP. */
-    xt_put16(ip + 12, o->src_ip >> 16);
-    xt_put16(ip + 14, o->src_ip & 0xffff);
-    xt_put16(ip + 16, o->dst_ip >> 16);
-    xt_put16(ip + 18, o->dst_ip & 0xffff);
-    xt_put16(ip + 10, xt_ip_csum(ip));
-
-    xt_put16(udp, 0);
-    xt_put16(udp + 2, o->dst_port);
-    xt_put16(udp + 4, len - XT_UDP_OFS);
-    xt_put16(udp + 6, 0);
-
-    xt_put16(f + XT_MAGIC_OFS, XT_MAGIC >> 16);
-    xt_put16(f + XT_MAGIC_OFS + 2, XT_MAGIC & 0xffff);
-    xt_put64(f + XT_SEQ_OFS, 0);
-    for (uint32_t i = XT_PATTERN_OFS; i < len; i++) {
-        f[i] = xt_pattern(i);
-    }
-
-    if (!o->udp_csum) {
-        return 0;
-    }
-    /* The checksum is the complement of the sum; 0 and 0xffff are the same
-     * number in one's complement, so the UDP rule "0 is sent as 0xffff"
-     * does not disturb the sum. */
-    csum = xsk_csum_l4(f, len, &ok);
-    XSK_ASSERT(ok);
-    return ~csum & 0xffff;
+    xt_frame_opts_finish(&o->f);
 }
 
 /* Writes the fields that differ per frame into frame 'f': source port,
@@ -308,25 +149,16 @@ build_template(const struct gen_opts *o, uint8_t *f)
 static inline void
 stamp(struct gen *g, uint8_t *f)
 {
-    uint16_t port = g->o.src_port + g->flow;
+    uint16_t port = g->o.f.src_port + g->flow;
     uint64_t seq = g->seq++;
 
-    if (++g->flow == g->o.flows) {
+    if (++g->flow == g->o.f.flows) {
         g->flow = 0;
     }
     xt_put16(f + XT_UDP_OFS, port);
     xt_put64(f + XT_SEQ_OFS, seq);
-    if (g->o.udp_csum) {
-        uint64_t sum = (uint64_t) g->csum_base + port + (seq >> 48)
-                       + (seq >> 32 & 0xffff) + (seq >> 16 & 0xffff)
-                       + (seq & 0xffff);
-        uint16_t csum;
-
-        while (sum >> 16) {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        csum = ~sum & 0xffff;
-        xt_put16(f + XT_UDP_OFS + 6, csum ? csum : 0xffff);
+    if (g->o.f.udp_csum) {
+        xt_put16(f + XT_UDP_OFS + 6, xt_frame_csum(g->csum_base, port, seq));
     }
 }
 
@@ -349,7 +181,7 @@ send_batch(struct gen *g, uint32_t n)
 
         stamp(g, (uint8_t *) xsk_frame_ptr(g->umem, frames[i]));
         d->addr = xsk_frame_to_addr(g->umem, frames[i]);
-        d->len = g->o.size;
+        d->len = g->o.f.size;
         d->options = 0;
     }
     xsk_sock_tx_submit(g->sock, reserved, got);
@@ -477,7 +309,7 @@ main(int argc, char *argv[])
     xt_program = "xsk-gen";
     memset(&g, 0, sizeof g);
     parse_options(argc, argv, &g.o);
-    if (read_iface(&g.o)) {
+    if (xt_frame_check_iface(&g.o.f, g.o.c.iface)) {
         return 1;
     }
     if (xt_pin_cpu(g.o.c.cpu)) {
@@ -485,7 +317,7 @@ main(int argc, char *argv[])
     }
 
     memset(&key, 0, sizeof key);
-    key.frame_size = g.o.size <= 2048 ? 2048 : 4096;
+    key.frame_size = g.o.f.size <= 2048 ? 2048 : 4096;
     key.n_frames = 2 * GEN_RING_SIZE;
     key.bind_flags = XDP_USE_NEED_WAKEUP;
     error = xsk_umem_create(&key, &g.umem);
@@ -494,9 +326,9 @@ main(int argc, char *argv[])
         return 1;
     }
     /* Every frame holds the template; stamp() only patches it. */
-    g.csum_base = build_template(&g.o, (uint8_t *) g.umem->base);
+    g.csum_base = xt_frame_build(&g.o.f, (uint8_t *) g.umem->base);
     for (uint32_t i = 1; i < key.n_frames; i++) {
-        memcpy(xsk_frame_ptr(g.umem, i), g.umem->base, g.o.size);
+        memcpy(xsk_frame_ptr(g.umem, i), g.umem->base, g.o.f.size);
     }
 
     memset(&cfg, 0, sizeof cfg);
@@ -514,8 +346,8 @@ main(int argc, char *argv[])
     g.tc = xsk_tcache_get(g.umem);
 
     printf("gen: start iface=%s queue=%u size=%u rate=%llu flows=%u "
-           "zerocopy=%s\n", g.o.c.iface, g.o.queue, g.o.size,
-           (unsigned long long) g.o.rate, g.o.flows,
+           "zerocopy=%s\n", g.o.c.iface, g.o.queue, g.o.f.size,
+           (unsigned long long) g.o.rate, g.o.f.flows,
            g.sock->zerocopy ? "yes" : "no");
     fflush(stdout);
 

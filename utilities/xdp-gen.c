@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* xdp-gen: UDP/IPv4 traffic generator for benchmarks that injects
+ * xdp_frames with BPF_PROG_RUN in live-frames mode, several times faster
+ * than xsk-gen.
+ *
+ * xsk-gen (xsk-gen.c) sends through a copy-mode AF_XDP socket, which costs
+ * an skb per frame and tops out near 2 Mpps on a veth; that is less than
+ * an offloaded or in-kernel path forwards.  xdp-gen instead loads
+ * bpf/bench_gen.bpf.c and runs it with bpf_prog_test_run_opts() and
+ * BPF_F_TEST_XDP_LIVE_FRAMES: the kernel builds xdp_frames from the
+ * template in a page pool, the program stamps each (sequence number, UDP
+ * source port, checksum) and redirects it to the interface -i, and the
+ * kernel transmits the redirected frames in bulk, batch_size (-b) at a
+ * time.  No skb is made on the sending side.  The frames are byte for byte
+ * those of xsk-gen (xt-frame.h), so xsk-sink counts and verifies both, and
+ * it takes the same options, output and exit status.
+ *
+ * Fan-out mode (-k K -e SEED -E PEER), for kernels that refuse live
+ * frames (BPF_PROG_RUN fails with EPERM on this project's machine): it
+ * attaches bench_fanout to PEER, a veth whose other end is SEED, and sends
+ * seed frames on SEED through an AF_PACKET socket (past the qdisc), one
+ * skb per K frames.  bench_fanout broadcasts each seed through a devmap
+ * that holds IFACE K times, the kernel copies it per entry, and
+ * bench_stamp, the devmap's program, stamps every copy before it leaves on
+ * IFACE.  All of it runs in the softirq of the CPU that sent the seed,
+ * xdp-gen's.  Seeds the kernel drops are not counted: 'sent' counts the
+ * stamped copies.
+ *
+ * What it needs: a kernel with live frames (5.18+), or for fan-out mode
+ * devmap broadcast and devmap programs (5.15+), and an interface whose
+ * ndo_xdp_xmit takes the frames.  For a veth that means its peer has an
+ * XDP program attached (any, also an AF_XDP socket's) or GRO on; otherwise
+ * the kernel drops the frames, and xdp-gen cannot tell.  It must run in the
+ * interface's network namespace, because the redirect looks the interface
+ * up there.
+ *
+ * How it paces: without -r it injects GEN_CHUNK frames per call, back to
+ * back; with -r it injects whole batches (-b) as they fall due, sleeping in
+ * between, and starts pacing afresh if it fell more than 100 ms behind.
+ * In fan-out mode a batch of N frames is N/K seeds, rounded up.
+ * One call runs on the calling CPU (pin it with -c).
+ *
+ * Output (stdout), one line per second and a summary:
+ *
+ *     gen: t=1 sent=6812345 pps=6812345
+ *     gen: total sent=N seconds=S pps=P
+ *
+ * 'sent' counts frames the program stamped and redirected, since the
+ * start: offered frames.  Frames the kernel drops after the redirect (no
+ * room on the peer, peer without XDP) are not seen here; the sink counts
+ * what arrived.  Exit status: 0, 1 on a failure, 2 on a command-line
+ * error. */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xsk-tools.h"
+#include "xt-frame.h"
+#include "xsk-bpf/bench_gen.skel.h"
+
+#define GEN_CHUNK 65536         /* Frames per call without a rate. */
+#define GEN_BATCH 64            /* Default -b. */
+#define GEN_MAX_BATCH 256       /* The kernel's limit on batch_size. */
+#define GEN_MAX_SLEEP_NS 1000000
+#define GEN_MAX_FANOUT 64       /* bench_gen.bpf.c: fanout_map's size. */
+
+struct gen_opts {
+    struct xt_opts c;           /* -i, -d, -n, -c. */
+    struct xt_frame_opts f;     /* -s, -S, -D, -A, -B, -p, -P, -f, -U. */
+    uint64_t rate;              /* Frames per second, 0 for no limit. */
+    uint32_t batch;             /* Frames the kernel sends in one bulk. */
+    uint32_t fanout;            /* -k: copies per seed, 0 for live frames. */
+    const char *seed;           /* -e: seeds leave here... */
+    int seed_ifindex;
+    const char *seed_peer;      /* -E: ...and bench_fanout runs here. */
+    int seed_peer_ifindex;
+};
+
+struct gen {
+    struct gen_opts o;
+    struct bench_gen *skel;
+    uint8_t frame[4096];        /* The template, 'o.f.size' bytes. */
+    int prog_fd;
+    int seed_fd;                /* AF_PACKET socket on -e, or -1. */
+
+    /* Pacing (with a rate): 'pace_frames' frames were due at 'pace_ns'. */
+    uint64_t pace_ns;
+    uint64_t pace_frames;
+};
+
+static void
+usage(void)
+{
+    printf("\
+%s: sends UDP/IPv4 test frames with BPF_PROG_RUN live frames, for\n\
+benchmarks\n\
+usage: %s -i IFACE [OPTION]...\n\
+  -i, --iface IFACE      interface to send on (required); run in its\n\
+                         network namespace\n\
+  -r, --rate PPS         frames per second (default: as fast as possible)\n\
+  -b, --batch N          frames the kernel sends at once, 1..%d\n\
+                         (default %d); with -r also the pacing step\n\
+  -k, --fanout K         fan-out mode, for kernels that refuse live frames:\n\
+                         send seed frames on -e; XDP on -E copies each K\n\
+                         times (1..%d) to IFACE\n\
+  -e, --seed IFACE       where seeds leave (a veth)\n\
+  -E, --seed-peer IFACE  its peer, where the fan-out program runs\n\
+  -d, --duration SECONDS stop after this long (decimals allowed)\n\
+  -n, --count N          stop after N frames\n\
+%s  -c, --cpu CPU          run on CPU only\n\
+  -h, --help             this text\n\
+Without -d or -n it runs until SIGINT/SIGTERM.  Prints a line per second,\n\
+\"gen: t=T sent=TOTAL pps=RATE\", and at the end\n\
+\"gen: total sent=N seconds=S pps=P\".\n",
+           xt_program, xt_program, GEN_MAX_BATCH, GEN_BATCH, GEN_MAX_FANOUT,
+           XT_FRAME_OPTS_HELP);
+}
+
+static void
+parse_options(int argc, char *argv[], struct gen_opts *o)
+{
+    static const struct option long_options[] = {
+        XT_OPTS_LONG,
+        XT_FRAME_OPTS_LONG,
+        {"rate", required_argument, NULL, 'r'},
+        {"batch", required_argument, NULL, 'b'},
+        {"fanout", required_argument, NULL, 'k'},
+        {"seed", required_argument, NULL, 'e'},
+        {"seed-peer", required_argument, NULL, 'E'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int option;
+
+    memset(o, 0, sizeof *o);
+    xt_opts_init(&o->c);
+    xt_frame_opts_init(&o->f);
+    o->batch = GEN_BATCH;
+    while ((option = getopt_long(argc, argv,
+                                 XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "r:b:k:e:E:h",
+                                 long_options, NULL)) != -1) {
+        switch (option) {
+        case 'r':
+            o->rate = xt_opt_uint("-r", optarg, 1, 1000000000);
+            break;
+        case 'b':
+            o->batch = xt_opt_uint("-b", optarg, 1, GEN_MAX_BATCH);
+            break;
+        case 'k':
+            o->fanout = xt_opt_uint("-k", optarg, 1, GEN_MAX_FANOUT);
+            break;
+        case 'e':
+            o->seed = optarg;
+            o->seed_ifindex = xt_opt_ifindex("-e", optarg);
+            break;
+        case 'E':
+            o->seed_peer = optarg;
+            o->seed_peer_ifindex = xt_opt_ifindex("-E", optarg);
+            break;
+        case 'h':
+            usage();
+            exit(0);
+        default:
+            if (!xt_opts_parse(&o->c, option, optarg)
+                && !xt_frame_opts_parse(&o->f, option, optarg)) {
+                xt_usage_error("bad option");
+            }
+        }
+    }
+    xt_opts_finish(&o->c, argc, argv);
+    xt_frame_opts_finish(&o->f);
+    if (!o->fanout != !o->seed || !o->fanout != !o->seed_peer) {
+        xt_usage_error("-k, -e and -E go together");
+    }
+}
+
+/* Frames stamped and redirected so far. */
+static uint64_t
+sent_frames(const struct gen *g)
+{
+    return g->skel->bss->next_seq;
+}
+
+/* Sends seeds for 'n' frames (fan-out mode): each seed becomes 'fanout'
+ * frames.  Returns 0 or a positive errno; EINTR when a signal came. */
+static int
+seed(struct gen *g, uint32_t n)
+{
+    struct mmsghdr msgs[GEN_MAX_BATCH];
+    struct iovec iov;
+    uint32_t seeds = (n + g->o.fanout - 1) / g->o.fanout;
+
+    iov.iov_base = g->frame;
+    iov.iov_len = g->o.f.size;
+    memset(msgs, 0, sizeof msgs);
+    for (uint32_t i = 0; i < GEN_MAX_BATCH; i++) {
+        msgs[i].msg_hdr.msg_iov = &iov;
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    while (seeds) {
+        uint32_t want = seeds < GEN_MAX_BATCH ? seeds : GEN_MAX_BATCH;
+        int sent = sendmmsg(g->seed_fd, msgs, want, 0);
+
+        if (sent < 0) {
+            /* A full queue only means the kernel is behind. */
+            return errno == ENOBUFS || errno == EAGAIN ? 0 : errno;
+        }
+        seeds -= sent;
+    }
+    return 0;
+}
+
+/* Makes 'n' frames: runs the program on them with live frames, or sends
+ * seeds for them.  Returns 0 or a positive errno; EINTR when a signal cut
+ * the run short (some frames may have been sent). */
+static int
+inject(struct gen *g, uint32_t n)
+{
+    LIBBPF_OPTS(bpf_test_run_opts, opts,
+                .data_in = g->frame,
+                .data_size_in = g->o.f.size,
+                .repeat = n,
+                .batch_size = g->o.batch,
+                .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+    if (g->o.fanout) {
+        return seed(g, n);
+    }
+    return -bpf_prog_test_run_opts(g->prog_fd, &opts);
+}
+
+/* Returns how many frames to inject now: GEN_CHUNK without a rate; with
+ * one, the frames due if at least a batch is, else 0 with '*wait_ns' set
+ * to the time until a batch is due. */
+static uint64_t
+frames_due(struct gen *g, uint64_t now, uint64_t *wait_ns)
+{
+    uint64_t sent = sent_frames(g);
+    uint64_t due, step = g->o.batch;
+
+    *wait_ns = 0;
+    if (!g->o.rate) {
+        return GEN_CHUNK;
+    }
+    due = g->pace_frames
+          + (uint64_t) ((double) (now - g->pace_ns) * g->o.rate
+                        / XT_NSEC_PER_SEC);
+    if (due > sent + g->o.rate / 10 + step) {
+        /* More than 100 ms behind (descheduled): start pacing afresh
+         * rather than send the backlog as one burst. */
+        g->pace_ns = now;
+        g->pace_frames = sent;
+        return step;
+    }
+    if (due >= sent + step) {
+        due -= sent;
+        return due < GEN_CHUNK ? due : GEN_CHUNK;
+    }
+    *wait_ns = (uint64_t) ((double) (sent + step - g->pace_frames)
+                           * XT_NSEC_PER_SEC / g->o.rate)
+               - (now - g->pace_ns);
+    return 0;
+}
+
+/* Injects until the count, the duration or a signal says stop, printing a
+ * line per second.  Returns 0 or a positive errno, with a message
+ * printed; '*start' is set to the time of the first frame. */
+static int
+run(struct gen *g, uint64_t *start)
+{
+    struct xt_ticker tk;
+
+    *start = xt_now_ns();
+    xt_ticker_init(&tk, "gen", "sent", *start);
+    g->pace_ns = *start;
+    g->pace_frames = 0;
+    while (!xt_stop) {
+        uint64_t now = xt_now_ns();
+        uint64_t n, wait_ns;
+        int error;
+
+        xt_ticker_run(&tk, now, sent_frames(g));
+        if (g->o.c.duration_ns && now - *start >= g->o.c.duration_ns) {
+            break;
+        }
+        n = frames_due(g, now, &wait_ns);
+        if (g->o.c.count) {
+            uint64_t left = g->o.c.count - sent_frames(g);
+
+            if (!left) {
+                break;
+            }
+            n = n < left ? n : left;
+        }
+        if (!n) {
+            xt_sleep_ns(wait_ns < GEN_MAX_SLEEP_NS ? wait_ns
+                        : GEN_MAX_SLEEP_NS);
+            continue;
+        }
+        error = inject(g, n);
+        if (error && error != EINTR) {
+            xt_error("%s: BPF_PROG_RUN: %s", g->o.c.iface, strerror(error));
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Fan-out mode: fills the devmap with 'fanout' copies of the output
+ * interface, opens the seed socket and attaches bench_fanout to the seed's
+ * peer.  Returns 0 or a positive errno, with a message printed; on success
+ * fanout_stop() undoes it. */
+static int
+fanout_start(struct gen *g)
+{
+    int map_fd = bpf_map__fd(g->skel->maps.fanout_map);
+    struct bpf_devmap_val val;
+    struct sockaddr_ll sll;
+    int one = 1;
+    int error;
+
+    memset(&val, 0, sizeof val);
+    val.ifindex = g->o.c.ifindex;
+    val.bpf_prog.fd = bpf_program__fd(g->skel->progs.bench_stamp);
+    for (uint32_t i = 0; i < g->o.fanout; i++) {
+        if (bpf_map_update_elem(map_fd, &i, &val, 0)) {
+            error = errno;
+            xt_error("%s: cannot add to the fan-out map: %s", g->o.c.iface,
+                     strerror(error));
+            return error;
+        }
+    }
+
+    g->seed_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (g->seed_fd < 0) {
+        error = errno;
+        xt_error("AF_PACKET socket: %s", strerror(error));
+        return error;
+    }
+    /* Straight to the veth, past the qdisc. */
+    if (setsockopt(g->seed_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+                   sizeof one)) {
+        error = errno;
+        xt_error("PACKET_QDISC_BYPASS: %s", strerror(error));
+        goto out_close;
+    }
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = g->o.seed_ifindex;
+    if (bind(g->seed_fd, (struct sockaddr *) &sll, sizeof sll)) {
+        error = errno;
+        xt_error("%s: bind: %s", g->o.seed, strerror(error));
+        goto out_close;
+    }
+    error = -bpf_xdp_attach(g->o.seed_peer_ifindex,
+                            bpf_program__fd(g->skel->progs.bench_fanout),
+                            XDP_FLAGS_DRV_MODE, NULL);
+    if (error) {
+        xt_error("%s: cannot attach the fan-out program: %s", g->o.seed_peer,
+                 strerror(error));
+        goto out_close;
+    }
+    return 0;
+
+out_close:
+    close(g->seed_fd);
+    g->seed_fd = -1;
+    return error;
+}
+
+/* Undoes fanout_start(). */
+static void
+fanout_stop(struct gen *g)
+{
+    LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
+                .old_prog_fd = bpf_program__fd(g->skel->progs.bench_fanout));
+
+    bpf_xdp_detach(g->o.seed_peer_ifindex,
+                   XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
+    close(g->seed_fd);
+    g->seed_fd = -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+    uint64_t start, end, sent;
+    uint32_t csum_base;
+    struct gen g;
+    char secs[32];
+    int error;
+
+    xt_program = "xdp-gen";
+    memset(&g, 0, sizeof g);
+    g.seed_fd = -1;
+    parse_options(argc, argv, &g.o);
+    if (xt_frame_check_iface(&g.o.f, g.o.c.iface)
+        || xt_pin_cpu(g.o.c.cpu)) {
+        return 1;
+    }
+    csum_base = xt_frame_build(&g.o.f, g.frame);
+
+    g.skel = bench_gen__open();
+    if (!g.skel) {
+        error = errno;
+        xt_error("cannot open the XDP program: %s", strerror(error));
+        return 1;
+    }
+    g.skel->rodata->out_ifindex = g.o.c.ifindex;
+    g.skel->rodata->csum_base = csum_base;
+    g.skel->rodata->udp_csum = g.o.f.udp_csum;
+    g.skel->rodata->src_port = g.o.f.src_port;
+    g.skel->rodata->flows = g.o.f.flows;
+    error = -bench_gen__load(g.skel);
+    if (error) {
+        xt_error("cannot load the XDP program: %s", strerror(error));
+        goto out_skel;
+    }
+    g.prog_fd = bpf_program__fd(g.skel->progs.bench_gen);
+    if (g.o.fanout) {
+        error = fanout_start(&g);
+        if (error) {
+            goto out_skel;
+        }
+    }
+
+    printf("gen: start iface=%s size=%u rate=%llu flows=%u batch=%u "
+           "mode=%s fanout=%u\n", g.o.c.iface, g.o.f.size,
+           (unsigned long long) g.o.rate, g.o.f.flows, g.o.batch,
+           g.o.fanout ? "fanout" : "live-frames", g.o.fanout);
+    fflush(stdout);
+
+    xt_catch_signals();
+    error = run(&g, &start);
+    if (g.o.fanout) {
+        /* Let the last seeds through the kernel before counting. */
+        xt_sleep_ns(XT_NSEC_PER_SEC / 100);
+    }
+    end = xt_now_ns();
+
+    sent = sent_frames(&g);
+    xt_print_seconds(end - start, secs);
+    printf("gen: total sent=%llu seconds=%s pps=%llu\n",
+           (unsigned long long) sent, secs,
+           (unsigned long long) xt_rate(sent, end - start));
+    fflush(stdout);
+
+    if (g.o.fanout) {
+        fanout_stop(&g);
+    }
+out_skel:
+    bench_gen__destroy(g.skel);
+    return error ? 1 : 0;
+}
