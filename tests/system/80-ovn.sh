@@ -14,8 +14,9 @@
 #     conn_update_state() (ovs-patches/0007); every ovs-vswitchd must live;
 #   - vm2's logical port moved to chassis 3 (iface-id bound there) keeps
 #     working;
-#   - chassis 1's ovs-vswitchd killed (SIGKILL) and restarted comes back with
-#     its tunnels and forwards again;
+#   - chassis 1's ovs-vswitchd killed (SIGKILL): no XDP program of it stays
+#     on its interfaces (they hang on a BPF link it owned); restarted, it
+#     comes back with its tunnels and forwards again;
 #   - every chassis's UMEMs say accounted=yes, the logs have no unexpected
 #     warnings, and no XDP program is left after teardown.
 
@@ -69,8 +70,17 @@ check "TCP vm1 -> VIP reaches vm3 intact" \
     tcp_sha "$vm1" "$vm3" 10.0.2.100 5 5010 8080
 check "TCP vm2 -> VIP reaches vm3 intact" \
     tcp_sha "$vm2" "$vm3" 10.0.2.100 5 5010 8080
-check "TCP vm1 -> vm3 (not through the VIP) intact" \
-    tcp_sha "$vm1" "$vm3" 10.0.2.13 5 5011
+# A connection from vm1:40000 through the VIP, ended with a RST (so that
+# vm1 keeps no TIME_WAIT socket and can use port 40000 again), then one
+# from vm1:40000 to vm3:5010 directly: at vm3's chassis both have the same
+# tuple, and the first one's conntrack entry (committed there with an
+# identity "nat(src)") is in TIME_WAIT, so the second SYN replaces it.  OVS
+# 3.1 left the entry's un-NAT twin behind, and the SYN-ACK aborted
+# ovs-vswitchd (ovs-patches/0007).
+check "TCP vm1:40000 -> VIP, ended with a RST" \
+    ovn_tcp_rst "$vm1" "$vm3" 10.0.2.100 5010 8080 40000
+check "TCP vm3:5010 -> vm1:40000 (reply tuple at vm3) intact" \
+    tcp_sha "$vm3" "$vm1" 10.0.1.11 5 40000 40000 5010
 for i in 1 2 3; do
     check "chassis $i: ovs-vswitchd is alive" ovn_vswitchd_alive "$i"
 done
@@ -86,6 +96,9 @@ echo "=== chassis 1's ovs-vswitchd killed and restarted ($((SECONDS - t0)) s)"
 pid=$(cat "${ovn_rundir[1]}/ovs-vswitchd.pid")
 kill -KILL "$pid"
 check "ovs-vswitchd (pid $pid) is gone" wait_until "! kill -0 $pid 2> /dev/null"
+left=$(ovn_xdp_left | grep '^chassis 1:')
+check "the kernel took chassis 1's XDP programs off with it${left:+: $left}" \
+    [ -z "$left" ]
 ovn_vswitchd_start 1
 check "chassis 1 has its Geneve tunnels back" \
     wait_until "ovn_on 1 ovs-appctl dpif/show | grep -c 'geneve' | grep -qx 2"
@@ -100,7 +113,7 @@ for i in 1 2 3; do
 done
 for i in 1 2 3; do
     check "chassis $i: no unexpected warnings in the logs" \
-        ovn_on "$i" check_logs 'ovs_rcu.*blocked'
+        ovn_on "$i" check_logs
 done
 check "daemons exit when asked" ovn_stop
 left=$(ovn_xdp_left)

@@ -21,7 +21,10 @@
 #   workloads      ovn_vm_add: a namespace whose veth's other end is an
 #                  afxdp-nonpmd port on the chassis's br-int with
 #                  external_ids:iface-id naming its logical switch port.
-#                  Workloads keep checksum offload on, as veths come.
+#                  Workloads keep checksum offload on, as veths come, and
+#                  have MTU 1442, what OVN's DHCP would give them: 1500 less
+#                  Geneve's 58 bytes (outer Ethernet, IP, UDP, Geneve with
+#                  OVN's 8-byte option), since the underlay's MTU is 1500.
 #
 # All ports are afxdp-nonpmd (polled by each ovs-vswitchd's main thread),
 # so three ovs-vswitchd share this 2-core machine without PMD threads
@@ -80,19 +83,20 @@ ovn_remove_dir ()
 {
     if [ -n "$XSK_TEST_LOGDIR" ]; then
         mkdir -p "$XSK_TEST_LOGDIR" && (cd "$OVN_DIR" \
-            && find . -name '*.log' -o -name '*san.*' | cpio -pdm \
-                   "$XSK_TEST_LOGDIR" 2> /dev/null)
+            && find . -name '*.log' -o -name '*san.*' \
+               | xargs -r cp --parents -t "$XSK_TEST_LOGDIR")
     fi
     rm -rf "$OVN_DIR"
 }
 
-# ovn_daemon_stop PIDFILE CTL-TARGET: asks the daemon to exit, kills it by
-# PID after 10 s.
+# ovn_daemon_stop PIDFILE CTL: asks the daemon to exit through its control
+# socket CTL (or CTL.<pid>.ctl), kills it by PID after 10 s.
 ovn_daemon_stop ()
 {
     local pidfile=$1 target=$2 pid i
     [ -f "$pidfile" ] || return 0
     pid=$(cat "$pidfile")
+    [ -S "$target" ] || target=$target.$pid.ctl
     ovs-appctl -t "$target" exit > /dev/null 2>&1
     for ((i = 0; i < 100; i++)); do
         kill -0 "$pid" 2> /dev/null || return 0
@@ -101,6 +105,13 @@ ovn_daemon_stop ()
     echo "$target (pid $pid) did not exit: killing it" >&2
     kill -KILL "$pid" 2> /dev/null
     return 1
+}
+
+# ovn_start_failed WHAT STDERR-LOG
+ovn_start_failed ()
+{
+    cat "$2" >&2
+    fail "$1 did not start"
 }
 
 ovn_central_start ()
@@ -112,14 +123,16 @@ ovn_central_start ()
         ovsdb-server --detach --no-chdir --pidfile="$d/$db.pid" \
             --log-file="$d/$db.log" --unixctl="$d/$db.ctl" \
             --remote="punix:$d/$db.sock" "$d/$db.db" \
-            2> "$d/$db-stderr.log" || fail "$db ovsdb-server did not start"
+            2> "$d/$db-stderr.log" \
+        || ovn_start_failed "$db ovsdb-server" "$d/$db-stderr.log"
         cleanup_add ovn_daemon_stop "$d/$db.pid" "$d/$db.ctl"
     done
     export OVN_NB_DB=unix:$d/nb.sock OVN_SB_DB=unix:$d/sb.sock
     ovn-northd --detach --no-chdir --pidfile="$d/northd.pid" \
         --log-file="$d/northd.log" --unixctl="$d/northd.ctl" \
         --ovnnb-db="$OVN_NB_DB" --ovnsb-db="$OVN_SB_DB" \
-        2> "$d/northd-stderr.log" || fail "ovn-northd did not start"
+        2> "$d/northd-stderr.log" \
+        || ovn_start_failed ovn-northd "$d/northd-stderr.log"
     cleanup_add ovn_daemon_stop "$d/northd.pid" "$d/northd.ctl"
 }
 
@@ -163,7 +176,8 @@ ovn_chassis_add ()
         --log-file="$d/ovsdb-server.log" --unixctl="$d/ovsdb-server.ctl" \
         --remote="punix:$d/db.sock" "$d/conf.db" \
         2> "$d/ovsdb-server-stderr.log" \
-        || fail "chassis $i: ovsdb-server did not start"
+        || ovn_start_failed "chassis $i: ovsdb-server" \
+               "$d/ovsdb-server-stderr.log"
     cleanup_add ovn_daemon_stop "$d/ovsdb-server.pid" "$d/ovsdb-server.ctl"
     ovn_on "$i" ovs-vsctl --no-wait init || fail "ovs-vsctl init"
     ovn_vswitchd_start "$i"
@@ -184,14 +198,15 @@ ovn_chassis_add ()
         || fail "chassis $i: address on br-phy"
     ip -n "$ns" link set br-phy up
 
-    # ovn-controller finds br-int's OpenFlow socket through OVS_RUNDIR.
-    OVS_RUNDIR=$d ovn-controller --detach --no-chdir \
+    # ovn-controller finds br-int's OpenFlow socket through OVS_RUNDIR and
+    # puts its control socket in OVN_RUNDIR.
+    OVS_RUNDIR=$d OVN_RUNDIR=$d ovn-controller --detach --no-chdir \
         --pidfile="$d/ovn-controller.pid" --log-file="$d/ovn-controller.log" \
-        --unixctl="$d/ovn-controller.ctl" "unix:$d/db.sock" \
+        "unix:$d/db.sock" \
         2> "$d/ovn-controller-stderr.log" \
-        || fail "chassis $i: ovn-controller did not start"
-    cleanup_add ovn_daemon_stop "$d/ovn-controller.pid" \
-        "$d/ovn-controller.ctl"
+        || ovn_start_failed "chassis $i: ovn-controller" \
+               "$d/ovn-controller-stderr.log"
+    cleanup_add ovn_daemon_stop "$d/ovn-controller.pid" "$d/ovn-controller"
 }
 
 ovn_vswitchd_start ()
@@ -204,8 +219,8 @@ ovn_vswitchd_start ()
         ip netns exec "${ovn_ns[i]}" ovs-vswitchd --detach --no-chdir \
         --pidfile --log-file --disable-system -vvconn -vofproto_dpif \
         -vunixctl "unix:$d/db.sock" 2> "$d/ovs-vswitchd-stderr.log" \
-        || { cat "$d/ovs-vswitchd-stderr.log" >&2;
-             fail "chassis $i: ovs-vswitchd did not start"; }
+        || ovn_start_failed "chassis $i: ovs-vswitchd" \
+               "$d/ovs-vswitchd-stderr.log"
 }
 
 ovn_vswitchd_stop ()
@@ -240,7 +255,7 @@ ovn_vm_attach ()
     port=$(xsk_ifname "w$n")
     ip link add "$port" netns "${ovn_ns[i]}" type veth peer name eth0 \
         netns "$ns" || fail "ip link add $port"
-    ip -n "$ns" link set eth0 address "${ovn_vm_mac[$name]}"
+    ip -n "$ns" link set eth0 address "${ovn_vm_mac[$name]}" mtu 1442
     ip -n "$ns" addr add "${ovn_vm_addr[$name]}" dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" route add default via "${ovn_vm_gw[$name]}"
@@ -284,7 +299,7 @@ ovn_stop ()
     local i status=0
     for ((i = 1; i <= ovn_n; i++)); do
         ovn_daemon_stop "${ovn_rundir[i]}/ovn-controller.pid" \
-            "${ovn_rundir[i]}/ovn-controller.ctl" || status=1
+            "${ovn_rundir[i]}/ovn-controller" || status=1
         ovn_vswitchd_stop "$i" || status=1
     done
     return $status
@@ -340,4 +355,31 @@ ovn_tcp_blocked ()
 ovn_vswitchd_alive ()
 {
     kill -0 "$(cat "${ovn_rundir[$1]}/ovs-vswitchd.pid")" 2> /dev/null
+}
+
+# ovn_tcp_rst NS-A NS-B IP-B PORT TO-PORT FROM-PORT: a TCP connection from
+# NS-A port FROM-PORT to IP-B:TO-PORT (NS-B listens on PORT) that sends
+# 64 KiB and ends with a RST, so NS-A keeps no TIME_WAIT socket and can use
+# FROM-PORT again at once.  True if the data was sent.
+ovn_tcp_rst ()
+{
+    local rc
+    ip netns exec "$2" timeout 10 nc -l "$4" > /dev/null 2>&1 &
+    local rx=$!
+    sleep 0.5
+    ip netns exec "$1" python3 - "$3" "$5" "$6" <<'PY'
+import socket, struct, sys
+ip, port, sport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", sport))
+s.settimeout(5)
+s.connect((ip, port))
+s.sendall(bytes(65536))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+    rc=$?
+    wait "$rx"
+    return $rc
 }
