@@ -45,7 +45,7 @@ check "L2: vm1 (chassis 1) -> vm2 (chassis 2)" ovn_ping "$vm1" 10.0.1.12
 check "L3 through lr1: vm1 -> vm3 (chassis 3)" ovn_ping "$vm1" 10.0.2.13
 check "L3 through lr1: vm3 -> vm2" ovn_ping "$vm3" 10.0.1.12
 check "1400-byte DF ping vm1 -> vm3 through the tunnel" \
-    ip netns exec "$vm1" ping -q -c 3 -i 0.2 -W 2 -M do -s 1372 10.0.2.13
+    ip netns exec "$vm1" ping -q -c 3 -i 0.2 -W 2 -M "do" -s 1372 10.0.2.13
 check "TCP vm1 -> vm2 intact (checksum offload on)" \
     tcp_sha "$vm1" "$vm2" 10.0.1.12 20
 check "TCP vm3 -> vm1 intact through lr1" tcp_sha "$vm3" "$vm1" 10.0.1.11 20

@@ -93,18 +93,12 @@ ovn_remove_dir ()
 # socket CTL (or CTL.<pid>.ctl), kills it by PID after 10 s.
 ovn_daemon_stop ()
 {
-    local pidfile=$1 target=$2 pid i
+    local pidfile=$1 target=$2 pid
     [ -f "$pidfile" ] || return 0
     pid=$(cat "$pidfile")
     [ -S "$target" ] || target=$target.$pid.ctl
     ovs-appctl -t "$target" exit > /dev/null 2>&1
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2> /dev/null || return 0
-        sleep 0.1
-    done
-    echo "$target (pid $pid) did not exit: killing it" >&2
-    kill -KILL "$pid" 2> /dev/null
-    return 1
+    xsk_wait_exit "$target" "$pid"
 }
 
 # ovn_start_failed WHAT STDERR-LOG
