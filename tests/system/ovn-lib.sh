@@ -30,6 +30,11 @@
 # so three ovs-vswitchd share this 2-core machine without PMD threads
 # competing for the same cores.
 #
+# With OVN_STOCK set, the chassis run Debian's OVS 3.1 (ovs-vswitchd,
+# ovs-vsctl, schema) with upstream's afxdp ports instead of the build, and
+# the workloads turn checksum offload off, which upstream needs
+# (utilities/ovs-xsk-bench-ovn compares the two).
+#
 # Functions:
 #   ovn_start N              central, underlay and chassis 1..N
 #   ovn_on I CMD...          runs CMD with ovs-vsctl/ovs-appctl aimed at
@@ -53,17 +58,26 @@ ovn_ns_u="ovn${XSK_ID}-u"
 declare -a ovn_ns ovn_rundir ovn_uplink
 declare -A ovn_vm_ns ovn_vm_port ovn_vm_chassis ovn_vm_mac ovn_vm_addr \
     ovn_vm_gw
-ovn_n=0
+ovn_n=0 ovn_vm_count=0
 
 ovn_start ()
 {
     local n=$1 i
-    [ -x "$OVS_XSK_BUILD/vswitchd/ovs-vswitchd" ] \
-        || fail "no ovs-vswitchd in $OVS_XSK_BUILD"
     command -v ovn-northd > /dev/null && command -v ovn-controller > /dev/null \
         || skip "ovn-central and ovn-host are not installed (utilities/install-deps.sh)"
-    PATH=$OVS_XSK_BUILD/utilities:$OVS_XSK_BUILD/vswitchd:$PATH
-    PATH=$OVS_XSK_BUILD/ovsdb:$PATH
+    if [ -n "${OVN_STOCK:-}" ]; then
+        # The same topology on Debian's OVS 3.1 (the benchmark's point of
+        # comparison): upstream's afxdp ports, which cannot finish partial
+        # checksums, so the workloads send complete ones (ethtool tx off).
+        OVN_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+        PATH=/usr/sbin:/usr/bin:$PATH
+    else
+        [ -x "$OVS_XSK_BUILD/vswitchd/ovs-vswitchd" ] \
+            || fail "no ovs-vswitchd in $OVS_XSK_BUILD"
+        OVN_SCHEMA=$OVS_XSK_BUILD/vswitchd/vswitch.ovsschema
+        PATH=$OVS_XSK_BUILD/utilities:$OVS_XSK_BUILD/vswitchd:$PATH
+        PATH=$OVS_XSK_BUILD/ovsdb:$PATH
+    fi
     export OVS_CTL_TIMEOUT=${OVS_CTL_TIMEOUT:-30}
 
     OVN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ovs-xsk-ovn.XXXXXX") || fail "mktemp"
@@ -81,7 +95,7 @@ ovn_start ()
 # $OVN_DIR.
 ovn_remove_dir ()
 {
-    if [ -n "$XSK_TEST_LOGDIR" ]; then
+    if [ -n "${XSK_TEST_LOGDIR:-}" ]; then
         mkdir -p "$XSK_TEST_LOGDIR" && (cd "$OVN_DIR" \
             && find . -name '*.log' -o -name '*san.*' \
                | xargs -r cp --parents -t "$XSK_TEST_LOGDIR")
@@ -164,8 +178,7 @@ ovn_chassis_add ()
     ip -n "$ns" link set "$up" up
     ovn_uplink[i]=$up
 
-    ovsdb-tool create "$d/conf.db" \
-        "$OVS_XSK_BUILD/vswitchd/vswitch.ovsschema" || fail "ovsdb-tool create"
+    ovsdb-tool create "$d/conf.db" "$OVN_SCHEMA" || fail "ovsdb-tool create"
     ovsdb-server --detach --no-chdir --pidfile="$d/ovsdb-server.pid" \
         --log-file="$d/ovsdb-server.log" --unixctl="$d/ovsdb-server.ctl" \
         --remote="punix:$d/db.sock" "$d/conf.db" \
@@ -237,21 +250,24 @@ ovn_vm_add ()
 
 ovn_vm_attach ()
 {
-    local name=$1 i=$2 ns=${ovn_vm_ns[$1]} old=${ovn_vm_chassis[$1]}
-    local port n
+    local name=$1 i=$2 ns=${ovn_vm_ns[$1]} old=${ovn_vm_chassis[$1]:-}
+    local port
     if [ -n "$old" ]; then
         ovn_on "$old" ovs-vsctl --if-exists del-port br-int \
             "${ovn_vm_port[$name]}"
         ip -n "${ovn_ns[old]}" link del "${ovn_vm_port[$name]}"
     fi
     # A new name each time: x<pid>w<n>.
-    n=${#ovn_vm_port[@]}${old:+m$i}
-    port=$(xsk_ifname "w$n")
+    ovn_vm_count=$((ovn_vm_count + 1))
+    port=$(xsk_ifname "w$ovn_vm_count")
     ip link add "$port" netns "${ovn_ns[i]}" type veth peer name eth0 \
         netns "$ns" || fail "ip link add $port"
     ip -n "$ns" link set eth0 address "${ovn_vm_mac[$name]}" mtu 1442
     ip -n "$ns" addr add "${ovn_vm_addr[$name]}" dev eth0
     ip -n "$ns" link set eth0 up
+    if [ -n "${OVN_STOCK:-}" ]; then
+        ip netns exec "$ns" ethtool -K eth0 tx off > /dev/null
+    fi
     ip -n "$ns" route add default via "${ovn_vm_gw[$name]}"
     ip -n "${ovn_ns[i]}" link set "$port" up
     ovn_on "$i" ovs-vsctl add-port br-int "$port" -- set Interface "$port" \
