@@ -21,7 +21,7 @@ PACKAGES="
     libnuma-dev libcap-ng-dev libssl-dev openvswitch-source
     iproute2 iputils-ping ethtool tcpdump iperf3 netcat-openbsd
     python3-scapy python3-pyftpdlib lftp wget curl python3-matplotlib
-    openvswitch-switch
+    openvswitch-switch ovn-central ovn-host
 "
 
 missing=

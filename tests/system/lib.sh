@@ -206,7 +206,7 @@ xsk_remove_rundir ()
 # its pidfile if it is still there after 10 s.
 ovs_stop_daemon ()
 {
-    local name=$1 pid i
+    local name=$1 pid
     local pidfile=$OVS_RUNDIR/$name.pid
     [ -f "$pidfile" ] || return 0
     pid=$(cat "$pidfile")
@@ -221,6 +221,14 @@ ovs_stop_daemon ()
     else
         ovs-appctl -t "$name" exit > /dev/null 2>&1
     fi
+    xsk_wait_exit "$name" "$pid"
+}
+
+# xsk_wait_exit NAME PID: waits up to 10 s for daemon NAME, process PID, to
+# exit, then kills it.  Returns nonzero if it had to be killed.
+xsk_wait_exit ()
+{
+    local name=$1 pid=$2 i
     for ((i = 0; i < 100; i++)); do
         kill -0 "$pid" 2> /dev/null || return 0
         sleep 0.1

@@ -137,20 +137,23 @@ tcp_transfer ()
     [ "$rc" -eq 0 ] && [ "${bps:-0}" -gt 1000000 ]
 }
 
-# tcp_sha NS-A NS-B IP-B MBYTES [PORT [TO-PORT]]: sends MBYTES of random
-# data over one TCP connection from NS-A to NS-B (nc, listening on PORT;
-# the sender connects to TO-PORT, default PORT) and checks that the
-# receiver got exactly those bytes (sha256), checksum offload left on.
+# tcp_sha NS-A NS-B IP-B MBYTES [PORT [TO-PORT [FROM-PORT]]]: sends MBYTES
+# of random data over one TCP connection from NS-A to NS-B (nc, listening
+# on PORT; the sender connects to TO-PORT, default PORT, from FROM-PORT if
+# given) and checks that the receiver got exactly those bytes (sha256),
+# checksum offload left on.
 tcp_sha ()
 {
     local ns_a=$1 ns_b=$2 ip_b=$3 mb=$4 port=${5:-5002} to=${6:-${5:-5002}}
+    local from=${7:+-p $7}
     local src dst
     src=$(mktemp) dst=$(mktemp)
     head -c "${mb}M" /dev/urandom > "$src"
     ip netns exec "$ns_b" timeout 60 nc -l "$port" > "$dst" 2> /dev/null &
     local rx=$!
     sleep 0.5
-    ip netns exec "$ns_a" timeout 60 nc -N -w 5 "$ip_b" "$to" < "$src"
+    # shellcheck disable=SC2086 # $from is empty or "-p PORT"
+    ip netns exec "$ns_a" timeout 60 nc -N -w 5 $from "$ip_b" "$to" < "$src"
     local rc=$?
     wait $rx
     local want got
