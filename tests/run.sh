@@ -20,12 +20,19 @@
 #    failed tests run once more; failures listed in
 #    tests/check-afxdp-known.txt count as skipped, with their reason.  Then
 #    the same suite again with OVS_XSK_HW_OFFLOAD=1: flow offload on in
-#    every test.
+#    every test but the conntrack group (TESTSUITEFLAGS from
+#    OVS_XSK_OFFLOAD_TESTSUITEFLAGS, default "-k !conntrack"): a flow with
+#    a ct() action or a recirculation id is never offloaded, so those 100
+#    tests would run the AF_XDP path of the first run once more.
 # 5. With OVS_XSK_SANITIZE=1, steps 1-3 again on a second build configured
 #    with --enable-sanitizers (AddressSanitizer + UBSan), in
 #    $OVS_XSK_ASAN_BUILDDIR (default build-asan/; a VPATH build, so the main
 #    build must then be one too: set OVS_XSK_BUILDDIR).  A sanitizer report
-#    fails the test that caused it.
+#    fails the test that caused it.  System tests see the stage's name in
+#    OVS_XSK_STAGE (main or asan); 50-bench-quick runs in main only.
+#
+# Every "==" line and every system test's line ends with the seconds since
+# the start ("[t=N s]"), and system tests with their own duration.
 #
 # Logs go to tests/results/ (or $OVS_XSK_RESULTS).  The last line is
 # "N passed, N failed" (plus ", N skipped" if any); the exit status is
@@ -93,7 +100,8 @@ stage ()
     local res=$RESULTS/$label
     mkdir -p "$res/unit" "$res/system"
 
-    echo "== [$label] build in $builddir"
+    export OVS_XSK_STAGE=$label
+    echo "== [$label] build in $builddir [t=$SECONDS s]"
     if ! OVS_XSK_BUILDDIR=$builddir OVS_XSK_CONFIGURE_FLAGS="$*" \
             "$ROOT/utilities/build.sh" > "$res/build.log" 2>&1; then
         echo "FAIL: build"
@@ -103,7 +111,7 @@ stage ()
     fi
     export OVS_XSK_BUILD=$builddir/ovs
 
-    echo "== [$label] unit tests"
+    echo "== [$label] unit tests [t=$SECONDS s]"
     for src in "$ROOT"/tests/unit/test-*.c; do
         [ -e "$src" ] || continue
         name=$(basename "$src" .c)
@@ -126,7 +134,7 @@ stage ()
     done
 
     if [ "$label" = main ] && [ "$FUZZ_SECONDS" != 0 ]; then
-        echo "== [$label] fuzz targets, $FUZZ_SECONDS s each"
+        echo "== [$label] fuzz targets, $FUZZ_SECONDS s each [t=$SECONDS s]"
         log=$res/fuzz.log
         OVS_XSK_BUILDDIR=$builddir \
             "$ROOT/tests/fuzz/run.sh" "$FUZZ_SECONDS" > "$log" 2>&1
@@ -142,21 +150,24 @@ stage ()
         tally "$label fuzz" "$log" "$status" "$p" "$f" "$s"
     fi
 
-    echo "== [$label] system tests"
+    echo "== [$label] system tests [t=$SECONDS s]"
     for script in "$ROOT"/tests/system/*.sh; do
         [ -x "$script" ] || continue
         name=$(basename "$script" .sh)
         log=$res/system/$name.log
+        start=$SECONDS
         XSK_TEST_LOGDIR=$res/system/$name \
             timeout "${OVS_XSK_TEST_TIMEOUT:-600}" "$script" < /dev/null \
             > "$log" 2>&1
         status=$?
+        took="($((SECONDS - start)) s) [t=$SECONDS s]"
         case $status in
-        0)  echo "PASS: $label $name"; passed=$((passed + 1)) ;;
+        0)  echo "PASS: $label $name $took"; passed=$((passed + 1)) ;;
         77) echo "SKIP: $label $name: $(sed -n 's/^SKIP: *//p' "$log" \
-                                         | head -n 1)"
+                                         | head -n 1) $took"
             skipped=$((skipped + 1)) ;;
-        *)  echo "FAIL: $label $name (exit $status)"; show_tail "$log"
+        *)  echo "FAIL: $label $name (exit $status) $took"
+            show_tail "$log"
             failed=$((failed + 1)) ;;
         esac
     done
@@ -167,16 +178,17 @@ BUILD_MAIN=$BUILDDIR
 
 # ---- OVS's AF_XDP suite -----------------------------------------------------
 
-# afxdp_suite NAME: runs "make check-afxdp" (in the environment the caller
-# sets) and tallies it as NAME, with its log in $RESULTS/NAME.log.
+# afxdp_suite NAME FLAGS: runs "make check-afxdp TESTSUITEFLAGS=FLAGS" (in
+# the environment the caller sets) and tallies it as NAME, with its log in
+# $RESULTS/NAME.log.
 afxdp_suite ()
 {
-    local name=$1 log=$RESULTS/$1.log status p f s
+    local name=$1 flags=$2 log=$RESULTS/$1.log status p f s
     export OVS_XSK_BUILD=$BUILD_MAIN/ovs
     # RECHECK=yes runs failed tests once more (some are timing-sensitive on
     # 2 cores); a test's last result counts.
     make -C "$BUILD_MAIN" check-afxdp RECHECK=yes \
-        TESTSUITEFLAGS="${OVS_XSK_TESTSUITEFLAGS:-}" > "$log" 2>&1
+        TESTSUITEFLAGS="$flags" > "$log" 2>&1
     status=$?
     # Autotest prints one line per test: "  N: title   ok|skipped (..)|
     # FAILED (..)|expected failure (..)|UNEXPECTED PASS".  Failures of
@@ -220,12 +232,14 @@ afxdp_suite ()
 }
 
 if [ "${OVS_XSK_FULL:-0}" = 1 ]; then
-    echo "== make check-afxdp (OVS's AF_XDP suite)"
-    afxdp_suite check-afxdp
+    echo "== make check-afxdp (OVS's AF_XDP suite) [t=$SECONDS s]"
+    afxdp_suite check-afxdp "${OVS_XSK_TESTSUITEFLAGS:-}"
     # The same suite with every test's flows offloaded where they can be
-    # (ovs-patches/0004: hw-offload=true, GRO on the veths).
-    echo "== make check-afxdp with other_config:hw-offload=true"
-    OVS_XSK_HW_OFFLOAD=1 afxdp_suite check-afxdp-offload
+    # (ovs-patches/0004: hw-offload=true), but the conntrack group, whose
+    # flows are never offloaded.
+    echo "== make check-afxdp with other_config:hw-offload=true [t=$SECONDS s]"
+    OVS_XSK_HW_OFFLOAD=1 afxdp_suite check-afxdp-offload \
+        "${OVS_XSK_OFFLOAD_TESTSUITEFLAGS:--k !conntrack}"
 fi
 
 # ---- Again under AddressSanitizer and UBSan ----------------------------------
@@ -235,4 +249,5 @@ if [ "${OVS_XSK_SANITIZE:-0}" = 1 ]; then
         --enable-sanitizers
 fi
 
+echo "== done [t=$SECONDS s]"
 summary

@@ -7,11 +7,13 @@
 # bench.png; with --rate the generator offers the given rate.  The table
 # gives min/median/max, so a figure is read as its leading number.  It
 # checks that the harness works, not how fast anything is: speed is for the
-# harness itself.
+# harness itself.  Not run under AddressSanitizer (tests/run.sh's asan
+# stage): the harness is the same, only slower.
 
 . "$(dirname "$0")/lib.sh"
 
 require_root
+[ "${OVS_XSK_STAGE:-}" != asan ] || skip "the harness is checked in the main stage; under AddressSanitizer it would only be slower"
 [ -x /usr/sbin/ovs-vswitchd ] || skip "stock OVS (openvswitch-switch) is not installed"
 builddir=$(dirname "$OVS_XSK_BUILD")
 check "make xsk-tools" make -C "$builddir" xsk-tools

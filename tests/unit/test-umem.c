@@ -60,7 +60,8 @@ rnd(void)
 static struct xsk_umem *
 create(uint32_t frame_size, uint32_t n_frames, uint32_t bind_flags)
 {
-    struct xsk_umem_key key = { frame_size, n_frames, bind_flags };
+    struct xsk_umem_key key = { .frame_size = frame_size, .n_frames = n_frames,
+                                .bind_flags = bind_flags };
     struct xsk_umem *umem;
     int error = xsk_umem_create(&key, &umem);
 
@@ -193,8 +194,9 @@ test_create(void)
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct xsk_umem_key key = { cases[i].frame_size, cases[i].n_frames,
-                                    XDP_USE_NEED_WAKEUP };
+        struct xsk_umem_key key = { .frame_size = cases[i].frame_size,
+                                    .n_frames = cases[i].n_frames,
+                                    .bind_flags = XDP_USE_NEED_WAKEUP };
         struct xsk_umem *umem = (struct xsk_umem *) &key;   /* Not NULL. */
         int error = xsk_umem_create(&key, &umem);
 
@@ -244,10 +246,14 @@ count_umem(struct xsk_umem *umem, void *n_)
 static void
 test_find(void)
 {
-    struct xsk_umem_key k1 = { 2048, 64, 0 };
-    struct xsk_umem_key k2 = { 2048, 64, XDP_ZEROCOPY };
-    struct xsk_umem_key k3 = { 4096, 64, 0 };
-    struct xsk_umem_key k4 = { 2048, 128, 0 };
+    struct xsk_umem_key k1 = { .frame_size = 2048, .n_frames = 64,
+                               .bind_flags = 0 };
+    struct xsk_umem_key k2 = { .frame_size = 2048, .n_frames = 64,
+                               .bind_flags = XDP_ZEROCOPY };
+    struct xsk_umem_key k3 = { .frame_size = 4096, .n_frames = 64,
+                               .bind_flags = 0 };
+    struct xsk_umem_key k4 = { .frame_size = 2048, .n_frames = 128,
+                               .bind_flags = 0 };
     struct xsk_umem *u1 = create(k1.frame_size, k1.n_frames, k1.bind_flags);
     struct xsk_umem *u2 = create(k2.frame_size, k2.n_frames, k2.bind_flags);
     struct xsk_umem *u3 = create(k3.frame_size, k3.n_frames, k3.bind_flags);
@@ -279,7 +285,8 @@ static void
 test_table_full(void)
 {
     struct xsk_umem *umems[XSK_MAX_UMEMS], *extra;
-    struct xsk_umem_key key = { 2048, 1, 0 };
+    struct xsk_umem_key key = { .frame_size = 2048, .n_frames = 1,
+                                .bind_flags = 0 };
     int error;
 
     for (int i = 0; i < XSK_MAX_UMEMS; i++) {
@@ -930,7 +937,8 @@ test_big_request(void)
     model_destroy(&m);
     xsk_umem_destroy(umem);
     tap_group("requests of %d frames and more return at most %d distinct "
-              "frames", XSK_TCACHE_SIZE - XSK_SLAB, XSK_TCACHE_SIZE - XSK_SLAB);
+              "frames", XSK_TCACHE_SIZE - XSK_SLAB,
+              XSK_TCACHE_SIZE - XSK_SLAB);
 }
 
 /* ---- Threads. ------------------------------------------------------------*/
@@ -953,6 +961,7 @@ struct mt_shared {
     uint8_t *out;               /* Per frame: handed out (atomic). */
     pthread_barrier_t barrier;  /* Start line. */
     int n_done;                 /* Threads done sending (atomic). */
+    bool others_gone;           /* main() joined threads 1..n (atomic). */
 };
 
 /* One worker thread, and what it found; read by main() after the join. */
@@ -1104,8 +1113,14 @@ worker_main(void *w_)
     }
     worker_drain(w, tc, buf);           /* Nobody sends any more. */
     if (!w->id) {
-        /* Packets that outlive this thread. */
-        uint32_t n = xsk_frames_get(tc, buf, sh->keep, rx);
+        /* Packets that outlive this thread, taken once the other threads
+         * have exited: until then their caches may hold most frames. */
+        uint32_t n;
+
+        while (!__atomic_load_n(&sh->others_gone, __ATOMIC_ACQUIRE)) {
+            sched_yield();
+        }
+        n = xsk_frames_get(tc, buf, sh->keep, rx);
 
         for (uint32_t i = 0; i < n; i++) {
             mark_out(w, buf[i]);
@@ -1155,9 +1170,14 @@ test_threads(int n_threads, int iterations, int keep)
         workers[i].rng = 0x1234567ULL * (i + 1) + n_threads;
         pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
     }
-    for (int i = 0; i < n_threads; i++) {
+    /* Thread 0 last: it takes the packets that outlive it once the others
+     * are gone. */
+    for (int i = n_threads - 1; i >= 0; i--) {
         struct mt_worker *w = &workers[i];
 
+        if (!i) {
+            __atomic_store_n(&sh.others_gone, true, __ATOMIC_RELEASE);
+        }
         pthread_join(w->thread, NULL);
         CHECK(!w->errors, "thread %d: %llu errors, first: %s", i,
               (unsigned long long) w->errors, w->first_error);
@@ -1343,8 +1363,9 @@ exiting_main(void *arg_)
  * xsk_tcache_flush() reads 'tc->umem' twice, so tcache_spill() can lock a
  * null UMEM.  Seen under -fsanitize=thread: a SEGV and a heap-use-after-free
  * in tcache_spill() called from tcache_thread_exit(), the latter writing
- * into the 'stack' that xsk_umem_destroy() had just freed.  The windows are a few instructions wide, so without -fsanitize=thread this
- * group passes nearly always; with it, it failed until xsk_umem_destroy()
+ * into the 'stack' that xsk_umem_destroy() had just freed.  The windows
+ * are a few instructions wide, so without -fsanitize=thread this group
+ * passes nearly always; with it, it failed until xsk_umem_destroy()
  * orphaned the caches under 'umems_mutex'. */
 static void
 test_exit_during_destroy(int rounds)
@@ -1640,7 +1661,8 @@ test_slot_threads(int rounds)
 static void
 test_sweep(void)
 {
-    struct xsk_umem_key key = { 2048, 256, XDP_COPY };
+    struct xsk_umem_key key = { .frame_size = 2048, .n_frames = 256,
+                                .bind_flags = XDP_COPY };
     struct xsk_umem *used, *held, *idle;
     struct xsk_tcache *tc;
     uint32_t frame;
