@@ -50,7 +50,10 @@ print("server got %d bytes, %s" % (len(data), "intact" if ok else "BAD"))
 sys.exit(0 if ok else 1)
 PY
     local srv=$!
-    sleep 0.3
+    # The client connects once the server listens (python starts slowly on
+    # a loaded machine: a fixed sleep lost that race under ASan).
+    wait_until "ip netns exec $ns_b ss -Hltn 'sport = :$port' | grep -q ." \
+        || { echo "the server never listened"; kill $srv; wait $srv; return 1; }
     ip netns exec "$ns_a" timeout 10 python3 - $net.2 $port <<'PY'
 import socket, sys
 c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
