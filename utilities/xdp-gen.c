@@ -130,6 +130,35 @@ Without -d or -n it runs until SIGINT/SIGTERM.  Prints a line per second,\n\
            XT_FRAME_OPTS_HELP);
 }
 
+/* Parses option 'option' of xdp-gen's own (xt_option_func). */
+static bool
+parse_option(void *o_, int option, const char *arg)
+{
+    struct gen_opts *o = o_;
+
+    switch (option) {
+    case 'r':
+        o->rate = xt_opt_uint("-r", arg, 1, 1000000000);
+        return true;
+    case 'b':
+        o->batch = xt_opt_uint("-b", arg, 1, GEN_MAX_BATCH);
+        return true;
+    case 'k':
+        o->fanout = xt_opt_uint("-k", arg, 1, GEN_MAX_FANOUT);
+        return true;
+    case 'e':
+        o->seed = arg;
+        o->seed_ifindex = xt_opt_ifindex("-e", arg);
+        return true;
+    case 'E':
+        o->seed_peer = arg;
+        o->seed_peer_ifindex = xt_opt_ifindex("-E", arg);
+        return true;
+    default:
+        return xt_frame_opts_parse(&o->f, option, arg);
+    }
+}
+
 static void
 parse_options(int argc, char *argv[], struct gen_opts *o)
 {
@@ -144,44 +173,14 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int option;
 
     memset(o, 0, sizeof *o);
     xt_opts_init(&o->c);
     xt_frame_opts_init(&o->f);
     o->batch = GEN_BATCH;
-    while ((option = getopt_long(argc, argv,
-                                 XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "r:b:k:e:E:h",
-                                 long_options, NULL)) != -1) {
-        switch (option) {
-        case 'r':
-            o->rate = xt_opt_uint("-r", optarg, 1, 1000000000);
-            break;
-        case 'b':
-            o->batch = xt_opt_uint("-b", optarg, 1, GEN_MAX_BATCH);
-            break;
-        case 'k':
-            o->fanout = xt_opt_uint("-k", optarg, 1, GEN_MAX_FANOUT);
-            break;
-        case 'e':
-            o->seed = optarg;
-            o->seed_ifindex = xt_opt_ifindex("-e", optarg);
-            break;
-        case 'E':
-            o->seed_peer = optarg;
-            o->seed_peer_ifindex = xt_opt_ifindex("-E", optarg);
-            break;
-        case 'h':
-            usage();
-            exit(0);
-        default:
-            if (!xt_opts_parse(&o->c, option, optarg)
-                && !xt_frame_opts_parse(&o->f, option, optarg)) {
-                xt_usage_error("bad option");
-            }
-        }
-    }
-    xt_opts_finish(&o->c, argc, argv);
+    xt_parse_options(argc, argv,
+                     XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "r:b:k:e:E:h",
+                     long_options, &o->c, parse_option, o, usage);
     xt_frame_opts_finish(&o->f);
     if (!o->fanout != !o->seed || !o->fanout != !o->seed_peer) {
         xt_usage_error("-k, -e and -E go together");

@@ -104,6 +104,24 @@ Without -d or -n it runs until SIGINT/SIGTERM.  Prints a line per second,\n\
            xt_program, xt_program, XT_FRAME_OPTS_HELP);
 }
 
+/* Parses option 'option' of xsk-gen's own (xt_option_func). */
+static bool
+parse_option(void *o_, int option, const char *arg)
+{
+    struct gen_opts *o = o_;
+
+    switch (option) {
+    case 'q':
+        o->queue = xt_opt_uint("-q", arg, 0, UINT32_MAX);
+        return true;
+    case 'r':
+        o->rate = xt_opt_uint("-r", arg, 1, 1000000000);
+        return true;
+    default:
+        return xt_frame_opts_parse(&o->f, option, arg);
+    }
+}
+
 static void
 parse_options(int argc, char *argv[], struct gen_opts *o)
 {
@@ -115,32 +133,12 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int option;
 
     memset(o, 0, sizeof *o);
     xt_opts_init(&o->c);
     xt_frame_opts_init(&o->f);
-    while ((option = getopt_long(argc, argv,
-                                 XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "q:r:h",
-                                 long_options, NULL)) != -1) {
-        switch (option) {
-        case 'q':
-            o->queue = xt_opt_uint("-q", optarg, 0, UINT32_MAX);
-            break;
-        case 'r':
-            o->rate = xt_opt_uint("-r", optarg, 1, 1000000000);
-            break;
-        case 'h':
-            usage();
-            exit(0);
-        default:
-            if (!xt_opts_parse(&o->c, option, optarg)
-                && !xt_frame_opts_parse(&o->f, option, optarg)) {
-                xt_usage_error("bad option");
-            }
-        }
-    }
-    xt_opts_finish(&o->c, argc, argv);
+    xt_parse_options(argc, argv, XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "q:r:h",
+                     long_options, &o->c, parse_option, o, usage);
     xt_frame_opts_finish(&o->f);
 }
 

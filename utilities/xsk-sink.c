@@ -184,6 +184,51 @@ parse_queues(const char *arg, struct sink_opts *o)
     }
 }
 
+/* Parses option 'option' of xsk-sink's own (xt_option_func). */
+static bool
+parse_option(void *o_, int option, const char *arg)
+{
+    struct sink_opts *o = o_;
+
+    switch (option) {
+    case 'q':
+        parse_queues(arg, o);
+        return true;
+    case 'm':
+        if (!strcmp(arg, "native")) {
+            o->generic = false;
+        } else if (!strcmp(arg, "generic")) {
+            o->generic = true;
+        } else {
+            xt_usage_error("-m: '%s' is not native or generic", arg);
+        }
+        return true;
+    case 'F':
+        o->frame_size = xt_opt_uint("-F", arg, 2048, 4096);
+        if (o->frame_size != 2048 && o->frame_size != 4096) {
+            xt_usage_error("-F: '%s' is not 2048 or 4096", arg);
+        }
+        return true;
+    case 'R':
+        o->ring_size = xt_opt_uint("-R", arg, 64, 32768);
+        if (o->ring_size & (o->ring_size - 1)) {
+            xt_usage_error("-R: '%s' is not a power of 2", arg);
+        }
+        return true;
+    case 'v':
+        o->verify = true;
+        return true;
+    case 'w':
+        o->nap_us = xt_opt_uint("-w", arg, 1, 100000);
+        return true;
+    case OPT_REPLACE:
+        o->replace = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void
 parse_options(int argc, char *argv[], struct sink_opts *o)
 {
@@ -199,7 +244,6 @@ parse_options(int argc, char *argv[], struct sink_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int option;
 
     memset(o, 0, sizeof *o);
     xt_opts_init(&o->c);
@@ -207,52 +251,8 @@ parse_options(int argc, char *argv[], struct sink_opts *o)
     o->frame_size = 2048;
     o->ring_size = SINK_RX_SIZE;
 
-    while ((option = getopt_long(argc, argv, XT_OPTS_SHORT "q:m:F:R:vw:h",
-                                 long_options, NULL)) != -1) {
-        switch (option) {
-        case 'q':
-            parse_queues(optarg, o);
-            break;
-        case 'm':
-            if (!strcmp(optarg, "native")) {
-                o->generic = false;
-            } else if (!strcmp(optarg, "generic")) {
-                o->generic = true;
-            } else {
-                xt_usage_error("-m: '%s' is not native or generic", optarg);
-            }
-            break;
-        case 'F':
-            o->frame_size = xt_opt_uint("-F", optarg, 2048, 4096);
-            if (o->frame_size != 2048 && o->frame_size != 4096) {
-                xt_usage_error("-F: '%s' is not 2048 or 4096", optarg);
-            }
-            break;
-        case 'R':
-            o->ring_size = xt_opt_uint("-R", optarg, 64, 32768);
-            if (o->ring_size & (o->ring_size - 1)) {
-                xt_usage_error("-R: '%s' is not a power of 2", optarg);
-            }
-            break;
-        case 'v':
-            o->verify = true;
-            break;
-        case 'w':
-            o->nap_us = xt_opt_uint("-w", optarg, 1, 100000);
-            break;
-        case OPT_REPLACE:
-            o->replace = true;
-            break;
-        case 'h':
-            usage();
-            exit(0);
-        default:
-            if (!xt_opts_parse(&o->c, option, optarg)) {
-                xt_usage_error("bad option");
-            }
-        }
-    }
-    xt_opts_finish(&o->c, argc, argv);
+    xt_parse_options(argc, argv, XT_OPTS_SHORT "q:m:F:R:vw:h", long_options,
+                     &o->c, parse_option, o, usage);
 }
 
 /* Returns 0 if 'o->c.iface' has no XDP program, else EBUSY with a message.

@@ -24,6 +24,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -249,6 +250,33 @@ xt_opts_parse(struct xt_opts *o, int option, const char *arg)
     default:
         return false;
     }
+}
+
+/* Parses the command line with getopt_long() and the tool's
+ * 'short_options' and 'long_options', which include the common ones
+ * (XT_OPTS_SHORT, XT_OPTS_LONG) and -h, --help.  Each option goes to
+ * 'parse' with 'aux' first, then to the common options in 'o'; -h prints
+ * 'usage' and exits 0; any other option is a usage error.  Ends with
+ * xt_opts_finish(). */
+void
+xt_parse_options(int argc, char *argv[], const char *short_options,
+                 const struct option *long_options, struct xt_opts *o,
+                 xt_option_func *parse, void *aux, void (*usage)(void))
+{
+    int option;
+
+    while ((option = getopt_long(argc, argv, short_options, long_options,
+                                 NULL)) != -1) {
+        if (option == 'h') {
+            usage();
+            exit(0);
+        }
+        if (!parse(aux, option, optarg)
+            && !xt_opts_parse(o, option, optarg)) {
+            xt_usage_error("bad option");
+        }
+    }
+    xt_opts_finish(o, argc, argv);
 }
 
 /* Checks what every tool requires once getopt_long() is done: no operand

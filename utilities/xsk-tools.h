@@ -138,6 +138,15 @@ struct xt_opts {
 void xt_opts_init(struct xt_opts *);
 bool xt_opts_parse(struct xt_opts *, int option, const char *arg);
 
+/* A tool's own options: parses 'option' with argument 'arg' into 'aux' and
+ * returns true, or returns false if 'option' is not one of them. */
+typedef bool xt_option_func(void *aux, int option, const char *arg);
+
+struct option;
+void xt_parse_options(int argc, char *argv[], const char *short_options,
+                      const struct option *, struct xt_opts *,
+                      xt_option_func *, void *aux, void (*usage)(void));
+
 uint64_t xt_opt_uint(const char *opt, const char *arg, uint64_t min,
                      uint64_t max);
 uint64_t xt_opt_seconds(const char *opt, const char *arg);

@@ -3,8 +3,11 @@
 # to end on its short setting (--quick: one run of 3 s per path): no switch
 # (direct), stock OVS, ovs-xsk, ovs-xsk with flow offload (whose flow must
 # get offloaded), the in-kernel redirect and the Linux bridge all forward
-# packets, to both receivers, and it writes its table, bench.json and
-# bench.png; with --rate the generator offers the given rate.  The table
+# packets, to the AF_XDP and XDP receivers, and all but direct and the
+# in-kernel redirect into the IP stack (UDP socket) receiver, which skips
+# those two (their xdp_frames reach a veth without XDP or GRO) and says so;
+# it writes its table, bench.json and bench.png; with --rate the generator
+# offers the given rate.  The table
 # gives min/median/max, so a figure is read as its leading number.  It
 # checks that the harness works, not how fast anything is: speed is for the
 # harness itself.  Not run under AddressSanitizer (tests/run.sh's asan
@@ -22,7 +25,7 @@ cleanup_add rm -rf "$out"
 
 OVS_XSK_BUILDDIR=$builddir "$(dirname "$0")/../../utilities/ovs-xsk-bench" \
     --quick --paths direct,stock,ours,ours-offload,kernel,bridge \
-    --sinks xsk,xdp \
+    --sinks xsk,xdp,stack \
     --out "$out" > "$out/bench.log" 2>&1
 status=$?
 cat "$out/bench.log"
@@ -31,7 +34,20 @@ for path in direct stock ours ours-offload kernel bridge; do
     check "$path forwards 64-byte frames" awk -v p=$path '
         $1 == p && $2 + 0 > 0 { ok = 1 } END { exit !ok }' "$out/bench.log"
 done
+# Into the IP stack: the rows of the "64-stack B" table.
+for path in stock ours ours-offload bridge; do
+    check "$path forwards 64-byte frames into the IP stack" awk -v p=$path '
+        /^$/ { t = 0 } $0 == "64-stack B" { t = 1 }
+        t && $1 == p && $2 + 0 > 0 { ok = 1 } END { exit !ok }' \
+        "$out/bench.log"
+done
+for path in direct kernel; do
+    check "$path is skipped for the IP stack, with the reason" \
+        grep -q "^SKIPPED: $path 64-stack: .*xdp_frames" "$out/bench.log"
+done
 check "it compares ours with stock" grep -q '^ours/stock 64 B: ' "$out/bench.log"
+check "it compares ours with stock into the IP stack" \
+    grep -q '^ours/stock 64-stack B: .*packets/s' "$out/bench.log"
 for sink in "" -xdp; do
     check "ours-offload had its flow offloaded (64$sink B)" grep -Eq \
         "^ours-offload/kernel 64$sink B: .* \\([1-9][0-9]* flow\\(s\\) offloaded\\)" \
