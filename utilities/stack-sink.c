@@ -264,7 +264,6 @@ main(int argc, char *argv[])
     struct stack_udp u0, u1;
     struct stack_opts o;
     bool have_udp;
-    char secs[32];
     int fd;
 
     xt_program = "stack-sink";
@@ -283,12 +282,9 @@ main(int argc, char *argv[])
 
     run(&o, fd, &rx, &bytes, &first_ns, &last_ns);
 
-    xt_print_seconds(last_ns - first_ns, secs);
-    printf("sink: total rx=%llu seconds=%s pps=%llu bytes=%llu\n",
-           (unsigned long long) rx, secs,
-           (unsigned long long) (last_ns > first_ns
-                                 ? xt_rate(rx, last_ns - first_ns) : rx),
-           (unsigned long long) bytes);
+    xt_print_total("sink", "rx", rx, last_ns - first_ns,
+                   last_ns > first_ns ? xt_rate(rx, last_ns - first_ns) : rx);
+    printf(" bytes=%llu\n", (unsigned long long) bytes);
     if (have_udp && read_udp(&u1)) {
         printf("sink: udp in=%llu noports=%llu rcvbuf_errors=%llu "
                "in_errors=%llu\n", u1.in - u0.in, u1.noports - u0.noports,

@@ -400,7 +400,6 @@ main(int argc, char *argv[])
     uint64_t start, end, sent;
     uint32_t csum_base;
     struct gen g;
-    char secs[32];
     int error;
 
     xt_program = "xdp-gen";
@@ -452,10 +451,9 @@ main(int argc, char *argv[])
     end = xt_now_ns();
 
     sent = sent_frames(&g);
-    xt_print_seconds(end - start, secs);
-    printf("gen: total sent=%llu seconds=%s pps=%llu\n",
-           (unsigned long long) sent, secs,
-           (unsigned long long) xt_rate(sent, end - start));
+    xt_print_total("gen", "sent", sent, end - start,
+                   xt_rate(sent, end - start));
+    printf("\n");
     fflush(stdout);
 
     if (g.o.fanout) {

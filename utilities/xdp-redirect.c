@@ -76,7 +76,6 @@ count_drops(const struct bench_redirect *skel, int seconds)
 {
     uint64_t start = xt_now_ns(), now = start, total = 0;
     struct xt_ticker tk;
-    char secs[32];
 
     printf("sink: ready\n");
     fflush(stdout);
@@ -87,10 +86,9 @@ count_drops(const struct bench_redirect *skel, int seconds)
         total = drop_total(skel);
         xt_ticker_run(&tk, now, total);
     }
-    xt_print_seconds(now - start, secs);
-    printf("sink: total rx=%llu seconds=%s pps=%llu\n",
-           (unsigned long long) total, secs,
-           (unsigned long long) xt_rate(total, now - start));
+    xt_print_total("sink", "rx", total, now - start,
+                   xt_rate(total, now - start));
+    printf("\n");
 }
 
 int

@@ -301,7 +301,6 @@ main(int argc, char *argv[])
     struct gen g;
     char *err = NULL;
     uint64_t start, end, sent;
-    char secs[32];
     int error;
 
     xt_program = "xsk-gen";
@@ -355,11 +354,9 @@ main(int argc, char *argv[])
     end = xt_now_ns();
 
     sent = sent_frames(&g);
-    xt_print_seconds(end - start, secs);
-    printf("gen: total sent=%llu seconds=%s pps=%llu dropped=%llu\n",
-           (unsigned long long) sent, secs,
-           (unsigned long long) xt_rate(sent, end - start),
-           (unsigned long long) g.sock->stats.tx_busy);
+    xt_print_total("gen", "sent", sent, end - start,
+                   xt_rate(sent, end - start));
+    printf(" dropped=%llu\n", (unsigned long long) g.sock->stats.tx_busy);
     if (in_flight(&g)) {
         xt_error("%llu frames were never completed",
                  (unsigned long long) in_flight(&g));

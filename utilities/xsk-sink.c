@@ -478,13 +478,10 @@ print_summary(struct sink *s)
 {
     struct xdp_statistics sum, st;
     uint64_t span = s->last_ns - s->first_ns;
-    char secs[32];
 
-    xt_print_seconds(span, secs);
-    printf("sink: total rx=%llu seconds=%s pps=%llu bytes=%llu\n",
-           (unsigned long long) s->rx, secs,
-           (unsigned long long) (span ? xt_rate(s->rx, span) : s->rx),
-           (unsigned long long) s->bytes);
+    xt_print_total("sink", "rx", s->rx, span,
+                   span ? xt_rate(s->rx, span) : s->rx);
+    printf(" bytes=%llu\n", (unsigned long long) s->bytes);
     if (s->o.verify) {
         printf("sink: verify checked=%llu bad=%llu foreign=%llu lost=%llu "
                "reordered=%llu\n", (unsigned long long) s->v.checked,

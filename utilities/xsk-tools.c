@@ -329,14 +329,18 @@ xt_rate(uint64_t packets, uint64_t ns)
               : 0;
 }
 
-/* Formats 'ns' as seconds with 3 decimals ("10.002") into 'buf'. */
+/* Prints the summary line every tool ends with, "NAME: total WHAT=N
+ * seconds=S pps=PPS" ('span_ns' as seconds with 3 decimals), without a
+ * newline: the caller adds its own fields, then the newline. */
 void
-xt_print_seconds(uint64_t ns, char buf[32])
+xt_print_total(const char *name, const char *what, uint64_t n,
+               uint64_t span_ns, uint64_t pps)
 {
-    uint64_t ms = (ns + 500000) / 1000000;
+    uint64_t ms = (span_ns + 500000) / 1000000;
 
-    snprintf(buf, 32, "%llu.%03llu", (unsigned long long) (ms / 1000),
-             (unsigned long long) (ms % 1000));
+    printf("%s: total %s=%llu seconds=%llu.%03llu pps=%llu", name, what,
+           (unsigned long long) n, (unsigned long long) (ms / 1000),
+           (unsigned long long) (ms % 1000), (unsigned long long) pps);
 }
 
 /* Starts 'tk' at 'now': its first line is due a second later. */

@@ -159,7 +159,8 @@ void xt_usage_error(const char *format, ...)
 
 uint16_t xt_ip_csum(const uint8_t *ip_header);
 uint64_t xt_rate(uint64_t packets, uint64_t ns);
-void xt_print_seconds(uint64_t ns, char buf[32]);
+void xt_print_total(const char *name, const char *what, uint64_t n,
+                    uint64_t span_ns, uint64_t pps);
 
 /* Progress, one stdout line a second: "NAME: t=T WHAT=TOTAL pps=RATE", with
  * TOTAL counted from the start and RATE over the last second. */
