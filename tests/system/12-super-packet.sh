@@ -52,7 +52,7 @@ PY
     local srv=$!
     # The client connects once the server listens (python starts slowly on
     # a loaded machine: a fixed sleep lost that race under ASan).
-    wait_until "ip netns exec $ns_b ss -Hltn 'sport = :$port' | grep -q ." \
+    wait_listening "$ns_b" tcp "$port" \
         || { echo "the server never listened"; kill $srv; wait $srv; return 1; }
     ip netns exec "$ns_a" timeout 10 python3 - $net.2 $port <<'PY'
 import socket, sys

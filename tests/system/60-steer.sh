@@ -48,7 +48,7 @@ c.close()
 print("served")
 PY
     local srv=$!
-    sleep 0.3
+    wait_listening "" tcp "$port"
     local got
     got=$(ip netns exec "$ns_a" timeout 5 python3 -c '
 import socket, sys

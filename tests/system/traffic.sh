@@ -2,6 +2,10 @@
 # tests, sourced after lib.sh.
 #
 #   wait_until CMD       retries CMD (a shell string) for up to 10 s
+#   wait_listening NS tcp|udp PORT
+#                        waits until a socket listens on (is bound to)
+#                        PORT in namespace NS ("" for this one): a server
+#                        started in the background is ready for its client
 #   iface_status P KEY   prints Interface P's status:KEY
 #   iface_stat P KEY     prints Interface P's statistics:KEY (0 if absent)
 #   xdp_attached P       true if interface P has any XDP program
@@ -33,6 +37,13 @@ wait_until ()
     done
     echo "timed out waiting for: $1" >&2
     return 1
+}
+
+wait_listening ()
+{
+    local run=${1:+ip netns exec $1} flag=-Hltn
+    [ "$2" = udp ] && flag=-Huan
+    wait_until "$run ss $flag 'sport = :$3' | grep -q ."
 }
 
 iface_status ()
@@ -100,7 +111,7 @@ except socket.timeout:
 print(good)
 PY
     local rx=$!
-    sleep 0.5
+    wait_listening "$ns_b" udp "$port"
     ip netns exec "$ns_a" python3 - "$ip_b" "$count" "$size" "$port" <<'PY'
 import socket, sys, time
 ip, count, size, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -125,7 +136,7 @@ tcp_transfer ()
     ip netns exec "$ns_b" timeout $((secs + 15)) iperf3 -s -1 \
         > /dev/null 2>&1 &
     local srv=$!
-    sleep 0.5
+    wait_listening "$ns_b" tcp 5201
     ip netns exec "$ns_a" timeout $((secs + 10)) iperf3 -c "$ip_b" \
         -t "$secs" -J "$@" > "$log" 2>&1
     local rc=$?
@@ -151,7 +162,7 @@ tcp_sha ()
     head -c "${mb}M" /dev/urandom > "$src"
     ip netns exec "$ns_b" timeout 60 nc -l "$port" > "$dst" 2> /dev/null &
     local rx=$!
-    sleep 0.5
+    wait_listening "$ns_b" tcp "$port"
     # shellcheck disable=SC2086 # $from is empty or "-p PORT"
     ip netns exec "$ns_a" timeout 60 nc -N -w 5 $from "$ip_b" "$to" < "$src"
     local rc=$?
