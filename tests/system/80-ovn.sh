@@ -11,7 +11,9 @@
 #   - an ACL that drops one TCP port, then its removal;
 #   - an OVN load balancer on ls1, ls2 and lr1 (VIP -> vm3): with OVS 3.1's
 #     userspace conntrack the backend's ovs-vswitchd aborted in
-#     conn_update_state() (ovs-patches/0007); every ovs-vswitchd must live;
+#     conn_update_state() (ovs-patches/0007), and a connection reusing an
+#     earlier one's reply tuple was dropped as invalid for up to 20 s
+#     (ovs-patches/0008); every ovs-vswitchd must live;
 #   - vm2's logical port moved to chassis 3 (iface-id bound there) keeps
 #     working;
 #   - chassis 1's ovs-vswitchd killed (SIGKILL): no XDP program of it stays
@@ -76,11 +78,18 @@ check "TCP vm2 -> VIP reaches vm3 intact" \
 # tuple, and the first one's conntrack entry (committed there with an
 # identity "nat(src)") is in TIME_WAIT, so the second SYN replaces it.  OVS
 # 3.1 left the entry's un-NAT twin behind, and the SYN-ACK aborted
-# ovs-vswitchd (ovs-patches/0007).
+# ovs-vswitchd (ovs-patches/0007).  At vm1's chassis the first connection's
+# DNAT un-NAT entry outlived it until the next conntrack sweep (up to 20 s)
+# and made every packet of the second one invalid (ovs-patches/0008): its
+# SYN-ACK was dropped, conntrack logged "Missing parent conn".
 check "TCP vm1:40000 -> VIP, ended with a RST" \
     ovn_tcp_rst "$vm1" "$vm3" 10.0.2.100 5010 8080 40000
 check "TCP vm3:5010 -> vm1:40000 (reply tuple at vm3) intact" \
     tcp_sha "$vm3" "$vm1" 10.0.1.11 5 40000 40000 5010
+for i in 1 3; do
+    check "chassis $i: no packet found an un-NAT entry without its connection" \
+        ovn_on "$i" ovn_log_lacks "Missing parent conn"
+done
 for i in 1 2 3; do
     check "chassis $i: ovs-vswitchd is alive" ovn_vswitchd_alive "$i"
 done

@@ -51,6 +51,8 @@
 #   ovn_tunnels I            prints chassis I's tunnel ports on br-int
 #   ovn_xdp_left             prints chassis uplinks and workload ports that
 #                            still have an XDP program
+#   ovn_log_lacks TEXT       (through ovn_on) true if that chassis's
+#                            ovs-vswitchd log has no line with TEXT
 #   ovn_stop                 stops every daemon (ovs-vswitchd with
 #                            "exit --cleanup", so XDP programs go)
 
@@ -360,6 +362,13 @@ ovn_tcp_blocked ()
     kill "$rx" 2> /dev/null
     wait "$rx" 2> /dev/null
     [ "$rc" -ne 0 ]
+}
+
+# ovn_log_lacks TEXT: true if the ovs-vswitchd log in $OVS_RUNDIR (run it
+# through ovn_on) has no line with TEXT; else prints those lines.
+ovn_log_lacks ()
+{
+    ! grep -F "$1" "$OVS_RUNDIR/ovs-vswitchd.log" >&2
 }
 
 ovn_vswitchd_alive ()

@@ -162,11 +162,7 @@ tcp_sha ()
     head -c "${mb}M" /dev/urandom > "$src"
     ip netns exec "$ns_b" timeout 60 nc -l "$port" > "$dst" 2> /dev/null &
     local rx=$!
-    # A fixed pause, not wait_listening: with the client starting as soon
-    # as nc listens, 80-ovn's "reply tuple at vm3" step failed 5 of 5 runs
-    # (nc exits 1, nothing moves, no abort); with this pause it passes.
-    # Why is not understood yet.
-    sleep 0.5
+    wait_listening "$ns_b" tcp "$port"
     # shellcheck disable=SC2086 # $from is empty or "-p PORT"
     ip netns exec "$ns_a" timeout 60 nc -N -w 5 $from "$ip_b" "$to" < "$src"
     local rc=$?
