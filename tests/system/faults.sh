@@ -17,8 +17,11 @@
 #   xdp_progs IFACE       prints "NAME ID" of each XDP program on IFACE
 #   ours_attached IFACE   true if our program (ovs_xsk_prog) is on IFACE
 #   ping_start NS IP      pings IP from NS every 10 ms in the background
-#   ping_stop             stops that ping; true if at least 95% of its
-#                         echo requests were answered
+#   ping_stop [MAX-MS]    stops that ping; true if at least 95% of its
+#                         echo requests were answered, or, with MAX-MS
+#                         (for a ping through ports that are restarted on
+#                         purpose), if no stretch of unanswered requests
+#                         was longer than MAX-MS
 #   flood_start NS IP     pings IP from NS every 2 ms in the background,
 #                         unchecked: load that keeps frames in the rings
 #   flood_stop            stops every flood_start ping
@@ -109,7 +112,21 @@ ping_stop ()
     sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$XSK_PING_LOG")
     got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$XSK_PING_LOG")
     echo "background ping: ${got:-0} of ${sent:-0} answered"
-    [ "${sent:-0}" -gt 0 ] && [ $((${got:-0} * 100)) -ge $((sent * 95)) ]
+    [ "${sent:-0}" -gt 0 ] || return 1
+    if [ -z "${1:-}" ]; then
+        [ $((${got:-0} * 100)) -ge $((sent * 95)) ]
+        return
+    fi
+    # The longest run of sequence numbers with no reply, 10 ms each.
+    local gap
+    gap=$(sed -n 's/^[0-9]* bytes from .*icmp_seq=\([0-9]*\) .*/\1/p' \
+              "$XSK_PING_LOG" \
+          | awk -v sent="$sent" '
+                { if ($1 - last - 1 > max) max = $1 - last - 1; last = $1 }
+                END { if (sent - last > max) max = sent - last
+                      print max * 10 }')
+    echo "background ping: longest stretch unanswered ${gap} ms (at most $1)"
+    [ "$gap" -le "$1" ]
 }
 
 xsk_flood_pids=()
