@@ -1087,10 +1087,11 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const struct xsk_opts *o = &port->opts;
+    const struct xsk_port *core = &port->core;
 
     ovs_mutex_lock(&dev->mutex);
     smap_add(args, "xdp-mode", xsk_mode_name(o->mode));
-    if (port->core.mode_in_use == XSK_MODE_GENERIC && port->core.n_queues > 1) {
+    if (core->mode_in_use == XSK_MODE_GENERIC && core->n_queues > 1) {
         smap_add(args, "afxdp-warning", "several queues in generic mode: "
                  "generic XDP on veth reports wrong queue numbers, so some "
                  "queues may get no traffic; use xdp-mode=native");
@@ -1098,38 +1099,38 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     if (port->error) {
         smap_add(args, "xdp-mode-in-use", "none");
         smap_add(args, "afxdp-error", port->error);
-    } else if (port->core.n_queues && port->core.queues[0].sock) {
-        struct xsk_sock *s = port->core.queues[0].sock;
+    } else if (core->n_queues && core->queues[0].sock) {
+        struct xsk_sock *s = core->queues[0].sock;
 
-        smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->core.mode_in_use));
+        smap_add(args, "xdp-mode-in-use", xsk_mode_name(core->mode_in_use));
         smap_add(args, "zero-copy", s->zerocopy ? "true" : "false");
         smap_add_format(args, "xdp-prog-id", "%u",
-                        port->core.prog ? port->core.prog->id : 0);
-        smap_add_format(args, "umem", "%u", port->core.umem->id);
-        smap_add_format(args, "umem-frames", "%u", port->core.umem->key.n_frames);
+                        core->prog ? core->prog->id : 0);
+        smap_add_format(args, "umem", "%u", core->umem->id);
+        smap_add_format(args, "umem-frames", "%u", core->umem->key.n_frames);
     }
-    smap_add_format(args, "n_rxq", "%d", port->core.n_queues);
+    smap_add_format(args, "n_rxq", "%d", core->n_queues);
     smap_add_format(args, "start-queue", "%d", o->start_queue);
     smap_add_format(args, "frame-size", "%u", o->frame_size);
     smap_add_format(args, "n_rxq_desc", "%u", o->rx_ring);
     smap_add_format(args, "n_txq_desc", "%u", o->tx_ring);
     smap_add_format(args, "max-frame-len", "%d", max_frame_len(o));
-    smap_add(args, "multi-buffer", port->core.sg_refused
+    smap_add(args, "multi-buffer", core->sg_refused
              ? "refused by the kernel" : "true");
     smap_add_format(args, "max-mtu", "%d", max_mtu(port));
     smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
     smap_add(args, "tx-checksum-offload",
-             port->core.tx_md ? "true"
+             core->tx_md ? "true"
              : !o->tx_csum ? "false"
              : "no AF_XDP TX metadata in this kernel: OVS finishes "
                "partial checksums in software");
-    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(port->core.steer.mode));
-    if (port->core.steer.n_rules) {
+    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(core->steer.mode));
+    if (core->steer.n_rules) {
         struct ds rules = DS_EMPTY_INITIALIZER;
 
-        for (uint32_t i = 0; i < port->core.steer.n_rules; i++) {
+        for (uint32_t i = 0; i < core->steer.n_rules; i++) {
             ds_put_format(&rules, "%s%s", i ? "," : "",
-                          port->core.steer.rules[i].text);
+                          core->steer.rules[i].text);
         }
         smap_add(args, "xdp-steer", ds_cstr(&rules));
         ds_destroy(&rules);
@@ -1137,8 +1138,8 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     if (port->steer_error) {
         smap_add(args, "xdp-steer-error", port->steer_error);
     }
-    netdev_xsk_offload_status(port->core.prog ? port->core.ifindex : -1,
-                              port->core.prog ? port->core.prog->tc_error : 0,
+    netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
+                              core->prog ? core->prog->tc_error : 0,
                               o->redirect, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;

@@ -70,10 +70,13 @@
  *
  * Start, teardown, stop and steering changes are serialised by the caller
  * (the glue's 'dev->mutex'; the fatal-signal hook runs when nothing else
- * configures).  The flow table is guarded by the port's flow lock: take it
- * with xsk_port_flows_lock() for any access to 'flows' outside start and
- * stop, which take it themselves.  'rx_cfg' is read by the queues' pollers
- * (relaxed atomic loads; write it with relaxed atomic stores). */
+ * configures).  The flow table is written by the flow API from another
+ * thread (dpif-netdev's offload thread) and guarded by the port's flow
+ * lock: take it with xsk_port_flows_lock() for any access to 'flows'; start
+ * and stop take it themselves to attach and detach the table.  The flow
+ * lock comes after the caller's configuration lock, never before.
+ * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; write it
+ * with relaxed atomic stores). */
 
 #include <pthread.h>
 #include <stdbool.h>
