@@ -138,7 +138,7 @@ netdev_xsk_port_cast(struct xsk_port *core)
 }
 
 static struct netdev_xsk_port *
-xsk_port_of(const struct netdev *netdev)
+netdev_xsk_port_of(const struct netdev *netdev)
 {
     return netdev_xsk_port_cast(netdev_linux_cast(netdev)->xsk_port);
 }
@@ -507,7 +507,7 @@ netdev_afxdp_destruct(struct netdev *netdev)
 void
 signal_remove_xdp(struct netdev *netdev)
 {
-    struct netdev_xsk_port *port = xsk_port_of(netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
     if (port) {
         xsk_port_stop(&port->core);
@@ -531,7 +531,7 @@ max_mtu(const struct netdev_xsk_port *port)
 int
 netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
-    struct netdev_xsk_port *port = xsk_port_of(netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
     if (mtu > max_mtu(port)) {
         VLOG_WARN("%s: MTU %d is too large: at most %d%s",
@@ -608,7 +608,7 @@ netdev_afxdp_get_config_error(const struct netdev *netdev)
     char *msg;
 
     ovs_mutex_lock(&dev->mutex);
-    msg = nullable_xstrdup(xsk_port_of(netdev)->steer_error);
+    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->steer_error);
     ovs_mutex_unlock(&dev->mutex);
     return msg;
 }
@@ -758,7 +758,7 @@ int
 netdev_afxdp_rxq_construct(struct netdev_rxq *rxq_)
 {
     struct netdev_rxq_linux *rx = netdev_rxq_linux_cast(rxq_);
-    struct netdev_xsk_port *port = xsk_port_of(rxq_->netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
     struct xsk_sock *sock = NULL;
 
     if (rxq_->queue_id < port->core.n_queues) {
@@ -825,7 +825,7 @@ int
 netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
                       int *qfill)
 {
-    struct netdev_xsk_port *port = xsk_port_of(rxq_->netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
     struct xsk_port_queue *q = &port->core.queues[rxq_->queue_id];
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
     struct xsk_umem *umem;
@@ -922,7 +922,7 @@ int
 netdev_afxdp_batch_send(struct netdev *netdev, int qid,
                         struct dp_packet_batch *batch, bool concurrent_txq)
 {
-    struct netdev_xsk_port *port = xsk_port_of(netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
     struct dp_packet *packet;
     struct netdev_xsk_txq *txq;
     struct xsk_port_queue *q;
@@ -1158,7 +1158,7 @@ netdev_xsk_is_afxdp(const struct netdev *netdev)
 int
 netdev_xsk_get_ifindex(const struct netdev *netdev)
 {
-    const struct netdev_xsk_port *port = xsk_port_of(netdev);
+    const struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
     return port && port->core.prog ? port->core.ifindex : -1;
 }
@@ -1171,7 +1171,7 @@ netdev_xsk_get_redirect(const struct netdev *netdev)
     int redirect;
 
     ovs_mutex_lock(&dev->mutex);
-    port = xsk_port_of(netdev);
+    port = netdev_xsk_port_of(netdev);
     redirect = port ? port->opts.redirect : XSK_REDIRECT_AUTO;
     ovs_mutex_unlock(&dev->mutex);
     return redirect;
@@ -1194,13 +1194,13 @@ netdev_xsk_has_skb_path(const struct netdev *netdev)
 struct xsk_flow_table *
 netdev_xsk_flows_lock(struct netdev *netdev)
 {
-    return xsk_port_flows_lock(&xsk_port_of(netdev)->core);
+    return xsk_port_flows_lock(&netdev_xsk_port_of(netdev)->core);
 }
 
 void
 netdev_xsk_flows_unlock(struct netdev *netdev)
 {
-    xsk_port_flows_unlock(&xsk_port_of(netdev)->core);
+    xsk_port_flows_unlock(&netdev_xsk_port_of(netdev)->core);
 }
 
 void
