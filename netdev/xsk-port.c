@@ -279,8 +279,8 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
 
 /* Tears 'port' down and starts it on interface 'ifindex' (negative: a
  * negative errno, the interface was not found) with options 'o': the modes
- * of 'o->mode''s row, in order, each without and, if the kernel refuses
- * it, with multi-buffer sockets.  Every failed try is unwound before the
+ * of 'o->mode''s row, in order, each with multi-buffer sockets and, if the
+ * kernel refuses those, without.  Every failed try is unwound before the
  * next.  Returns 0 with 'mode_in_use' set, or the last try's positive
  * errno with its reason in '*errp' (malloc'd; the caller frees it): the
  * port is then left with 'o->n_rxq' queues that have no socket, so that

@@ -343,6 +343,12 @@ static const struct port_case cases[] = {
       XSK_MODE_NATIVE, 2, 7, { .sock_q1 = EINVAL },
       EINVAL, 0, "cannot bind the socket of queue 1", false,
       "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u" },
+    { "best-effort: queue 1 fails in every mode, each try unwound",
+      XSK_MODE_BEST_EFFORT, 2, 7, { .sock_q1 = EBUSY },
+      EBUSY, 0, "cannot bind the socket of queue 1", false,
+      "A-drv U S-zc-sg F M0 S-zc-sg! dbg C0 D u "
+      "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u "
+      "A-skb U S-copy-sg F M0 S-copy-sg! dbg C0 D u" },
     { "XSKMAP full on queue 1: all unwound", XSK_MODE_GENERIC, 2, 7,
       { .map_q1 = ENOSPC },
       ENOSPC, 0, "cannot add queue 1 to the XSKMAP", false,
