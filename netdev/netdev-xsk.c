@@ -23,7 +23,9 @@
  * OVS-independent core:
  *
  *     xsk-opts   option table and strict parsing     -> set_config()
- *     xsk-prog   the XDP program on the interface    -> reconfigure()
+ *     xsk-port   a port's program, sockets, UMEM,    -> reconfigure(),
+ *                steering and flows; mode fallbacks     destruct()
+ *     xsk-prog   the XDP program on the interface    -> xsk-port
  *     xsk-umem   the shared frame pool               -> every path
  *     xsk-sock   one AF_XDP socket per queue         -> rxq_recv(), send()
  *     xsk-csum   partial checksum completion         -> rxq_recv()
@@ -75,6 +77,7 @@
 
 #include "xsk-flow.h"
 #include "xsk-opts.h"
+#include "xsk-port.h"
 #include "xsk-prog.h"
 #include "xsk-rx.h"
 #include "xsk-sock.h"
@@ -98,20 +101,17 @@ struct xsk_packet {
     uint32_t frame;
 };
 
-/* One queue of a port: its receive path and its socket's TX side.  'rx'
- * belongs to the rxq's polling thread; 'tx_stats' to the sender holding
- * 'tx_lock'. */
-struct xsk_queue {
-    struct xsk_sock *sock;
-    PADDED_MEMBERS_CACHELINE_MARKER(CACHE_LINE_SIZE, cacheline0,
-        struct ovs_spin tx_lock;
-        struct xsk_tx_stats tx_stats;
-    );
-    struct xsk_rxq rx;
+/* The TX lock of one queue, alone in its cache line: a queue may be shared
+ * by several senders (concurrent_txq); its holder then owns the queue's TX
+ * and completion rings and 'tx_stats'. */
+struct netdev_xsk_txq {
+    PADDED_MEMBERS(CACHE_LINE_SIZE, struct ovs_spin lock;);
 };
 
-/* Provider state of one afxdp port (dev->xsk_port). */
-struct xsk_port {
+/* Provider state of one afxdp port.  dev->xsk_port points to its 'core'
+ * (xsk-port.h: program, sockets, queues, steering, flow table). */
+struct netdev_xsk_port {
+    struct xsk_port core;
     struct ovs_list node;               /* In 'xsk_ports'. */
     struct netdev_linux *dev;
 
@@ -119,29 +119,11 @@ struct xsk_port {
     struct xsk_opts requested;          /* From set_config(). */
     struct xsk_opts opts;               /* In effect. */
     bool configured;                    /* reconfigure() has run. */
-    enum xsk_mode mode_in_use;
-    bool sg;                            /* Sockets take and send chains. */
-    bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
-    bool tx_md;                         /* Sockets send partial checksums
-                                         * with TX metadata. */
-    struct xsk_rx_cfg rx_cfg;           /* The MTU and what the queues'
-                                         * pollers read of the options. */
     char *error;                        /* Why the last set-up failed. */
-    struct xsk_steer steer;             /* Steering rules in force (in
-                                         * 'prog' whenever it is set). */
     char *steer_error;                  /* Why the last rules given were
                                          * refused, or NULL. */
-    int ifindex;
-    struct xsk_prog *prog;
-    struct xsk_umem *umem;
-    int n_queues;
-    struct xsk_queue *queues;
 
-    /* Offloaded flows: written by the flow API from dpif-netdev's offload
-     * thread, attached to 'prog' by set-up and detached by teardown, all
-     * under 'flow_mutex' (taken after dev->mutex, never before). */
-    struct ovs_mutex flow_mutex;
-    struct xsk_flow_table *flows OVS_GUARDED_BY(flow_mutex);
+    struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
 };
 
 /* All afxdp ports, for afxdp/show and the fatal-signal hook. */
@@ -149,12 +131,16 @@ static struct ovs_mutex xsk_ports_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list xsk_ports OVS_GUARDED_BY(xsk_ports_mutex)
     = OVS_LIST_INITIALIZER(&xsk_ports);
 
-static void xsk_port_teardown(struct xsk_port *);
-
-static struct xsk_port *
-xsk_port_of(const struct netdev *netdev)
+static struct netdev_xsk_port *
+netdev_xsk_port_cast(struct xsk_port *core)
 {
-    return netdev_linux_cast(netdev)->xsk_port;
+    return core ? CONTAINER_OF(core, struct netdev_xsk_port, core) : NULL;
+}
+
+static struct netdev_xsk_port *
+netdev_xsk_port_of(const struct netdev *netdev)
+{
+    return netdev_xsk_port_cast(netdev_linux_cast(netdev)->xsk_port);
 }
 
 /* Frees the frame of an AF_XDP packet; OVS calls this for DPBUF_AFXDP
@@ -220,17 +206,61 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
     return 0;
 }
 
-static void xsk_port_stop_prog(struct xsk_port *);
+static void
+refill(struct xsk_sock *sock)
+{
+    xsk_sock_refill(sock, xsk_tcache_get(sock->umem));
+}
+
+/* Logs what the port core says about 'core', after the port's name. */
+static void
+port_log(const struct xsk_port *core, enum xsk_port_log_level level,
+         const char *msg)
+{
+    const struct netdev_xsk_port *port
+        = CONTAINER_OF(core, struct netdev_xsk_port, core);
+    const char *name = netdev_get_name(&port->dev->up);
+
+    switch (level) {
+    case XSK_PORT_LOG_DBG:
+        VLOG_DBG("%s: %s", name, msg);
+        break;
+    case XSK_PORT_LOG_INFO:
+        VLOG_INFO("%s: %s", name, msg);
+        break;
+    case XSK_PORT_LOG_WARN:
+    default:
+        VLOG_WARN("%s: %s", name, msg);
+        break;
+    }
+}
+
+/* What the port core does outside itself: the real kernel. */
+static const struct xsk_port_ops port_ops = {
+    .prog_attach = xsk_prog_attach,
+    .prog_detach = xsk_prog_detach,
+    .prog_set_queue = xsk_prog_set_queue,
+    .prog_clear_queue = xsk_prog_clear_queue,
+    .prog_set_steer = xsk_prog_set_steer,
+    .flow_backend = &xsk_prog_flow_backend,
+    .sock_create = xsk_sock_create,
+    .sock_destroy = xsk_sock_destroy,
+    .sock_refill = refill,
+    .tx_md_supported = xsk_tx_md_supported,
+    .umem_get = get_umem,
+    .umem_sweep = release_umems,
+    .log = port_log,
+};
 
 /* Fatal signal or exit: take our XDP programs off every interface. */
 static void
 xsk_fatal_hook(void *aux OVS_UNUSED)
 {
-    struct xsk_port *port;
+    struct netdev_xsk_port *port;
 
     ovs_mutex_lock(&xsk_ports_mutex);
     LIST_FOR_EACH (port, node, &xsk_ports) {
-        xsk_port_stop_prog(port);
+        xsk_port_stop(&port->core);
     }
     ovs_mutex_unlock(&xsk_ports_mutex);
 }
@@ -244,7 +274,7 @@ show_umem(struct xsk_umem *umem, void *ds_)
 {
     struct ds *ds = ds_;
     struct xsk_places p;
-    struct xsk_port *port;
+    struct netdev_xsk_port *port;
     uint64_t counts[8];
     bool ok = false;
 
@@ -275,17 +305,17 @@ show_umem(struct xsk_umem *umem, void *ds_)
                   umem->bad_frees, ok ? "yes" : "no");
 
     LIST_FOR_EACH (port, node, &xsk_ports) {
-        for (int q = 0; q < port->n_queues; q++) {
-            struct xsk_sock *s = port->queues[q].sock;
+        for (int q = 0; q < port->core.n_queues; q++) {
+            struct xsk_sock *s = port->core.queues[q].sock;
 
             if (s && s->umem == umem) {
                 ds_put_format(ds, "  %s queue %u: mode=%s %s rx=%"PRIu64
                               " tx=%"PRIu64"\n",
                               netdev_get_name(&port->dev->up), s->queue_id,
-                              xsk_mode_name(port->mode_in_use),
+                              xsk_mode_name(port->core.mode_in_use),
                               s->zerocopy ? "zero-copy" : "copy",
-                              port->queues[q].rx.stats.packets,
-                              port->queues[q].tx_stats.packets);
+                              port->core.queues[q].rx.stats.packets,
+                              port->core.queues[q].tx_stats.packets);
             }
         }
     }
@@ -293,16 +323,16 @@ show_umem(struct xsk_umem *umem, void *ds_)
 
 /* Appends 'port''s steering rules and their hits to 'ds'. */
 static void
-show_steer(const struct xsk_port *port, struct ds *ds)
+show_steer(const struct netdev_xsk_port *port, struct ds *ds)
 {
-    const struct xsk_steer *st = &port->steer;
+    const struct xsk_steer *st = &port->core.steer;
     uint64_t hits[XSK_STEER_N_COUNTS];
     bool counted;
 
     if (st->mode == XSK_STEER_ALL && !port->steer_error) {
         return;
     }
-    counted = port->prog && !xsk_prog_steer_counts(port->prog, hits);
+    counted = port->core.prog && !xsk_prog_steer_counts(port->core.prog, hits);
     ds_put_format(ds, "port %s: xdp-steer-mode=%s rules=%u",
                   netdev_get_name(&port->dev->up),
                   xsk_steer_mode_name(st->mode), st->n_rules);
@@ -324,18 +354,18 @@ show_steer(const struct xsk_port *port, struct ds *ds)
 
 /* Appends the size of 'port''s offloaded-flow table to 'ds'. */
 static void
-show_flows(struct xsk_port *port, struct ds *ds)
+show_flows(struct netdev_xsk_port *port, struct ds *ds)
 {
-    ovs_mutex_lock(&port->flow_mutex);
-    if (port->flows->n_rules) {
+    const struct xsk_flow_table *flows = xsk_port_flows_lock(&port->core);
+
+    if (flows->n_rules) {
         ds_put_format(ds, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
                       " mask(s), %"PRIu64" offloaded since start\n",
-                      netdev_get_name(&port->dev->up), port->flows->n_rules,
-                      port->flows->n_masks
-                      - xsk_flow_n_empty_masks(port->flows),
-                      port->flows->n_puts);
+                      netdev_get_name(&port->dev->up), flows->n_rules,
+                      flows->n_masks - xsk_flow_n_empty_masks(flows),
+                      flows->n_puts);
     }
-    ovs_mutex_unlock(&port->flow_mutex);
+    xsk_port_flows_unlock(&port->core);
 }
 
 /* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
@@ -345,7 +375,7 @@ xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                  const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
     struct ds ds = DS_EMPTY_INITIALIZER;
-    struct xsk_port *port;
+    struct netdev_xsk_port *port;
 
     ovs_mutex_lock(&xsk_ports_mutex);
     xsk_umem_foreach(show_umem, &ds);
@@ -418,7 +448,7 @@ int
 netdev_afxdp_construct(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port;
+    struct netdev_xsk_port *port;
     int error;
 
     error = netdev_linux_construct(netdev);
@@ -431,14 +461,14 @@ netdev_afxdp_construct(struct netdev *netdev)
     netdev->n_txq = 0;
 
     port = xzalloc(sizeof *port);
+    xsk_port_init(&port->core, &port_ops, port);
     port->dev = dev;
     xsk_opts_init(&port->requested);
     port->opts = port->requested;
-    xsk_steer_init(&port->steer);
-    ovs_mutex_init(&port->flow_mutex);
-    port->flows = xmalloc(sizeof *port->flows);
-    xsk_flow_table_init(port->flows);
-    dev->xsk_port = port;
+    for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
+        ovs_spin_init(&port->txqs[i].lock);
+    }
+    dev->xsk_port = &port->core;
 
     ovs_mutex_lock(&xsk_ports_mutex);
     ovs_list_push_back(&xsk_ports, &port->node);
@@ -452,19 +482,20 @@ void
 netdev_afxdp_destruct(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     ovs_mutex_lock(&xsk_ports_mutex);
     ovs_list_remove(&port->node);
     ovs_mutex_unlock(&xsk_ports_mutex);
 
-    xsk_port_teardown(port);
-    if (port->ifindex > 0) {
-        netdev_xsk_purge_output(port->ifindex);
+    xsk_port_teardown(&port->core);
+    if (port->core.ifindex > 0) {
+        netdev_xsk_purge_output(port->core.ifindex);
     }
-    xsk_flow_table_destroy(port->flows);
-    free(port->flows);
-    ovs_mutex_destroy(&port->flow_mutex);
+    xsk_port_uninit(&port->core);
+    for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
+        ovs_spin_destroy(&port->txqs[i].lock);
+    }
     free(port->error);
     free(port->steer_error);
     free(port);
@@ -476,10 +507,10 @@ netdev_afxdp_destruct(struct netdev *netdev)
 void
 signal_remove_xdp(struct netdev *netdev)
 {
-    struct xsk_port *port = xsk_port_of(netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
     if (port) {
-        xsk_port_stop_prog(port);
+        xsk_port_stop(&port->core);
     }
 }
 
@@ -492,26 +523,24 @@ max_frame_len(const struct xsk_opts *opts)
 
 /* The largest MTU a port carries: jumbo frames need descriptor chains. */
 static int
-max_mtu(const struct xsk_port *port)
+max_mtu(const struct netdev_xsk_port *port)
 {
-    return port->sg_refused
-           ? max_frame_len(&port->requested) - VLAN_ETH_HEADER_LEN
-           : 9000;
+    return xsk_port_max_mtu(&port->core, port->requested.frame_size);
 }
 
 int
 netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
-    struct xsk_port *port = xsk_port_of(netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
     if (mtu > max_mtu(port)) {
         VLOG_WARN("%s: MTU %d is too large: at most %d%s",
                   netdev_get_name(netdev), mtu, max_mtu(port),
-                  port->sg_refused ? " (the kernel refused multi-buffer "
+                  port->core.sg_refused ? " (the kernel refused multi-buffer "
                   "AF_XDP sockets)" : "");
         return EINVAL;
     }
-    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    __atomic_store_n(&port->core.rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -539,7 +568,7 @@ count_rx_queues(const char *name)
  * stay; so that a typo does not take the port down, this is not an error
  * of set_config().  Returns true if the rules or the refusal changed. */
 static bool
-set_steer(struct xsk_port *port, const char *name, const char *rules,
+set_steer(struct netdev_xsk_port *port, const char *name, const char *rules,
           const char *mode)
     OVS_REQUIRES(port->dev->mutex)
 {
@@ -549,9 +578,9 @@ set_steer(struct xsk_port *port, const char *name, const char *rules,
     int error;
 
     error = xsk_steer_parse(rules, mode, &steer, &msg);
-    same = !error && xsk_steer_equal(&steer, &port->steer);
-    if (!error && !same && port->prog) {
-        error = xsk_prog_set_steer(port->prog, &steer);
+    same = !error && xsk_steer_equal(&steer, &port->core.steer);
+    if (!error && !same) {
+        error = xsk_port_set_steer(&port->core, &steer);
         if (error) {
             msg = xasprintf("cannot write the steering rules into the XDP "
                             "program: %s", ovs_strerror(error));
@@ -567,7 +596,6 @@ set_steer(struct xsk_port *port, const char *name, const char *rules,
     if (same) {
         return had_error;
     }
-    port->steer = steer;
     VLOG_INFO("%s: steering mode %s, %u rule(s)", name,
               xsk_steer_mode_name(steer.mode), steer.n_rules);
     return true;
@@ -580,7 +608,7 @@ netdev_afxdp_get_config_error(const struct netdev *netdev)
     char *msg;
 
     ovs_mutex_lock(&dev->mutex);
-    msg = nullable_xstrdup(dev->xsk_port->steer_error);
+    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->steer_error);
     ovs_mutex_unlock(&dev->mutex);
     return msg;
 }
@@ -590,7 +618,7 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
                         char **errp)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const char *name = netdev_get_name(netdev);
     struct smap_node *node;
     struct xsk_opts opts;
@@ -650,169 +678,32 @@ int
 netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     ovs_mutex_lock(&dev->mutex);
     smap_add_format(args, "n_rxq", "%d", port->opts.n_rxq);
     smap_add(args, "xdp-mode", xsk_mode_name(port->opts.mode));
-    smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+    smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->core.mode_in_use));
     smap_add(args, "use-need-wakeup",
              port->opts.need_wakeup ? "true" : "false");
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
 
-/* Takes 'port''s XDP program off its interface.  The flow table stops
- * using the program first, so that no flow change writes through it once
- * it is freed.  The one way the program goes: used by teardown and by the
- * fatal-signal and exit hooks. */
-static void
-xsk_port_stop_prog(struct xsk_port *port)
-{
-    if (port->prog) {
-        ovs_mutex_lock(&port->flow_mutex);
-        xsk_flow_detach(port->flows);
-        ovs_mutex_unlock(&port->flow_mutex);
-        xsk_prog_detach(port->prog);
-        port->prog = NULL;
-    }
-}
-
-/* Takes the port off its interface: map entries, program, sockets.  The
- * sockets' frames go back to the pool, and a UMEM that no socket uses any
- * more goes with its last socket. */
-static void
-xsk_port_teardown(struct xsk_port *port)
-{
-    for (int i = 0; i < port->n_queues; i++) {
-        struct xsk_queue *q = &port->queues[i];
-
-        if (q->sock && port->prog) {
-            xsk_prog_clear_queue(port->prog, q->sock->queue_id);
-        }
-    }
-    xsk_port_stop_prog(port);
-    for (int i = 0; i < port->n_queues; i++) {
-        struct xsk_queue *q = &port->queues[i];
-
-        xsk_rxq_uninit(&q->rx);
-        xsk_sock_destroy(q->sock);
-        ovs_spin_destroy(&q->tx_lock);
-    }
-    free_cacheline(port->queues);
-    port->queues = NULL;
-    port->n_queues = 0;
-    port->umem = NULL;
-    release_umems();
-}
-
-/* Sets the port up in 'mode': program, UMEM, one socket per queue.  On
- * failure returns a positive errno with a reason in '*errp', and the caller
- * tears down what was done. */
-static int
-xsk_port_setup(struct xsk_port *port, enum xsk_mode mode, char **errp)
-{
-    const struct xsk_opts *o = &port->requested;
-    struct xsk_umem_key key;
-    int error;
-
-    error = xsk_prog_attach(port->ifindex, mode == XSK_MODE_GENERIC,
-                            &port->steer, &port->prog, errp);
-    if (error) {
-        return error;
-    }
-    if (port->prog->replaced_stale) {
-        VLOG_INFO("%s: replaced a stale ovs-xsk XDP program",
-                  netdev_get_name(&port->dev->up));
-    }
-    ovs_mutex_lock(&port->flow_mutex);
-    error = xsk_flow_attach(port->flows, &xsk_prog_flow_backend, port->prog);
-    ovs_mutex_unlock(&port->flow_mutex);
-    if (error) {
-        /* Not fatal: the flows are now handled in userspace. */
-        VLOG_WARN("%s: cannot write the offloaded flows into the new XDP "
-                  "program (%s); they are handled in userspace",
-                  netdev_get_name(&port->dev->up), ovs_strerror(error));
-    }
-
-    memset(&key, 0, sizeof key);
-    key.frame_size = o->frame_size;
-    key.n_frames = o->umem_frames;
-    key.bind_flags = (mode == XSK_MODE_NATIVE_ZC ? XDP_ZEROCOPY : XDP_COPY)
-                     | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0)
-                     | (port->sg_refused ? 0 : XDP_USE_SG);
-    port->tx_md = o->tx_csum && xsk_tx_md_supported();
-    key.tx_md_len = port->tx_md ? XSK_TX_MD_LEN : 0;
-    port->sg = !port->sg_refused;
-    error = get_umem(&key, &port->umem);
-    if (error) {
-        *errp = xasprintf("cannot create a UMEM of %u frames: %s",
-                          key.n_frames, ovs_strerror(error));
-        return error;
-    }
-
-    port->n_queues = o->n_rxq;
-    port->queues = xzalloc_cacheline(o->n_rxq * sizeof *port->queues);
-    for (int i = 0; i < o->n_rxq; i++) {
-        ovs_spin_init(&port->queues[i].tx_lock);
-    }
-    for (int i = 0; i < o->n_rxq; i++) {
-        struct xsk_queue *q = &port->queues[i];
-        struct xsk_sock_cfg cfg = {
-            .ifindex = port->ifindex,
-            .queue_id = o->start_queue + i,
-            .rx_size = o->rx_ring,
-            .tx_size = o->tx_ring,
-        };
-
-        error = xsk_sock_create(port->umem, &cfg, &q->sock, errp);
-        if (error == EINVAL && port->sg && !port->umem->n_socks) {
-            /* Kernels before 6.6 refuse XDP_USE_SG: the caller retries
-             * without it, with an MTU limit. */
-            port->sg_refused = true;
-            return EAGAIN;
-        }
-        if (error) {
-            return error;
-        }
-        error = xsk_rxq_init(&q->rx, q->sock, &port->rx_cfg);
-        if (error) {
-            *errp = xasprintf("cannot set up queue %u: %s", cfg.queue_id,
-                              ovs_strerror(error));
-            return error;
-        }
-        /* Fill now: a non-PMD port is polled only when its fd says that
-         * packets arrived, which needs frames on the fill ring. */
-        xsk_sock_refill(q->sock, xsk_tcache_get(port->umem));
-        error = xsk_prog_set_queue(port->prog, cfg.queue_id, q->sock->fd);
-        if (error) {
-            *errp = xasprintf("cannot add queue %u to the XSKMAP: %s",
-                              cfg.queue_id, ovs_strerror(error));
-            return error;
-        }
-    }
-    return 0;
-}
-
 int
 netdev_afxdp_reconfigure(struct netdev *netdev)
 {
-    static const enum xsk_mode best_effort[] = {
-        XSK_MODE_NATIVE_ZC, XSK_MODE_NATIVE, XSK_MODE_GENERIC,
-    };
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const char *name = netdev_get_name(netdev);
-    const enum xsk_mode *modes;
-    size_t n_modes;
     char *msg = NULL;
-    int error = 0;
+    int error;
     int mtu;
 
     if (netdev_get_mtu(netdev, &mtu)) {
         mtu = ETH_PAYLOAD_MAX;
     }
-    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    __atomic_store_n(&port->core.rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
 
     ovs_mutex_lock(&dev->mutex);
     if (port->configured && !port->error
@@ -821,55 +712,21 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         goto out;
     }
 
-    xsk_port_teardown(port);
     free(port->error);
     port->error = NULL;
-
-    if (port->requested.mode == XSK_MODE_BEST_EFFORT) {
-        modes = best_effort;
-        n_modes = ARRAY_SIZE(best_effort);
-    } else {
-        modes = &port->requested.mode;
-        n_modes = 1;
-    }
-
-    port->ifindex = linux_get_ifindex(name);
-    if (port->ifindex < 0) {
-        error = -port->ifindex;
-        msg = xasprintf("cannot find the interface: %s", ovs_strerror(error));
-        n_modes = 0;
-    }
-    for (size_t i = 0; i < n_modes; i++) {
-        free(msg);
-        msg = NULL;
-        error = xsk_port_setup(port, modes[i], &msg);
-        if (error == EAGAIN) {
-            VLOG_INFO("%s: no multi-buffer AF_XDP in this kernel: MTU "
-                      "limited to %d", name, max_mtu(port));
-            xsk_port_teardown(port);
-            free(msg);
-            msg = NULL;
-            error = xsk_port_setup(port, modes[i], &msg);
-        }
-        if (!error) {
-            port->mode_in_use = modes[i];
-            break;
-        }
-        VLOG_DBG("%s: %s mode failed: %s", name, xsk_mode_name(modes[i]),
-                 msg ? msg : ovs_strerror(error));
-        xsk_port_teardown(port);
-    }
+    error = xsk_port_start(&port->core, linux_get_ifindex(name),
+                           &port->requested, &msg);
 
     port->opts = port->requested;
     port->configured = true;
-    __atomic_store_n(&port->rx_cfg.frame_cap, max_frame_len(&port->opts),
+    __atomic_store_n(&port->core.rx_cfg.frame_cap, max_frame_len(&port->opts),
                      __ATOMIC_RELAXED);
-    __atomic_store_n(&port->rx_cfg.csum_mode,
+    __atomic_store_n(&port->core.rx_cfg.csum_mode,
                      port->opts.csum_fix ? XSK_RX_CSUM_MARK : XSK_RX_CSUM_KEEP,
                      __ATOMIC_RELAXED);
     /* OVS finishes in software the partial checksums of packets to a port
      * that does not say it takes them (ovs-patches/0006). */
-    if (!error && port->tx_md) {
+    if (!error && port->core.tx_md) {
         netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_CKSUM
                             | NETDEV_TX_OFFLOAD_UDP_CKSUM;
     } else {
@@ -879,25 +736,17 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
     if (error) {
         /* Keep the port, without sockets, so that OVS does not delete and
          * re-add it in a loop; status and the log say why. */
-        port->error = msg ? msg : xstrdup(ovs_strerror(error));
-        msg = NULL;
+        port->error = msg;
         VLOG_WARN("%s: AF_XDP set-up failed: %s", name, port->error);
-        port->n_queues = port->requested.n_rxq;
-        port->queues = xzalloc_cacheline(port->n_queues
-                                         * sizeof *port->queues);
-        for (int i = 0; i < port->n_queues; i++) {
-            ovs_spin_init(&port->queues[i].tx_lock);
-        }
     } else {
         VLOG_INFO("%s: %d queue(s) from %d in %s mode (%s), UMEM %u",
-                  name, port->n_queues, port->opts.start_queue,
-                  xsk_mode_name(port->mode_in_use),
-                  port->queues[0].sock->zerocopy ? "zero-copy" : "copy",
-                  port->umem->id);
+                  name, port->core.n_queues, port->opts.start_queue,
+                  xsk_mode_name(port->core.mode_in_use),
+                  port->core.queues[0].sock->zerocopy ? "zero-copy" : "copy",
+                  port->core.umem->id);
     }
-    free(msg);
-    netdev->n_rxq = port->n_queues;
-    netdev->n_txq = port->n_queues;
+    netdev->n_rxq = port->core.n_queues;
+    netdev->n_txq = port->core.n_queues;
     netdev_change_seq_changed(netdev);
 
 out:
@@ -909,11 +758,11 @@ int
 netdev_afxdp_rxq_construct(struct netdev_rxq *rxq_)
 {
     struct netdev_rxq_linux *rx = netdev_rxq_linux_cast(rxq_);
-    struct xsk_port *port = xsk_port_of(rxq_->netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
     struct xsk_sock *sock = NULL;
 
-    if (rxq_->queue_id < port->n_queues) {
-        sock = port->queues[rxq_->queue_id].sock;
+    if (rxq_->queue_id < port->core.n_queues) {
+        sock = port->core.queues[rxq_->queue_id].sock;
     }
     /* Non-PMD ports wait on this fd (POLLIN when the RX ring has frames). */
     rx->fd = sock ? sock->fd : -1;
@@ -976,8 +825,8 @@ int
 netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
                       int *qfill)
 {
-    struct xsk_port *port = xsk_port_of(rxq_->netdev);
-    struct xsk_queue *q = &port->queues[rxq_->queue_id];
+    struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
+    struct xsk_port_queue *q = &port->core.queues[rxq_->queue_id];
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
     struct xsk_umem *umem;
     uint32_t n;
@@ -1025,7 +874,7 @@ tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
  * mask of the packets handed to the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
 static uint32_t
-xsk_queue_send(const char *name, struct xsk_queue *q,
+xsk_queue_send(const char *name, struct xsk_port_queue *q,
                struct dp_packet_batch *batch)
 {
     struct xsk_umem *umem = q->sock->umem;
@@ -1073,19 +922,22 @@ int
 netdev_afxdp_batch_send(struct netdev *netdev, int qid,
                         struct dp_packet_batch *batch, bool concurrent_txq)
 {
-    struct xsk_port *port = xsk_port_of(netdev);
+    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
     struct dp_packet *packet;
+    struct netdev_xsk_txq *txq;
+    struct xsk_port_queue *q;
     uint32_t handed = 0;
-    struct xsk_queue *q;
 
-    if (OVS_UNLIKELY(!port->n_queues)) {
+    if (OVS_UNLIKELY(!port->core.n_queues)) {
         dp_packet_delete_batch(batch, true);
         return 0;
     }
-    q = &port->queues[qid % port->n_queues];
+    qid %= port->core.n_queues;
+    q = &port->core.queues[qid];
+    txq = &port->txqs[qid];
 
     if (concurrent_txq) {
-        ovs_spin_lock(&q->tx_lock);
+        ovs_spin_lock(&txq->lock);
     }
     if (OVS_LIKELY(q->sock)) {
         handed = xsk_queue_send(netdev_get_name(netdev), q, batch);
@@ -1093,7 +945,7 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
         q->tx_stats.dropped += dp_packet_batch_size(batch);
     }
     if (concurrent_txq) {
-        ovs_spin_unlock(&q->tx_lock);
+        ovs_spin_unlock(&txq->lock);
     }
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
@@ -1109,7 +961,7 @@ int
 netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     /* Fields left alone stay UINT64_MAX, "not counted", as netdev_get_stats()
      * set them: OVSDB then leaves them out instead of showing a 0 that is
@@ -1119,8 +971,8 @@ netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     stats->rx_errors = 0;
     stats->tx_packets = stats->tx_bytes = stats->tx_dropped = 0;
     stats->tx_errors = 0;
-    for (int i = 0; i < port->n_queues; i++) {
-        struct xsk_queue *q = &port->queues[i];
+    for (int i = 0; i < port->core.n_queues; i++) {
+        struct xsk_port_queue *q = &port->core.queues[i];
         struct xdp_statistics xs;
 
         stats->tx_packets += q->tx_stats.packets;
@@ -1147,7 +999,7 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
                               struct netdev_custom_stats *custom_stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
     uint64_t chains = 0, supers = 0, segs = 0;
     uint64_t partial = 0, csum_offloaded = 0, csum_finished = 0;
@@ -1156,7 +1008,7 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(14 + 7 * port->n_queues
+    custom_stats->counters = xcalloc(14 + 7 * port->core.n_queues
                                      + XSK_STEER_N_COUNTS,
                                      sizeof *custom_stats->counters);
     c = custom_stats->counters;
@@ -1168,8 +1020,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
         n++;                                                            \
     } while (0)
 
-    for (int i = 0; i < port->n_queues; i++) {
-        struct xsk_queue *q = &port->queues[i];
+    for (int i = 0; i < port->core.n_queues; i++) {
+        struct xsk_port_queue *q = &port->core.queues[i];
         struct xdp_statistics xs;
 
         zc += q->tx_stats.zero_copy;
@@ -1212,11 +1064,11 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     XSK_COUNTER(chains, "rx_multi_buffer_packets");
     XSK_COUNTER(supers, "rx_gso_super_packets");
     XSK_COUNTER(segs, "rx_gso_segments");
-    if (port->prog && port->steer.mode != XSK_STEER_ALL) {
+    if (port->core.prog && port->core.steer.mode != XSK_STEER_ALL) {
         uint64_t hits[XSK_STEER_N_COUNTS];
 
-        if (!xsk_prog_steer_counts(port->prog, hits)) {
-            for (uint32_t i = 0; i < port->steer.n_rules; i++) {
+        if (!xsk_prog_steer_counts(port->core.prog, hits)) {
+            for (uint32_t i = 0; i < port->core.steer.n_rules; i++) {
                 XSK_COUNTER(hits[i], "xdp_steer_rule_%u_packets", i);
             }
             XSK_COUNTER(hits[XSK_STEER_TO_HOST], "xdp_steer_to_host_packets");
@@ -1233,12 +1085,13 @@ int
 netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct xsk_port *port = dev->xsk_port;
+    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const struct xsk_opts *o = &port->opts;
+    const struct xsk_port *core = &port->core;
 
     ovs_mutex_lock(&dev->mutex);
     smap_add(args, "xdp-mode", xsk_mode_name(o->mode));
-    if (port->mode_in_use == XSK_MODE_GENERIC && port->n_queues > 1) {
+    if (core->mode_in_use == XSK_MODE_GENERIC && core->n_queues > 1) {
         smap_add(args, "afxdp-warning", "several queues in generic mode: "
                  "generic XDP on veth reports wrong queue numbers, so some "
                  "queues may get no traffic; use xdp-mode=native");
@@ -1246,38 +1099,38 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     if (port->error) {
         smap_add(args, "xdp-mode-in-use", "none");
         smap_add(args, "afxdp-error", port->error);
-    } else if (port->n_queues && port->queues[0].sock) {
-        struct xsk_sock *s = port->queues[0].sock;
+    } else if (core->n_queues && core->queues[0].sock) {
+        struct xsk_sock *s = core->queues[0].sock;
 
-        smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+        smap_add(args, "xdp-mode-in-use", xsk_mode_name(core->mode_in_use));
         smap_add(args, "zero-copy", s->zerocopy ? "true" : "false");
         smap_add_format(args, "xdp-prog-id", "%u",
-                        port->prog ? port->prog->id : 0);
-        smap_add_format(args, "umem", "%u", port->umem->id);
-        smap_add_format(args, "umem-frames", "%u", port->umem->key.n_frames);
+                        core->prog ? core->prog->id : 0);
+        smap_add_format(args, "umem", "%u", core->umem->id);
+        smap_add_format(args, "umem-frames", "%u", core->umem->key.n_frames);
     }
-    smap_add_format(args, "n_rxq", "%d", port->n_queues);
+    smap_add_format(args, "n_rxq", "%d", core->n_queues);
     smap_add_format(args, "start-queue", "%d", o->start_queue);
     smap_add_format(args, "frame-size", "%u", o->frame_size);
     smap_add_format(args, "n_rxq_desc", "%u", o->rx_ring);
     smap_add_format(args, "n_txq_desc", "%u", o->tx_ring);
     smap_add_format(args, "max-frame-len", "%d", max_frame_len(o));
-    smap_add(args, "multi-buffer", port->sg_refused
+    smap_add(args, "multi-buffer", core->sg_refused
              ? "refused by the kernel" : "true");
     smap_add_format(args, "max-mtu", "%d", max_mtu(port));
     smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
     smap_add(args, "tx-checksum-offload",
-             port->tx_md ? "true"
+             core->tx_md ? "true"
              : !o->tx_csum ? "false"
              : "no AF_XDP TX metadata in this kernel: OVS finishes "
                "partial checksums in software");
-    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(port->steer.mode));
-    if (port->steer.n_rules) {
+    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(core->steer.mode));
+    if (core->steer.n_rules) {
         struct ds rules = DS_EMPTY_INITIALIZER;
 
-        for (uint32_t i = 0; i < port->steer.n_rules; i++) {
+        for (uint32_t i = 0; i < core->steer.n_rules; i++) {
             ds_put_format(&rules, "%s%s", i ? "," : "",
-                          port->steer.rules[i].text);
+                          core->steer.rules[i].text);
         }
         smap_add(args, "xdp-steer", ds_cstr(&rules));
         ds_destroy(&rules);
@@ -1285,8 +1138,8 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     if (port->steer_error) {
         smap_add(args, "xdp-steer-error", port->steer_error);
     }
-    netdev_xsk_offload_status(port->prog ? port->ifindex : -1,
-                              port->prog ? port->prog->tc_error : 0,
+    netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
+                              core->prog ? core->prog->tc_error : 0,
                               o->redirect, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
@@ -1305,20 +1158,21 @@ netdev_xsk_is_afxdp(const struct netdev *netdev)
 int
 netdev_xsk_get_ifindex(const struct netdev *netdev)
 {
-    const struct xsk_port *port = xsk_port_of(netdev);
+    const struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
-    return port && port->prog ? port->ifindex : -1;
+    return port && port->core.prog ? port->core.ifindex : -1;
 }
 
 int
 netdev_xsk_get_redirect(const struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
+    const struct netdev_xsk_port *port;
     int redirect;
 
     ovs_mutex_lock(&dev->mutex);
-    redirect = dev->xsk_port ? dev->xsk_port->opts.redirect
-               : XSK_REDIRECT_AUTO;
+    port = netdev_xsk_port_of(netdev);
+    redirect = port ? port->opts.redirect : XSK_REDIRECT_AUTO;
     ovs_mutex_unlock(&dev->mutex);
     return redirect;
 }
@@ -1327,45 +1181,40 @@ bool
 netdev_xsk_has_skb_path(const struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    const struct xsk_port *port;
+    const struct netdev_xsk_port *port;
     bool has;
 
     ovs_mutex_lock(&dev->mutex);
-    port = dev->xsk_port;
-    has = port && port->prog && port->prog->tc_link_fd >= 0;
+    port = netdev_xsk_port_cast(dev->xsk_port);
+    has = port && port->core.prog && port->core.prog->tc_link_fd >= 0;
     ovs_mutex_unlock(&dev->mutex);
     return has;
 }
 
 struct xsk_flow_table *
 netdev_xsk_flows_lock(struct netdev *netdev)
-    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    struct xsk_port *port = xsk_port_of(netdev);
-
-    ovs_mutex_lock(&port->flow_mutex);
-    return port->flows;
+    return xsk_port_flows_lock(&netdev_xsk_port_of(netdev)->core);
 }
 
 void
 netdev_xsk_flows_unlock(struct netdev *netdev)
-    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    ovs_mutex_unlock(&xsk_port_of(netdev)->flow_mutex);
+    xsk_port_flows_unlock(&netdev_xsk_port_of(netdev)->core);
 }
 
 void
 netdev_xsk_purge_output(int ifindex)
 {
-    struct xsk_port *port;
+    struct netdev_xsk_port *port;
 
     ovs_mutex_lock(&xsk_ports_mutex);
     LIST_FOR_EACH (port, node, &xsk_ports) {
         uint32_t n;
 
-        ovs_mutex_lock(&port->flow_mutex);
-        n = xsk_flow_purge_output(port->flows, ifindex);
-        ovs_mutex_unlock(&port->flow_mutex);
+        n = xsk_flow_purge_output(xsk_port_flows_lock(&port->core),
+                                  ifindex);
+        xsk_port_flows_unlock(&port->core);
         if (n) {
             VLOG_INFO("%s: %"PRIu32" offloaded flow(s) that output to "
                       "ifindex %d now go to OVS",

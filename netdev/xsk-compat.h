@@ -19,12 +19,12 @@
 
 /* Small portability layer for the OVS-independent ovs-xsk core.
  *
- * The core (xsk-umem, xsk-sock, xsk-prog, xsk-opts, xsk-csum) includes no OVS
- * header, so that it builds and is unit-tested on its own.  This header gives
- * it branch hints, an assertion that stays on in release builds, and the
- * AF_XDP uapi definitions that are newer than the installed (Linux 6.1)
- * <linux/if_xdp.h>.  Whether the running kernel accepts them is probed at run
- * time by xsk-sock.c, never assumed. */
+ * The core (every netdev/xsk-*.c file) includes no OVS header, so that it
+ * builds and is unit-tested on its own.  This header gives it branch hints,
+ * an assertion that stays on in release builds, and the AF_XDP uapi
+ * definitions that are newer than the installed (Linux 6.1)
+ * <linux/if_xdp.h>.  Whether the running kernel accepts them is probed at
+ * run time by xsk-sock.c, never assumed. */
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,0 +1,367 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* A port's life cycle on its interface (xsk-port.h): the mode table and its
+ * fallbacks, set-up and the one unwind, and the one stop path.  Reaches the
+ * kernel only through the port's 'struct xsk_port_ops'.  Includes no OVS
+ * header. */
+
+#include "xsk-port.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsk-prog.h"
+
+/* One row per XDP mode: how the program attaches and the sockets bind in
+ * that mode, and the modes tried, in order, when it is requested.
+ * Best-effort has no attach or bind flags of its own: it only falls back. */
+struct xsk_port_mode {
+    uint32_t xdp_flags;         /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE. */
+    uint32_t bind_flags;        /* XDP_ZEROCOPY or XDP_COPY. */
+    enum xsk_mode tries[3];
+    size_t n_tries;
+};
+
+static const struct xsk_port_mode xsk_port_modes[] = {
+    [XSK_MODE_BEST_EFFORT] = {
+        0, 0, { XSK_MODE_NATIVE_ZC, XSK_MODE_NATIVE, XSK_MODE_GENERIC }, 3,
+    },
+    [XSK_MODE_NATIVE_ZC] = {
+        XDP_FLAGS_DRV_MODE, XDP_ZEROCOPY, { XSK_MODE_NATIVE_ZC }, 1,
+    },
+    [XSK_MODE_NATIVE] = {
+        XDP_FLAGS_DRV_MODE, XDP_COPY, { XSK_MODE_NATIVE }, 1,
+    },
+    [XSK_MODE_GENERIC] = {
+        XDP_FLAGS_SKB_MODE, XDP_COPY, { XSK_MODE_GENERIC }, 1,
+    },
+};
+
+/* Logs the printf()-style 'format' about 'port' at 'level' through the
+ * port's 'log' op, if it has one. */
+static void __attribute__((format(printf, 3, 4)))
+port_log(const struct xsk_port *port, enum xsk_port_log_level level,
+         const char *format, ...)
+{
+    char *msg = NULL;
+    va_list args;
+    int len;
+
+    if (!port->ops->log) {
+        return;
+    }
+    va_start(args, format);
+    len = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    if (len < 0 || !(msg = malloc(len + 1))) {
+        return;
+    }
+    va_start(args, format);
+    vsnprintf(msg, len + 1, format, args);
+    va_end(args);
+    port->ops->log(port, level, msg);
+    free(msg);
+}
+
+/* Returns 'n' zeroed queues, cache-line aligned.  Aborts if memory is out,
+ * as OVS's allocators do. */
+static struct xsk_port_queue *
+queues_alloc(int n)
+{
+    void *p = NULL;
+    int error;
+
+    error = posix_memalign(&p, XSK_CACHE_LINE, n * sizeof(struct
+                                                          xsk_port_queue));
+    XSK_ASSERT(!error && p);
+    memset(p, 0, n * sizeof(struct xsk_port_queue));
+    return p;
+}
+
+/* Initializes 'port', stopped, with no steering rule and an empty flow
+ * table.  'ops' must outlive the port; 'aux' is the user's, for
+ * 'ops->log'. */
+void
+xsk_port_init(struct xsk_port *port, const struct xsk_port_ops *ops,
+              void *aux)
+{
+    memset(port, 0, sizeof *port);
+    port->ops = ops;
+    port->aux = aux;
+    xsk_steer_init(&port->steer);
+    pthread_mutex_init(&port->flow_mutex, NULL);
+    port->flows = malloc(sizeof *port->flows);
+    XSK_ASSERT(port->flows);
+    xsk_flow_table_init(port->flows);
+}
+
+/* Frees what xsk_port_init() made: the flow table and its lock.  The port
+ * must be torn down already. */
+void
+xsk_port_uninit(struct xsk_port *port)
+{
+    XSK_ASSERT(!port->prog && !port->queues);
+    xsk_flow_table_destroy(port->flows);
+    free(port->flows);
+    port->flows = NULL;
+    pthread_mutex_destroy(&port->flow_mutex);
+}
+
+/* Locks 'port''s flow table and returns it; xsk_port_flows_unlock()
+ * unlocks it. */
+struct xsk_flow_table *
+xsk_port_flows_lock(struct xsk_port *port)
+{
+    int error = pthread_mutex_lock(&port->flow_mutex);
+
+    XSK_ASSERT(!error);
+    return port->flows;
+}
+
+void
+xsk_port_flows_unlock(struct xsk_port *port)
+{
+    int error = pthread_mutex_unlock(&port->flow_mutex);
+
+    XSK_ASSERT(!error);
+}
+
+/* Takes 'port''s XDP program off its interface.  The flow table stops
+ * using the program first, so that no flow change writes through it once
+ * it is freed.  The one way the program goes: used by teardown and by the
+ * fatal-signal and exit hooks. */
+void
+xsk_port_stop(struct xsk_port *port)
+{
+    if (port->prog) {
+        xsk_flow_detach(xsk_port_flows_lock(port));
+        xsk_port_flows_unlock(port);
+        port->ops->prog_detach(port->prog);
+        port->prog = NULL;
+    }
+}
+
+/* Takes 'port' off its interface: XSKMAP entries, program, receive queues,
+ * sockets.  The sockets' frames go back to the pool, and a UMEM that no
+ * socket uses any more goes with its last socket.  Does nothing to a port
+ * that is not started. */
+void
+xsk_port_teardown(struct xsk_port *port)
+{
+    const struct xsk_port_ops *ops = port->ops;
+
+    for (int i = 0; i < port->n_queues; i++) {
+        struct xsk_port_queue *q = &port->queues[i];
+
+        if (q->sock && port->prog) {
+            ops->prog_clear_queue(port->prog, q->sock->queue_id);
+        }
+    }
+    xsk_port_stop(port);
+    for (int i = 0; i < port->n_queues; i++) {
+        struct xsk_port_queue *q = &port->queues[i];
+
+        xsk_rxq_uninit(&q->rx);
+        if (q->sock) {
+            ops->sock_destroy(q->sock);
+        }
+    }
+    free(port->queues);
+    port->queues = NULL;
+    port->n_queues = 0;
+    port->umem = NULL;
+    ops->umem_sweep();
+}
+
+/* Sets 'port' up in mode 'm' with options 'o': program, UMEM, one socket
+ * per queue.  On failure returns a positive errno with a reason in '*errp'
+ * (EAGAIN: the kernel refused multi-buffer sockets, try again), and the
+ * caller tears down what was done. */
+static int
+try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
+         const struct xsk_opts *o, char **errp)
+{
+    const struct xsk_port_ops *ops = port->ops;
+    struct xsk_umem_key key;
+    int error;
+
+    error = ops->prog_attach(port->ifindex,
+                             m->xdp_flags == XDP_FLAGS_SKB_MODE,
+                             &port->steer, &port->prog, errp);
+    if (error) {
+        return error;
+    }
+    if (port->prog->replaced_stale) {
+        port_log(port, XSK_PORT_LOG_INFO,
+                 "replaced a stale ovs-xsk XDP program");
+    }
+    error = xsk_flow_attach(xsk_port_flows_lock(port), ops->flow_backend,
+                            port->prog);
+    xsk_port_flows_unlock(port);
+    if (error) {
+        /* Not fatal: the flows are now handled in userspace. */
+        port_log(port, XSK_PORT_LOG_WARN, "cannot write the offloaded flows "
+                 "into the new XDP program (%s); they are handled in "
+                 "userspace", strerror(error));
+    }
+
+    memset(&key, 0, sizeof key);
+    key.frame_size = o->frame_size;
+    key.n_frames = o->umem_frames;
+    key.bind_flags = m->bind_flags
+                     | (o->need_wakeup ? XDP_USE_NEED_WAKEUP : 0)
+                     | (port->sg_refused ? 0 : XDP_USE_SG);
+    port->tx_md = o->tx_csum && ops->tx_md_supported();
+    key.tx_md_len = port->tx_md ? XSK_TX_MD_LEN : 0;
+    port->sg = !port->sg_refused;
+    error = ops->umem_get(&key, &port->umem);
+    if (error) {
+        xsk_set_err(errp, "cannot create a UMEM of %u frames: %s",
+                    key.n_frames, strerror(error));
+        return error;
+    }
+
+    port->n_queues = o->n_rxq;
+    port->queues = queues_alloc(o->n_rxq);
+    for (int i = 0; i < o->n_rxq; i++) {
+        struct xsk_port_queue *q = &port->queues[i];
+        struct xsk_sock_cfg cfg = {
+            .ifindex = port->ifindex,
+            .queue_id = o->start_queue + i,
+            .rx_size = o->rx_ring,
+            .tx_size = o->tx_ring,
+        };
+
+        error = ops->sock_create(port->umem, &cfg, &q->sock, errp);
+        if (error == EINVAL && port->sg && !port->umem->n_socks) {
+            /* Kernels before 6.6 refuse XDP_USE_SG: the caller retries
+             * without it, with an MTU limit. */
+            port->sg_refused = true;
+            return EAGAIN;
+        }
+        if (error) {
+            return error;
+        }
+        error = xsk_rxq_init(&q->rx, q->sock, &port->rx_cfg);
+        if (error) {
+            xsk_set_err(errp, "cannot set up queue %u: %s", cfg.queue_id,
+                        strerror(error));
+            return error;
+        }
+        /* Fill now: a non-PMD port is polled only when its fd says that
+         * packets arrived, which needs frames on the fill ring. */
+        ops->sock_refill(q->sock);
+        error = ops->prog_set_queue(port->prog, cfg.queue_id, q->sock->fd);
+        if (error) {
+            xsk_set_err(errp, "cannot add queue %u to the XSKMAP: %s",
+                        cfg.queue_id, strerror(error));
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Tears 'port' down and starts it on interface 'ifindex' (negative: a
+ * negative errno, the interface was not found) with options 'o': the modes
+ * of 'o->mode''s row, in order, each with multi-buffer sockets and, if the
+ * kernel refuses those, without.  Every failed try is unwound before the
+ * next.  Returns 0 with 'mode_in_use' set, or the last try's positive
+ * errno with its reason in '*errp' (malloc'd; the caller frees it): the
+ * port is then left with 'o->n_rxq' queues that have no socket, so that
+ * the user's receive and send paths find queues to count drops in. */
+int
+xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
+               char **errp)
+{
+    const struct xsk_port_mode *req = &xsk_port_modes[o->mode];
+    size_t n_tries = ifindex < 0 ? 0 : req->n_tries;
+    char *msg = NULL;
+    int error = 0;
+
+    xsk_port_teardown(port);
+    port->ifindex = ifindex;
+    if (ifindex < 0) {
+        error = -ifindex;
+        xsk_set_err(&msg, "cannot find the interface: %s", strerror(error));
+    }
+    for (size_t i = 0; i < n_tries; i++) {
+        enum xsk_mode mode = req->tries[i];
+        const struct xsk_port_mode *m = &xsk_port_modes[mode];
+
+        free(msg);
+        msg = NULL;
+        error = try_mode(port, m, o, &msg);
+        if (error == EAGAIN) {
+            port_log(port, XSK_PORT_LOG_INFO, "no multi-buffer AF_XDP in "
+                     "this kernel: MTU limited to %d",
+                     xsk_port_max_mtu(port, o->frame_size));
+            xsk_port_teardown(port);
+            free(msg);
+            msg = NULL;
+            error = try_mode(port, m, o, &msg);
+        }
+        if (!error) {
+            port->mode_in_use = mode;
+            break;
+        }
+        port_log(port, XSK_PORT_LOG_DBG, "%s mode failed: %s",
+                 xsk_mode_name(mode), msg ? msg : strerror(error));
+        xsk_port_teardown(port);
+    }
+
+    if (error) {
+        port->n_queues = o->n_rxq;
+        port->queues = queues_alloc(o->n_rxq);
+        if (!msg) {
+            xsk_set_err(&msg, "%s", strerror(error));
+        }
+        *errp = msg;
+        return error;
+    }
+    free(msg);
+    return 0;
+}
+
+/* Makes 'steer' the rules of 'port', written into its program at once if
+ * one is attached.  Returns 0, or a positive errno if the program refused
+ * them (the rules in force then stay). */
+int
+xsk_port_set_steer(struct xsk_port *port, const struct xsk_steer *steer)
+{
+    if (port->prog) {
+        int error = port->ops->prog_set_steer(port->prog, steer);
+
+        if (error) {
+            return error;
+        }
+    }
+    port->steer = *steer;
+    return 0;
+}
+
+/* Returns the largest MTU 'port' carries with frames of 'frame_size' bytes:
+ * one frame's worth without multi-buffer sockets, else a jumbo MTU (frames
+ * then come as descriptor chains). */
+int
+xsk_port_max_mtu(const struct xsk_port *port, uint32_t frame_size)
+{
+    return port->sg_refused
+           ? (int) (frame_size - XSK_RX_HEADROOM - XSK_PORT_L2_OVERHEAD)
+           : XSK_PORT_MAX_MTU;
+}

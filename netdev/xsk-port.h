@@ -1,0 +1,192 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef XSK_PORT_H
+#define XSK_PORT_H 1
+
+/* The life cycle of one afxdp port on its interface: the XDP program, the
+ * UMEM it shares, one AF_XDP socket and receive queue per queue, the
+ * steering rules and the table of offloaded flows.  Includes no OVS header;
+ * the OVS glue (netdev-xsk.c) embeds a 'struct xsk_port' in its own port
+ * and maps reconfigure(), destruct() and the fatal-signal hooks onto it.
+ *
+ * Modes and fallbacks
+ * -------------------
+ *
+ * One table row per XDP mode (xsk-port.c, 'xsk_port_modes[]') gives how the
+ * program attaches (native or generic), how the sockets bind (zero-copy or
+ * copy) and which modes are tried, in order, when that mode is requested:
+ * "best-effort" tries native zero-copy, then native, then generic.  Each
+ * try starts from nothing: a failed try is unwound completely before the
+ * next one.  Sockets first bind with XDP_USE_SG (multi-buffer, Linux 6.6);
+ * when the kernel refuses that with EINVAL on the first socket of a UMEM,
+ * 'sg_refused' is set and the same mode is tried once more without it (the
+ * MTU is then limited to one frame: xsk_port_max_mtu()).  'sg_refused'
+ * stays set for the life of the port.
+ *
+ * Ownership
+ * ---------
+ *
+ * While started, the port owns its program, its sockets and receive queues
+ * and a reference to its UMEM (a UMEM goes when its last socket does: the
+ * 'umem_sweep' op runs after every teardown).  It always owns its steering
+ * rules (written into the program when one is attached) and its flow table
+ * (attached to the program as the table's backend while both exist).
+ *
+ * Stopping
+ * --------
+ *
+ * xsk_port_stop() is the one way the program goes: it detaches the flow
+ * table first, so that no later flow change writes through a freed
+ * program, then detaches and frees the program.  xsk_port_teardown() calls
+ * it after clearing the queues' XSKMAP entries and before closing the
+ * sockets; the fatal-signal and exit hooks call it alone (the sockets may
+ * still be in use by other threads then; the kernel closes them at exit).
+ *
+ * Kernel operations
+ * -----------------
+ *
+ * Every call that reaches the kernel, and the creation of UMEMs (the user
+ * attaches per-frame metadata to a new one), goes through 'struct
+ * xsk_port_ops', so that a unit test (tests/unit/test-port.c) can make any
+ * of them fail and count what was created and destroyed.  The glue passes
+ * the real ones (xsk-prog, xsk-sock, xsk-umem).
+ *
+ * Thread safety
+ * -------------
+ *
+ * Start, teardown, stop and steering changes are serialised by the caller
+ * (the glue's 'dev->mutex'; the fatal-signal hook runs when nothing else
+ * configures).  The flow table is written by the flow API from another
+ * thread (dpif-netdev's offload thread) and guarded by the port's flow
+ * lock: take it with xsk_port_flows_lock() for any access to 'flows'; start
+ * and stop take it themselves to attach and detach the table.  The flow
+ * lock comes after the caller's configuration lock, never before.
+ * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; write it
+ * with relaxed atomic stores). */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xsk-flow.h"
+#include "xsk-opts.h"
+#include "xsk-rx.h"
+#include "xsk-sock.h"
+#include "xsk-steer.h"
+#include "xsk-tx.h"
+#include "xsk-umem.h"
+
+struct xsk_prog;
+struct xsk_port;
+
+/* Ethernet header plus one VLAN tag: what an MTU leaves out of a frame. */
+#define XSK_PORT_L2_OVERHEAD 18
+
+/* The largest MTU of a port whose sockets take descriptor chains. */
+#define XSK_PORT_MAX_MTU 9000
+
+enum xsk_port_log_level {
+    XSK_PORT_LOG_DBG,
+    XSK_PORT_LOG_INFO,
+    XSK_PORT_LOG_WARN,
+};
+
+/* What a port does outside itself.  Each function returns 0 or a positive
+ * errno where it returns an int, and the ones with 'errp' store a one-line
+ * reason there on failure (xsk_set_err()).  The signatures are those of the
+ * real functions, named after each member. */
+struct xsk_port_ops {
+    /* The XDP program (xsk-prog.h). */
+    int (*prog_attach)(int ifindex, bool generic, const struct xsk_steer *,
+                       struct xsk_prog **, char **errp);
+    void (*prog_detach)(struct xsk_prog *);
+    int (*prog_set_queue)(struct xsk_prog *, uint32_t queue_id, int xsk_fd);
+    void (*prog_clear_queue)(struct xsk_prog *, uint32_t queue_id);
+    int (*prog_set_steer)(struct xsk_prog *, const struct xsk_steer *);
+    /* Writes the flow table into a program's maps; the 'struct xsk_prog *'
+     * is its 'aux'. */
+    const struct xsk_flow_backend *flow_backend;
+
+    /* Sockets (xsk-sock.h).  'sock_refill' puts free frames of the
+     * socket's UMEM on its fill ring (xsk_sock_refill()). */
+    int (*sock_create)(struct xsk_umem *, const struct xsk_sock_cfg *,
+                       struct xsk_sock **, char **errp);
+    void (*sock_destroy)(struct xsk_sock *);
+    void (*sock_refill)(struct xsk_sock *);
+    bool (*tx_md_supported)(void);
+
+    /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
+     * it; 'umem_sweep' destroys those that no socket uses any more. */
+    int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem **);
+    void (*umem_sweep)(void);
+
+    /* Logs 'msg' about 'port' (may be NULL: no log).  The user prefixes
+     * the port's name. */
+    void (*log)(const struct xsk_port *, enum xsk_port_log_level,
+                const char *msg);
+};
+
+/* One queue: its socket, the receive path and the TX counters.  'rx'
+ * belongs to the queue's polling thread, 'tx_stats' to the sender (the
+ * user serialises senders on one queue). */
+struct xsk_port_queue {
+    struct xsk_sock *sock;              /* NULL: no socket (set-up failed). */
+    struct xsk_tx_stats tx_stats __attribute__((aligned(XSK_CACHE_LINE)));
+    struct xsk_rxq rx __attribute__((aligned(XSK_CACHE_LINE)));
+};
+
+struct xsk_port {
+    const struct xsk_port_ops *ops;
+    void *aux;                          /* The user's, for 'ops->log'. */
+
+    /* Set by xsk_port_start(). */
+    int ifindex;                        /* Negative: the interface was not
+                                         * found. */
+    enum xsk_mode mode_in_use;
+    bool sg;                            /* Sockets take and send chains. */
+    bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
+    bool tx_md;                         /* Sockets send partial checksums
+                                         * with TX metadata. */
+    struct xsk_prog *prog;              /* NULL: no program attached. */
+    struct xsk_umem *umem;
+    int n_queues;
+    struct xsk_port_queue *queues;
+    struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */
+
+    struct xsk_steer steer;             /* Rules in force (in 'prog'
+                                         * whenever it is set). */
+
+    pthread_mutex_t flow_mutex;
+    struct xsk_flow_table *flows;       /* Under 'flow_mutex'. */
+};
+
+void xsk_port_init(struct xsk_port *, const struct xsk_port_ops *,
+                   void *aux);
+void xsk_port_uninit(struct xsk_port *);
+
+int xsk_port_start(struct xsk_port *, int ifindex, const struct xsk_opts *,
+                   char **errp);
+void xsk_port_teardown(struct xsk_port *);
+void xsk_port_stop(struct xsk_port *);
+
+int xsk_port_set_steer(struct xsk_port *, const struct xsk_steer *);
+int xsk_port_max_mtu(const struct xsk_port *, uint32_t frame_size);
+
+struct xsk_flow_table *xsk_port_flows_lock(struct xsk_port *);
+void xsk_port_flows_unlock(struct xsk_port *);
+
+#endif /* xsk-port.h */

@@ -1,0 +1,536 @@
+/*
+ * Copyright (c) 2026 The ovs-xsk authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit test of a port's life cycle, netdev/xsk-port.c.  Needs no root and
+ * no OVS; prints TAP (tap.h).
+ *
+ * The port reaches the kernel through fake ops that record every call in a
+ * trace and fail where a case says.  The cases are one table: each row
+ * gives the mode requested, the failures to inject (errno per operation)
+ * and what must come out: the error or the mode in use, the words of the
+ * reason, and the trace, which pins the fallback order, the multi-buffer
+ * retry and the unwind between tries.  Every row then checks that nothing
+ * is left behind: after a failed start, and after the stop path and
+ * teardown of a started port, every program, socket and UMEM created has
+ * been destroyed, and the program was freed only once the flow table had
+ * let go of it.
+ *
+ * Trace tokens ('!' marks a call made to fail):
+ *
+ *     A-drv, A-skb       program attached in native / generic mode
+ *     D                  program detached
+ *     U, u               UMEM created, destroyed by the sweep
+ *     S-zc, S-copy       socket bound zero-copy / copy ("-sg": multi-buffer)
+ *     F                  fill ring refilled
+ *     M<q>, C<q>         XSKMAP entry of queue <q> set, cleared
+ *     dbg, info, warn    a log line of the port */
+
+#include "xsk-port.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsk-prog.h"
+#include "tap.h"
+
+#define N_FRAMES 256
+#define FRAME_SIZE 4096
+#define MAX_UMEMS 4
+
+/* Failures to inject: 0 for none, else the errno to fail with. */
+struct faults {
+    int attach_drv;             /* Attaching in native mode. */
+    int attach_skb;             /* Attaching in generic mode. */
+    int bind_zc;                /* Binding a socket zero-copy. */
+    int bind_sg;                /* Binding with XDP_USE_SG. */
+    int umem;                   /* Creating a UMEM. */
+    int sock_q1;                /* Creating the socket of queue 1. */
+    int map_q1;                 /* Setting queue 1's XSKMAP entry. */
+    int flows;                  /* Writing the flow table. */
+};
+
+/* What the fake kernel has seen. */
+static struct {
+    struct faults f;
+    const struct xsk_port *port;
+    char trace[512];
+    int progs, socks, umems;    /* Alive. */
+    int progs_made, socks_made, umems_made;
+    int freed_in_use;           /* Programs freed while the flow table
+                                 * still wrote to them. */
+    struct xsk_umem *umem[MAX_UMEMS];
+} k;
+
+static void
+trace(const char *token, int error)
+{
+    size_t len = strlen(k.trace);
+
+    snprintf(k.trace + len, sizeof k.trace - len, "%s%s%s",
+             len ? " " : "", token, error ? "!" : "");
+}
+
+static int
+fake_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
+                 struct xsk_prog **progp, char **errp)
+{
+    int error = generic ? k.f.attach_skb : k.f.attach_drv;
+
+    (void) steer;
+    trace(generic ? "A-skb" : "A-drv", error);
+    if (error) {
+        xsk_set_err(errp, "cannot attach the XDP program to ifindex %d: %s",
+                    ifindex, strerror(error));
+        return error;
+    }
+    *progp = calloc(1, sizeof **progp);
+    (*progp)->ifindex = ifindex;
+    k.progs++;
+    k.progs_made++;
+    return 0;
+}
+
+static void
+fake_prog_detach(struct xsk_prog *prog)
+{
+    trace("D", 0);
+    if (k.port->flows->backend) {
+        k.freed_in_use++;
+    }
+    free(prog);
+    k.progs--;
+}
+
+static int
+fake_prog_set_queue(struct xsk_prog *prog, uint32_t queue_id, int fd)
+{
+    int error = queue_id == 1 ? k.f.map_q1 : 0;
+    char token[16];
+
+    (void) prog;
+    (void) fd;
+    snprintf(token, sizeof token, "M%u", queue_id);
+    trace(token, error);
+    return error;
+}
+
+static void
+fake_prog_clear_queue(struct xsk_prog *prog, uint32_t queue_id)
+{
+    char token[16];
+
+    (void) prog;
+    snprintf(token, sizeof token, "C%u", queue_id);
+    trace(token, 0);
+}
+
+static int
+fake_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *steer)
+{
+    (void) prog;
+    (void) steer;
+    return 0;
+}
+
+static int
+fake_masks_put(void *aux, const struct xsk_flow_mask_list *list)
+{
+    (void) aux;
+    (void) list;
+    return k.f.flows;
+}
+
+static const struct xsk_flow_backend fake_flow_backend = {
+    .masks_put = fake_masks_put,
+};
+
+static int
+fake_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
+                 struct xsk_sock **sockp, char **errp)
+{
+    uint32_t flags = umem->key.bind_flags;
+    bool zc = flags & XDP_ZEROCOPY;
+    bool sg = flags & XDP_USE_SG;
+    int error = zc && k.f.bind_zc ? k.f.bind_zc
+                : sg && k.f.bind_sg ? k.f.bind_sg
+                : cfg->queue_id == 1 ? k.f.sock_q1
+                : 0;
+    struct xsk_sock *sock;
+    char token[16];
+
+    snprintf(token, sizeof token, "S-%s%s", zc ? "zc" : "copy",
+             sg ? "-sg" : "");
+    trace(token, error);
+    if (error) {
+        xsk_set_err(errp, "cannot bind the socket of queue %u: %s",
+                    cfg->queue_id, strerror(error));
+        return error;
+    }
+    sock = calloc(1, sizeof *sock);
+    sock->umem = umem;
+    sock->fd = 100 + cfg->queue_id;
+    sock->queue_id = cfg->queue_id;
+    sock->zerocopy = zc;
+    sock->sg = sg;
+    umem->n_socks++;
+    *sockp = sock;
+    k.socks++;
+    k.socks_made++;
+    return 0;
+}
+
+static void
+fake_sock_destroy(struct xsk_sock *sock)
+{
+    sock->umem->n_socks--;
+    free(sock);
+    k.socks--;
+}
+
+static void
+fake_sock_refill(struct xsk_sock *sock)
+{
+    (void) sock;
+    trace("F", 0);
+}
+
+static bool
+fake_tx_md_supported(void)
+{
+    return false;
+}
+
+static int
+fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+{
+    struct xsk_umem *umem;
+    int slot = -1;
+
+    for (int i = 0; i < MAX_UMEMS; i++) {
+        if (k.umem[i] && !memcmp(&k.umem[i]->key, key, sizeof *key)) {
+            *umemp = k.umem[i];
+            return 0;
+        }
+        if (!k.umem[i] && slot < 0) {
+            slot = i;
+        }
+    }
+    trace("U", k.f.umem);
+    if (k.f.umem) {
+        return k.f.umem;
+    }
+    XSK_ASSERT(slot >= 0);
+    umem = calloc(1, sizeof *umem);
+    umem->key = *key;
+    umem->id = slot;
+    k.umem[slot] = umem;
+    k.umems++;
+    k.umems_made++;
+    *umemp = umem;
+    return 0;
+}
+
+static void
+fake_umem_sweep(void)
+{
+    for (int i = 0; i < MAX_UMEMS; i++) {
+        if (k.umem[i] && !k.umem[i]->n_socks) {
+            trace("u", 0);
+            free(k.umem[i]);
+            k.umem[i] = NULL;
+            k.umems--;
+        }
+    }
+}
+
+static void
+fake_log(const struct xsk_port *port, enum xsk_port_log_level level,
+         const char *msg)
+{
+    (void) port;
+    (void) msg;
+    trace(level == XSK_PORT_LOG_DBG ? "dbg"
+          : level == XSK_PORT_LOG_INFO ? "info" : "warn", 0);
+}
+
+static const struct xsk_port_ops fake_ops = {
+    .prog_attach = fake_prog_attach,
+    .prog_detach = fake_prog_detach,
+    .prog_set_queue = fake_prog_set_queue,
+    .prog_clear_queue = fake_prog_clear_queue,
+    .prog_set_steer = fake_prog_set_steer,
+    .flow_backend = &fake_flow_backend,
+    .sock_create = fake_sock_create,
+    .sock_destroy = fake_sock_destroy,
+    .sock_refill = fake_sock_refill,
+    .tx_md_supported = fake_tx_md_supported,
+    .umem_get = fake_umem_get,
+    .umem_sweep = fake_umem_sweep,
+    .log = fake_log,
+};
+
+struct port_case {
+    const char *name;
+    enum xsk_mode mode;         /* Requested. */
+    int n_rxq;
+    int ifindex;                /* Negative: a negative errno. */
+    struct faults f;
+
+    int want_error;             /* 0: the port must start... */
+    enum xsk_mode want_mode;    /* ...in this mode. */
+    const char *want_words;     /* In the reason, on failure. */
+    bool want_sg_refused;
+    const char *want_trace;
+};
+
+#define EV EOPNOTSUPP
+
+static const struct port_case cases[] = {
+    { "best-effort: native zero-copy", XSK_MODE_BEST_EFFORT, 1, 7, { 0 },
+      0, XSK_MODE_NATIVE_ZC, NULL, false,
+      "A-drv U S-zc-sg F M0" },
+    { "best-effort: no zero-copy, native copy", XSK_MODE_BEST_EFFORT, 1, 7,
+      { .bind_zc = EV },
+      0, XSK_MODE_NATIVE, NULL, false,
+      "A-drv U S-zc-sg! dbg D u A-drv U S-copy-sg F M0" },
+    { "best-effort: no native XDP, generic", XSK_MODE_BEST_EFFORT, 1, 7,
+      { .attach_drv = EV },
+      0, XSK_MODE_GENERIC, NULL, false,
+      "A-drv! dbg A-drv! dbg A-skb U S-copy-sg F M0" },
+    { "best-effort: nothing works, the last reason", XSK_MODE_BEST_EFFORT,
+      1, 7, { .attach_drv = EV, .attach_skb = EPERM },
+      EPERM, 0, "cannot attach the XDP program to ifindex 7", false,
+      "A-drv! dbg A-drv! dbg A-skb! dbg" },
+    { "native-zc: no fallback to copy", XSK_MODE_NATIVE_ZC, 1, 7,
+      { .bind_zc = EV },
+      EV, 0, "cannot bind the socket of queue 0", false,
+      "A-drv U S-zc-sg! dbg D u" },
+    { "native: attach refused, no fallback", XSK_MODE_NATIVE, 1, 7,
+      { .attach_drv = EV },
+      EV, 0, "cannot attach", false,
+      "A-drv! dbg" },
+    { "generic: attaches in generic mode", XSK_MODE_GENERIC, 2, 7, { 0 },
+      0, XSK_MODE_GENERIC, NULL, false,
+      "A-skb U S-copy-sg F M0 S-copy-sg F M1" },
+    { "native: multi-buffer refused, again without", XSK_MODE_NATIVE, 2, 7,
+      { .bind_sg = EINVAL },
+      0, XSK_MODE_NATIVE, NULL, true,
+      "A-drv U S-copy-sg! info D u A-drv U S-copy F M0 S-copy F M1" },
+    { "best-effort: no zero-copy, then multi-buffer refused",
+      XSK_MODE_BEST_EFFORT, 1, 7, { .bind_zc = EV, .bind_sg = EINVAL },
+      0, XSK_MODE_NATIVE, NULL, true,
+      "A-drv U S-zc-sg! dbg D u A-drv U S-copy-sg! info D u "
+      "A-drv U S-copy F M0" },
+    { "multi-buffer refused with another errno: no retry", XSK_MODE_NATIVE,
+      1, 7, { .bind_sg = EOPNOTSUPP },
+      EOPNOTSUPP, 0, "cannot bind the socket of queue 0", false,
+      "A-drv U S-copy-sg! dbg D u" },
+    { "EINVAL on a later socket is not a multi-buffer refusal",
+      XSK_MODE_NATIVE, 2, 7, { .sock_q1 = EINVAL },
+      EINVAL, 0, "cannot bind the socket of queue 1", false,
+      "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u" },
+    { "best-effort: queue 1 fails in every mode, each try unwound",
+      XSK_MODE_BEST_EFFORT, 2, 7, { .sock_q1 = EBUSY },
+      EBUSY, 0, "cannot bind the socket of queue 1", false,
+      "A-drv U S-zc-sg F M0 S-zc-sg! dbg C0 D u "
+      "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u "
+      "A-skb U S-copy-sg F M0 S-copy-sg! dbg C0 D u" },
+    { "XSKMAP full on queue 1: all unwound", XSK_MODE_GENERIC, 2, 7,
+      { .map_q1 = ENOSPC },
+      ENOSPC, 0, "cannot add queue 1 to the XSKMAP", false,
+      "A-skb U S-copy-sg F M0 S-copy-sg F M1! dbg C0 C1 D u" },
+    { "no UMEM: the program goes", XSK_MODE_NATIVE, 1, 7,
+      { .umem = ENOMEM },
+      ENOMEM, 0, "cannot create a UMEM of 256 frames", false,
+      "A-drv U! dbg D" },
+    { "flow table refused: a warning, not a failure", XSK_MODE_NATIVE, 1, 7,
+      { .flows = ENOSPC },
+      0, XSK_MODE_NATIVE, NULL, false,
+      "A-drv warn U S-copy-sg F M0" },
+    { "no interface: nothing tried", XSK_MODE_BEST_EFFORT, 1, -ENODEV,
+      { 0 },
+      ENODEV, 0, "cannot find the interface", false,
+      "" },
+};
+
+static void
+opts_for(const struct port_case *c, struct xsk_opts *o)
+{
+    xsk_opts_init(o);
+    o->mode = c->mode;
+    o->n_rxq = c->n_rxq;
+    o->frame_size = FRAME_SIZE;
+    o->umem_frames = N_FRAMES;
+    o->tx_csum = false;
+}
+
+/* Checks that every program, socket and UMEM made has been destroyed. */
+static void
+check_no_leak(const char *when)
+{
+    CHECK(!k.progs, "%s: %d program(s) of %d left", when, k.progs,
+          k.progs_made);
+    CHECK(!k.socks, "%s: %d socket(s) of %d left", when, k.socks,
+          k.socks_made);
+    CHECK(!k.umems, "%s: %d UMEM(s) of %d left", when, k.umems,
+          k.umems_made);
+    CHECK(!k.freed_in_use, "%s: a program freed while the flow table "
+          "wrote to it", when);
+}
+
+/* Starts a port as case 'c' says and checks the outcome; 'stop_first'
+ * takes the fatal-signal path (xsk_port_stop()) before the teardown. */
+static void
+run_case(const struct port_case *c, bool stop_first)
+{
+    struct xsk_port port;
+    struct xsk_opts o;
+    char *msg = NULL;
+    int error;
+
+    memset(&k, 0, sizeof k);
+    k.f = c->f;
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    opts_for(c, &o);
+
+    error = xsk_port_start(&port, c->ifindex, &o, &msg);
+    CHECK(error == c->want_error, "error %d (%s), want %d", error,
+          msg ? msg : "no reason", c->want_error);
+    CHECK(!strcmp(k.trace, c->want_trace), "trace \"%s\", want \"%s\"",
+          k.trace, c->want_trace);
+    CHECK(port.sg_refused == c->want_sg_refused, "sg_refused %d",
+          port.sg_refused);
+    CHECK(port.n_queues == c->n_rxq, "%d queue(s), want %d", port.n_queues,
+          c->n_rxq);
+    if (c->want_sg_refused) {
+        CHECK(xsk_port_max_mtu(&port, FRAME_SIZE) == FRAME_SIZE - 256 - 18,
+              "max MTU %d", xsk_port_max_mtu(&port, FRAME_SIZE));
+    } else {
+        CHECK(xsk_port_max_mtu(&port, FRAME_SIZE) == 9000, "max MTU %d",
+              xsk_port_max_mtu(&port, FRAME_SIZE));
+    }
+
+    if (error) {
+        CHECK(msg && strstr(msg, c->want_words), "reason \"%s\", want "
+              "\"%s\"", msg ? msg : "(none)", c->want_words);
+        CHECK(!port.prog, "a program is left");
+        for (int i = 0; i < port.n_queues; i++) {
+            CHECK(!port.queues[i].sock, "queue %d has a socket", i);
+        }
+        check_no_leak("after the failed start");
+    } else {
+        CHECK(!msg, "a reason on success: %s", msg);
+        CHECK(port.mode_in_use == c->want_mode, "mode %s, want %s",
+              xsk_mode_name(port.mode_in_use), xsk_mode_name(c->want_mode));
+        CHECK(k.progs == 1 && k.socks == c->n_rxq && k.umems == 1,
+              "%d program(s), %d socket(s), %d UMEM(s) alive", k.progs,
+              k.socks, k.umems);
+        CHECK(port.flows->backend == &fake_flow_backend || c->f.flows,
+              "the flow table is not attached");
+        if (stop_first) {
+            xsk_port_stop(&port);
+            CHECK(!k.progs && !port.prog, "the stop path left the program");
+            CHECK(!port.flows->backend, "the flow table is still attached");
+            CHECK(k.socks == c->n_rxq, "the stop path closed sockets");
+            xsk_port_stop(&port);
+        }
+    }
+    k.trace[0] = '\0';
+    xsk_port_teardown(&port);
+    check_no_leak("after teardown");
+    CHECK(!port.n_queues && !port.queues, "queues left after teardown");
+    if (!error && !stop_first) {
+        char want[64] = "";
+
+        for (int i = 0; i < c->n_rxq; i++) {
+            size_t len = strlen(want);
+
+            snprintf(want + len, sizeof want - len, "C%d ", i);
+        }
+        strcat(want, "D u");
+        CHECK(!strcmp(k.trace, want), "teardown trace \"%s\", want \"%s\"",
+              k.trace, want);
+    }
+    xsk_port_uninit(&port);
+    free(msg);
+    tap_group("%s%s", c->name, stop_first ? " (stop, then teardown)" : "");
+}
+
+/* A port that restarts reuses nothing of its last set-up but its
+ * multi-buffer refusal: the second start binds without XDP_USE_SG at
+ * once. */
+static void
+test_restart(void)
+{
+    struct xsk_port port;
+    struct xsk_opts o;
+    char *msg = NULL;
+
+    memset(&k, 0, sizeof k);
+    k.f.bind_sg = EINVAL;
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    opts_for(&cases[0], &o);
+    o.mode = XSK_MODE_GENERIC;
+    CHECK(!xsk_port_start(&port, 3, &o, &msg), "first start: %s", msg);
+    k.trace[0] = '\0';
+    CHECK(!xsk_port_start(&port, 3, &o, &msg), "second start: %s", msg);
+    CHECK(!strcmp(k.trace, "C0 D u A-skb U S-copy F M0"),
+          "restart trace \"%s\"", k.trace);
+    CHECK(k.progs == 1 && k.socks == 1 && k.umems == 1,
+          "%d program(s), %d socket(s), %d UMEM(s) alive", k.progs, k.socks,
+          k.umems);
+    xsk_port_teardown(&port);
+    check_no_leak("after teardown");
+    xsk_port_uninit(&port);
+    free(msg);
+    tap_group("restart: teardown first, multi-buffer refusal kept");
+}
+
+/* Steering rules are written into the program only while one is
+ * attached, and kept for the next. */
+static void
+test_steer_kept(void)
+{
+    struct xsk_steer steer;
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_steer_init(&steer);
+    steer.mode = XSK_STEER_MATCH;
+    CHECK(!xsk_port_set_steer(&port, &steer), "stopped port refused rules");
+    CHECK(port.steer.mode == steer.mode, "rules not kept");
+    xsk_port_uninit(&port);
+    tap_group("steering rules kept while stopped");
+}
+
+int
+main(void)
+{
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(cases); i++) {
+        run_case(&cases[i], false);
+        if (!cases[i].want_error) {
+            run_case(&cases[i], true);
+        }
+    }
+    test_restart();
+    test_steer_kept();
+    return tap_done();
+}
