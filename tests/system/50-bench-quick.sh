@@ -64,8 +64,14 @@ OVS_XSK_BUILDDIR=$builddir "$(dirname "$0")/../../utilities/ovs-xsk-bench" \
 status=$?
 cat "$out/rate.log"
 check "the harness exits 0 with --rate" [ "$status" -eq 0 ]
-check "the generator offers 0.100 Mpps" \
-    grep -q 'generator alone offers 0.100 Mpps' "$out/rate.log"
+# Paced, the generator drops its backlog rather than burst after being
+# descheduled for over 100 ms, so on a busy machine it offers a little less.
+check "the generator offers 0.095 to 0.101 Mpps" awk '
+    match($0, /generator alone offers [0-9.]+ Mpps/) {
+        split(substr($0, RSTART, RLENGTH), w, " ")
+        if (w[4] + 0 >= 0.095 && w[4] + 0 <= 0.101) ok = 1
+    }
+    END { exit !ok }' "$out/rate.log"
 check "ours forwards 0.09 to 0.1 Mpps at that rate" awk '
     $1 == "ours" && $2 + 0 >= 0.09 && $2 + 0 <= 0.101 { ok = 1 }
     END { exit !ok }' \
