@@ -83,7 +83,7 @@ COVERAGE_DEFINE(afxdp_rx_no_slot);
 /* Per-frame metadata: the dp_packet OVS sees for a frame. */
 struct xsk_packet {
     struct dp_packet packet;
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     uint32_t frame;
 };
 
@@ -161,10 +161,10 @@ release_umems(void)
 /* Returns the UMEM for 'key', creating it and its packet metadata if
  * needed. */
 static int
-get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+get_umem(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
 {
     struct xsk_packet *meta;
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     int error;
 
     release_umems();
@@ -256,7 +256,7 @@ place_names[] = { "pool", "cache", "fill", "rx", "packets", "tx",
                   "completion", "slots" };
 
 static void
-show_umem(struct xsk_umem *umem, void *ds_)
+show_umem(struct xsk_umem_pool *umem, void *ds_)
 {
     struct ds *ds = ds_;
     struct xsk_places p;
@@ -782,7 +782,7 @@ rx_mark_csum(struct dp_packet *packet, uint32_t csum)
  * packet (a jumbo slot's spans the slot), or a copy of malloc'd data, which
  * is freed. */
 static struct dp_packet *
-rx_packet(struct xsk_umem *umem, const struct xsk_rx_pkt *p)
+rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
 {
     struct dp_packet *packet;
 
@@ -814,7 +814,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
     struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
     struct xsk_port_queue *q = &port->core.queues[rxq_->queue_id];
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     uint32_t n;
 
     BUILD_ASSERT_DECL(XSK_RX_BURST == NETDEV_MAX_BURST);
@@ -863,7 +863,7 @@ static uint32_t
 xsk_queue_send(const char *name, struct xsk_port_queue *q,
                struct dp_packet_batch *batch)
 {
-    struct xsk_umem *umem = q->sock->umem;
+    struct xsk_umem_pool *umem = q->sock->umem;
     struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
     struct xsk_tx_stats *st = &q->tx_stats;
     uint64_t too_big = st->too_big;

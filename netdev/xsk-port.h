@@ -109,7 +109,7 @@ struct xsk_port_ops {
 
     /* Sockets (xsk-sock.h).  'sock_refill' puts free frames of the
      * socket's UMEM on its fill ring (xsk_sock_refill()). */
-    int (*sock_create)(struct xsk_umem *, const struct xsk_sock_cfg *,
+    int (*sock_create)(struct xsk_umem_pool *, const struct xsk_sock_cfg *,
                        struct xsk_sock **, char **errp);
     void (*sock_destroy)(struct xsk_sock *);
     void (*sock_refill)(struct xsk_sock *);
@@ -117,7 +117,7 @@ struct xsk_port_ops {
 
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
      * it; 'umem_sweep' destroys those that no socket uses any more. */
-    int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem **);
+    int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem_pool **);
     void (*umem_sweep)(void);
 
     /* Logs 'msg' about 'port' (may be NULL: no log).  The user prefixes
@@ -148,7 +148,7 @@ struct xsk_port {
     bool tx_md;                         /* Sockets send partial checksums
                                          * with TX metadata. */
     struct xsk_prog *prog;              /* NULL: no program attached. */
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     int n_queues;
     struct xsk_port_queue *queues;
     struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */

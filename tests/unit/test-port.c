@@ -58,7 +58,7 @@ static struct {
     int progs_made, socks_made, umems_made;
     int freed_in_use;           /* Programs freed while the flow table
                                  * still wrote to them. */
-    struct xsk_umem *umem[MAX_UMEMS];
+    struct xsk_umem_pool *umem[MAX_UMEMS];
 } k;
 
 static void
@@ -145,7 +145,7 @@ static const struct xsk_flow_backend fake_flow_backend = {
 };
 
 static int
-fake_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
+fake_sock_create(struct xsk_umem_pool *umem, const struct xsk_sock_cfg *cfg,
                  struct xsk_sock **sockp, char **errp)
 {
     uint32_t flags = umem->key.bind_flags;
@@ -201,29 +201,29 @@ fake_tx_md_supported(void)
 }
 
 static int
-fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
 {
-    struct xsk_umem *umem;
-    int slot = -1;
+    struct xsk_umem_pool *umem;
+    int free_id = -1;
 
     for (int i = 0; i < MAX_UMEMS; i++) {
         if (k.umem[i] && !memcmp(&k.umem[i]->key, key, sizeof *key)) {
             *umemp = k.umem[i];
             return 0;
         }
-        if (!k.umem[i] && slot < 0) {
-            slot = i;
+        if (!k.umem[i] && free_id < 0) {
+            free_id = i;
         }
     }
     trace("U", k.f.umem);
     if (k.f.umem) {
         return k.f.umem;
     }
-    XSK_ASSERT(slot >= 0);
+    XSK_ASSERT(free_id >= 0);
     umem = calloc(1, sizeof *umem);
     umem->key = *key;
-    umem->id = slot;
-    k.umem[slot] = umem;
+    umem->id = free_id;
+    k.umem[free_id] = umem;
     k.umems++;
     k.umems_made++;
     *umemp = umem;
