@@ -44,7 +44,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -61,6 +60,7 @@
 #include "unixctl.h"
 #include "util.h"
 
+#include "xsk-features.h"
 #include "xsk-flow.h"
 #include "xsk-opts.h"
 #include "xsk-port.h"
@@ -530,23 +530,6 @@ netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
     return 0;
 }
 
-/* Returns how many RX queues the interface 'name' has, or 0 if unknown. */
-static int
-count_rx_queues(const char *name)
-{
-    char path[128];
-    int n;
-
-    for (n = 0; n < 1024; n++) {
-        snprintf(path, sizeof path, "/sys/class/net/%s/queues/rx-%d", name,
-                 n);
-        if (access(path, F_OK)) {
-            break;
-        }
-    }
-    return n;
-}
-
 /* Applies steering rules 'rules' and mode 'mode' (either NULL for the
  * default) to 'port', at once if its program is attached.  Bad rules are
  * refused with the reason in 'port->steer_error' (Interface:error, through
@@ -611,7 +594,6 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     struct xsk_kv *kv;
     char *msg = NULL;
     size_t n = 0;
-    int n_dev_rxq;
     int error;
 
     kv = xmalloc((smap_count(args) + 1) * sizeof *kv);
@@ -627,13 +609,9 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     free(kv);
 
     if (!error) {
-        n_dev_rxq = count_rx_queues(name);
-        if (n_dev_rxq && opts.start_queue + opts.n_rxq > n_dev_rxq) {
-            msg = xasprintf("'start-queue' %d + 'n_rxq' %d needs more than "
-                            "the %d RX queue(s) of the interface",
-                            opts.start_queue, opts.n_rxq, n_dev_rxq);
-            error = EINVAL;
-        }
+        error = xsk_opts_check_device(&opts,
+                                      xsk_if_n_rx_queues(XSK_SYSFS_NET, name),
+                                      &msg);
     }
     if (error) {
         VLOG_WARN_BUF(errp, "%s: %s", name, msg);
