@@ -106,8 +106,6 @@ struct netdev_xsk_port {
     struct xsk_opts opts;               /* In effect. */
     bool configured;                    /* reconfigure() has run. */
     char *error;                        /* Why the last set-up failed. */
-    char *steer_error;                  /* Why the last rules given were
-                                         * refused, or NULL. */
 
     struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
 };
@@ -315,7 +313,7 @@ show_steer(const struct netdev_xsk_port *port, struct ds *ds)
     uint64_t hits[XSK_STEER_N_COUNTS];
     bool counted;
 
-    if (st->mode == XSK_STEER_ALL && !port->steer_error) {
+    if (st->mode == XSK_STEER_ALL && !port->core.steer_error) {
         return;
     }
     counted = port->core.prog && !xsk_prog_steer_counts(port->core.prog, hits);
@@ -333,8 +331,8 @@ show_steer(const struct netdev_xsk_port *port, struct ds *ds)
         }
         ds_put_char(ds, '\n');
     }
-    if (port->steer_error) {
-        ds_put_format(ds, "  refused: %s\n", port->steer_error);
+    if (port->core.steer_error) {
+        ds_put_format(ds, "  refused: %s\n", port->core.steer_error);
     }
 }
 
@@ -483,7 +481,6 @@ netdev_afxdp_destruct(struct netdev *netdev)
         ovs_spin_destroy(&port->txqs[i].lock);
     }
     free(port->error);
-    free(port->steer_error);
     free(port);
     dev->xsk_port = NULL;
     ovs_mutex_destroy(&dev->mutex);
@@ -530,46 +527,6 @@ netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
     return 0;
 }
 
-/* Applies steering rules 'rules' and mode 'mode' (either NULL for the
- * default) to 'port', at once if its program is attached.  Bad rules are
- * refused with the reason in 'port->steer_error' (Interface:error, through
- * netdev_afxdp_get_config_error()) and the log, and the rules in force
- * stay; so that a typo does not take the port down, this is not an error
- * of set_config().  Returns true if the rules or the refusal changed. */
-static bool
-set_steer(struct netdev_xsk_port *port, const char *name, const char *rules,
-          const char *mode)
-    OVS_REQUIRES(port->dev->mutex)
-{
-    bool same, had_error = port->steer_error != NULL;
-    struct xsk_steer steer;
-    char *msg = NULL;
-    int error;
-
-    error = xsk_steer_parse(rules, mode, &steer, &msg);
-    same = !error && xsk_steer_equal(&steer, &port->core.steer);
-    if (!error && !same) {
-        error = xsk_port_set_steer(&port->core, &steer);
-        if (error) {
-            msg = xasprintf("cannot write the steering rules into the XDP "
-                            "program: %s", ovs_strerror(error));
-        }
-    }
-    free(port->steer_error);
-    port->steer_error = error ? msg : NULL;
-    if (error) {
-        VLOG_WARN("%s: %s; the previous steering rules stay in force",
-                  name, msg);
-        return true;
-    }
-    if (same) {
-        return had_error;
-    }
-    VLOG_INFO("%s: steering mode %s, %u rule(s)", name,
-              xsk_steer_mode_name(steer.mode), steer.n_rules);
-    return true;
-}
-
 char *
 netdev_afxdp_get_config_error(const struct netdev *netdev)
 {
@@ -577,7 +534,7 @@ netdev_afxdp_get_config_error(const struct netdev *netdev)
     char *msg;
 
     ovs_mutex_lock(&dev->mutex);
-    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->steer_error);
+    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->core.steer_error);
     ovs_mutex_unlock(&dev->mutex);
     return msg;
 }
@@ -626,8 +583,8 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     }
 
     ovs_mutex_lock(&dev->mutex);
-    if (set_steer(port, name, smap_get(args, "xdp-steer"),
-                  smap_get(args, "xdp-steer-mode"))) {
+    if (xsk_port_configure_steer(&port->core, smap_get(args, "xdp-steer"),
+                                 smap_get(args, "xdp-steer-mode"))) {
         netdev_change_seq_changed(netdev);
     }
     if (!xsk_opts_equal(&opts, &port->requested)) {
@@ -1099,8 +1056,8 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
         smap_add(args, "xdp-steer", ds_cstr(&rules));
         ds_destroy(&rules);
     }
-    if (port->steer_error) {
-        smap_add(args, "xdp-steer-error", port->steer_error);
+    if (core->steer_error) {
+        smap_add(args, "xdp-steer-error", core->steer_error);
     }
     netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
                               core->prog ? core->prog->tc_error : 0,

@@ -106,6 +106,8 @@ xsk_port_uninit(struct xsk_port *port)
     xsk_flow_table_destroy(port->flows);
     free(port->flows);
     port->flows = NULL;
+    free(port->steer_error);
+    port->steer_error = NULL;
     pthread_mutex_destroy(&port->flow_mutex);
 }
 
@@ -339,6 +341,46 @@ xsk_port_set_steer(struct xsk_port *port, const struct xsk_steer *steer)
     }
     port->steer = *steer;
     return 0;
+}
+
+/* Parses steering rules 'rules' and mode 'mode' (either NULL for the
+ * default) and makes them 'port''s (xsk_port_set_steer()).  Bad rules, or
+ * rules the program refuses, are not applied: the reason goes to
+ * 'steer_error' (the user shows it: Interface:error and status) and to a
+ * warning in the log, and the rules in force stay, so that a typo does not
+ * take the port down.  Returns true if the rules in force or the refusal
+ * changed. */
+bool
+xsk_port_configure_steer(struct xsk_port *port, const char *rules,
+                         const char *mode)
+{
+    bool same, had_error = port->steer_error != NULL;
+    struct xsk_steer steer;
+    char *msg = NULL;
+    int error;
+
+    error = xsk_steer_parse(rules, mode, &steer, &msg);
+    same = !error && xsk_steer_equal(&steer, &port->steer);
+    if (!error && !same) {
+        error = xsk_port_set_steer(port, &steer);
+        if (error) {
+            xsk_set_err(&msg, "cannot write the steering rules into the "
+                        "XDP program: %s", strerror(error));
+        }
+    }
+    free(port->steer_error);
+    port->steer_error = error ? msg : NULL;
+    if (error) {
+        port_log(port, XSK_PORT_LOG_WARN, "%s; the previous steering rules "
+                 "stay in force", msg);
+        return true;
+    }
+    if (same) {
+        return had_error;
+    }
+    port_log(port, XSK_PORT_LOG_INFO, "steering mode %s, %u rule(s)",
+             xsk_steer_mode_name(steer.mode), steer.n_rules);
+    return true;
 }
 
 /* Returns the largest MTU 'port' carries with frames of 'frame_size' bytes:

@@ -155,6 +155,8 @@ struct xsk_port {
 
     struct xsk_steer steer;             /* Rules in force (in 'prog'
                                          * whenever it is set). */
+    char *steer_error;                  /* Why the last rules given were
+                                         * refused (malloc'd), or NULL. */
 
     pthread_mutex_t flow_mutex;
     struct xsk_flow_table *flows;       /* Under 'flow_mutex'. */
@@ -170,6 +172,8 @@ void xsk_port_teardown(struct xsk_port *);
 void xsk_port_stop(struct xsk_port *);
 
 int xsk_port_set_steer(struct xsk_port *, const struct xsk_steer *);
+bool xsk_port_configure_steer(struct xsk_port *, const char *rules,
+                              const char *mode);
 int xsk_port_max_mtu(const struct xsk_port *, uint32_t frame_size);
 
 struct xsk_flow_table *xsk_port_flows_lock(struct xsk_port *);

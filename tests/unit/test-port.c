@@ -47,6 +47,7 @@ struct faults {
     int sock_q1;                /* Creating the socket of queue 1. */
     int map_q1;                 /* Setting queue 1's XSKMAP entry. */
     int flows;                  /* Writing the flow table. */
+    int set_steer;              /* Writing steering rules. */
 };
 
 /* What the fake kernel has seen. */
@@ -59,6 +60,7 @@ static struct {
     int freed_in_use;           /* Programs freed while the flow table
                                  * still wrote to them. */
     struct xsk_umem_pool *umem[MAX_UMEMS];
+    char last_log[256];         /* The last log line's text. */
 } k;
 
 static void
@@ -129,7 +131,7 @@ fake_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *steer)
 {
     (void) prog;
     (void) steer;
-    return 0;
+    return k.f.set_steer;
 }
 
 static int
@@ -248,7 +250,7 @@ fake_log(const struct xsk_port *port, enum xsk_port_log_level level,
          const char *msg)
 {
     (void) port;
-    (void) msg;
+    snprintf(k.last_log, sizeof k.last_log, "%s", msg);
     trace(level == XSK_PORT_LOG_DBG ? "dbg"
           : level == XSK_PORT_LOG_INFO ? "info" : "warn", 0);
 }
@@ -507,6 +509,96 @@ test_steer_kept(void)
     tap_group("steering rules kept while stopped");
 }
 
+/* Starts 'port' in generic mode with 'n_rxq' queues over the fakes. */
+static void
+start_port(struct xsk_port *port, int n_rxq)
+{
+    struct xsk_opts o;
+    char *msg = NULL;
+
+    memset(&k, 0, sizeof k);
+    k.port = port;
+    xsk_port_init(port, &fake_ops, NULL);
+    opts_for(&cases[0], &o);
+    o.mode = XSK_MODE_GENERIC;
+    o.n_rxq = n_rxq;
+    CHECK(!xsk_port_start(port, 7, &o, &msg), "start: %s", msg);
+    free(msg);
+}
+
+static void
+stop_port(struct xsk_port *port)
+{
+    xsk_port_teardown(port);
+    check_no_leak("after teardown");
+    xsk_port_uninit(port);
+}
+
+/* Steering options given one after the other to a started port: what
+ * comes into force, what is refused and why, and whether the port says
+ * something changed (the glue then tells OVS). */
+static void
+test_configure_steer(void)
+{
+    static const struct {
+        const char *rules, *mode;
+        int set_steer;          /* The program refuses the rules. */
+        bool want_changed;
+        const char *want_error; /* In 'steer_error', NULL: none. */
+        uint32_t want_rules;    /* In force after the row. */
+        const char *want_log;   /* The row's log line, "": none. */
+    } rows[] = {
+        { "icmp,arp", "match", 0, true, NULL, 2,
+          "steering mode match, 2 rule(s)" },
+        { "icmp,arp", "match", 0, false, NULL, 2, "" },
+        { "icmp,nonsense", "match", 0, true, "nonsense", 2,
+          "; the previous steering rules stay in force" },
+        { "icmp,nonsense", "match", 0, true, "nonsense", 2,
+          "; the previous steering rules stay in force" },
+        { "icmp,arp", "match", 0, true, NULL, 2, "" },
+        { "udp:4789", "match", EPERM, true, "cannot write the steering "
+          "rules into the XDP program: Operation not permitted", 2,
+          "; the previous steering rules stay in force" },
+        { "udp:4789", "match", 0, true, NULL, 1,
+          "steering mode match, 1 rule(s)" },
+        { NULL, NULL, 0, true, NULL, 0, "steering mode all, 0 rule(s)" },
+        { NULL, NULL, 0, false, NULL, 0, "" },
+    };
+    struct xsk_port port;
+
+    start_port(&port, 1);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        bool changed;
+
+        k.f.set_steer = rows[i].set_steer;
+        k.last_log[0] = '\0';
+        changed = xsk_port_configure_steer(&port, rows[i].rules,
+                                           rows[i].mode);
+        CHECK(changed == rows[i].want_changed, "row %zu: changed %d", i,
+              changed);
+        if (rows[i].want_error) {
+            CHECK(port.steer_error
+                  && strstr(port.steer_error, rows[i].want_error),
+                  "row %zu: refusal \"%s\", want \"%s\"", i,
+                  port.steer_error ? port.steer_error : "(none)",
+                  rows[i].want_error);
+        } else {
+            CHECK(!port.steer_error, "row %zu: refused: %s", i,
+                  port.steer_error);
+        }
+        CHECK(port.steer.n_rules == rows[i].want_rules,
+              "row %zu: %u rule(s) in force, want %u", i,
+              port.steer.n_rules, rows[i].want_rules);
+        CHECK(rows[i].want_log[0] ? strstr(k.last_log, rows[i].want_log)
+                                  != NULL
+                                  : !k.last_log[0],
+              "row %zu: log \"%s\", want \"%s\"", i, k.last_log,
+              rows[i].want_log);
+    }
+    stop_port(&port);
+    tap_group("steering options: applied, kept, refused with the reason");
+}
+
 int
 main(void)
 {
@@ -518,5 +610,6 @@ main(void)
     }
     test_restart();
     test_steer_kept();
+    test_configure_steer();
     return tap_done();
 }
