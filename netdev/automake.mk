@@ -31,6 +31,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-prog.c \
 	lib/xsk/xsk-prog.h \
 	lib/xsk/xsk-prog-flow.c \
+	lib/xsk/xsk-report.c \
+	lib/xsk/xsk-report.h \
 	lib/xsk/xsk-rx.c \
 	lib/xsk/xsk-rx.h \
 	lib/xsk/xsk-sock.c \

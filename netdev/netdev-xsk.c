@@ -65,6 +65,7 @@
 #include "xsk-opts.h"
 #include "xsk-port.h"
 #include "xsk-prog.h"
+#include "xsk-report.h"
 #include "xsk-rx.h"
 #include "xsk-sock.h"
 #include "xsk-steer.h"
@@ -98,7 +99,7 @@ struct netdev_xsk_txq {
  * (xsk-port.h: program, sockets, queues, steering, flow table). */
 struct netdev_xsk_port {
     struct xsk_port core;
-    struct ovs_list node;               /* In 'xsk_ports'. */
+    struct ovs_list node;               /* In 'netdev_xsk_ports'. */
     struct netdev_linux *dev;
 
     /* Under dev->mutex. */
@@ -111,9 +112,9 @@ struct netdev_xsk_port {
 };
 
 /* All afxdp ports, for afxdp/show and the fatal-signal hook. */
-static struct ovs_mutex xsk_ports_mutex = OVS_MUTEX_INITIALIZER;
-static struct ovs_list xsk_ports OVS_GUARDED_BY(xsk_ports_mutex)
-    = OVS_LIST_INITIALIZER(&xsk_ports);
+static struct ovs_mutex netdev_xsk_ports_mutex = OVS_MUTEX_INITIALIZER;
+static struct ovs_list netdev_xsk_ports OVS_GUARDED_BY(netdev_xsk_ports_mutex)
+    = OVS_LIST_INITIALIZER(&netdev_xsk_ports);
 
 static struct netdev_xsk_port *
 netdev_xsk_port_cast(struct xsk_port *core)
@@ -226,10 +227,12 @@ static const struct xsk_port_ops port_ops = {
     .prog_set_queue = xsk_prog_set_queue,
     .prog_clear_queue = xsk_prog_clear_queue,
     .prog_set_steer = xsk_prog_set_steer,
+    .prog_steer_counts = xsk_prog_steer_counts,
     .flow_backend = &xsk_prog_flow_backend,
     .sock_create = xsk_sock_create,
     .sock_destroy = xsk_sock_destroy,
     .sock_refill = refill,
+    .sock_xdp_stats = xsk_sock_get_xdp_stats,
     .tx_md_supported = xsk_tx_md_supported,
     .umem_get = get_umem,
     .umem_sweep = release_umems,
@@ -242,24 +245,22 @@ xsk_fatal_hook(void *aux OVS_UNUSED)
 {
     struct netdev_xsk_port *port;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &xsk_ports) {
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
         xsk_port_stop(&port->core);
     }
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 }
 
-static const char *
-place_names[] = { "pool", "cache", "fill", "rx", "packets", "tx",
-                  "completion", "slots" };
-
+/* Writes the "afxdp/show" lines of 'umem' (its frames per place) and of
+ * the queues that use it to 'f_'. */
 static void
-show_umem(struct xsk_umem_pool *umem, void *ds_)
+netdev_xsk_show_umem(struct xsk_umem_pool *umem, void *f_)
+    OVS_REQUIRES(netdev_xsk_ports_mutex)
 {
-    struct ds *ds = ds_;
-    struct xsk_places p;
     struct netdev_xsk_port *port;
-    uint64_t counts[8];
+    struct xsk_places p;
+    FILE *f = f_;
     bool ok = false;
 
     /* Counts taken under traffic can be off by frames in motion; a quiet
@@ -270,86 +271,11 @@ show_umem(struct xsk_umem_pool *umem, void *ds_)
             xnanosleep(1000 * 1000);
         }
     }
-    counts[0] = p.pool;
-    counts[1] = p.cache;
-    counts[2] = p.fill;
-    counts[3] = p.rx;
-    counts[4] = p.packets;
-    counts[5] = p.tx;
-    counts[6] = p.comp;
-    counts[7] = p.slots;
-
-    ds_put_format(ds, "umem %u: frames=%u frame-size=%u jumbo-slots=%u",
-                  umem->id, umem->key.n_frames, umem->key.frame_size,
-                  umem->n_slots);
-    for (int i = 0; i < 8; i++) {
-        ds_put_format(ds, " %s=%"PRIu64, place_names[i], counts[i]);
+    xsk_report_umem(umem, &p, ok, f);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
+        xsk_report_queues(&port->core, netdev_get_name(&port->dev->up), umem,
+                          f);
     }
-    ds_put_format(ds, " bad-frees=%"PRIu64" accounted=%s\n",
-                  umem->bad_frees, ok ? "yes" : "no");
-
-    LIST_FOR_EACH (port, node, &xsk_ports) {
-        for (int q = 0; q < port->core.n_queues; q++) {
-            struct xsk_sock *s = port->core.queues[q].sock;
-
-            if (s && s->umem == umem) {
-                ds_put_format(ds, "  %s queue %u: mode=%s %s rx=%"PRIu64
-                              " tx=%"PRIu64"\n",
-                              netdev_get_name(&port->dev->up), s->queue_id,
-                              xsk_mode_name(port->core.mode_in_use),
-                              s->zerocopy ? "zero-copy" : "copy",
-                              port->core.queues[q].rx.stats.packets,
-                              port->core.queues[q].tx_stats.packets);
-            }
-        }
-    }
-}
-
-/* Appends 'port''s steering rules and their hits to 'ds'. */
-static void
-show_steer(const struct netdev_xsk_port *port, struct ds *ds)
-{
-    const struct xsk_steer *st = &port->core.steer;
-    uint64_t hits[XSK_STEER_N_COUNTS];
-    bool counted;
-
-    if (st->mode == XSK_STEER_ALL && !port->core.steer_error) {
-        return;
-    }
-    counted = port->core.prog && !xsk_prog_steer_counts(port->core.prog, hits);
-    ds_put_format(ds, "port %s: xdp-steer-mode=%s rules=%u",
-                  netdev_get_name(&port->dev->up),
-                  xsk_steer_mode_name(st->mode), st->n_rules);
-    if (counted) {
-        ds_put_format(ds, " to-host=%"PRIu64, hits[XSK_STEER_TO_HOST]);
-    }
-    ds_put_char(ds, '\n');
-    for (uint32_t i = 0; i < st->n_rules; i++) {
-        ds_put_format(ds, "  rule %u '%s'", i, st->rules[i].text);
-        if (counted) {
-            ds_put_format(ds, ": packets=%"PRIu64, hits[i]);
-        }
-        ds_put_char(ds, '\n');
-    }
-    if (port->core.steer_error) {
-        ds_put_format(ds, "  refused: %s\n", port->core.steer_error);
-    }
-}
-
-/* Appends the size of 'port''s offloaded-flow table to 'ds'. */
-static void
-show_flows(struct netdev_xsk_port *port, struct ds *ds)
-{
-    const struct xsk_flow_table *flows = xsk_port_flows_lock(&port->core);
-
-    if (flows->n_rules) {
-        ds_put_format(ds, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
-                      " mask(s), %"PRIu64" offloaded since start\n",
-                      netdev_get_name(&port->dev->up), flows->n_rules,
-                      flows->n_masks - xsk_flow_n_empty_masks(flows),
-                      flows->n_puts);
-    }
-    xsk_port_flows_unlock(&port->core);
 }
 
 /* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
@@ -358,21 +284,27 @@ static void
 xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                  const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
-    struct ds ds = DS_EMPTY_INITIALIZER;
     struct netdev_xsk_port *port;
+    size_t len = 0;
+    char *buf = NULL;
+    FILE *f;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    xsk_umem_foreach(show_umem, &ds);
-    LIST_FOR_EACH (port, node, &xsk_ports) {
-        show_steer(port, &ds);
-        show_flows(port, &ds);
+    f = open_memstream(&buf, &len);
+    if (!f) {
+        out_of_memory();
     }
-    ovs_mutex_unlock(&xsk_ports_mutex);
-    if (!ds.length) {
-        ds_put_cstr(&ds, "no UMEM\n");
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    xsk_umem_foreach(netdev_xsk_show_umem, f);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
+        const char *name = netdev_get_name(&port->dev->up);
+
+        xsk_report_steer(&port->core, name, f);
+        xsk_report_flows(&port->core, name, f);
     }
-    unixctl_command_reply(conn, ds_cstr(&ds));
-    ds_destroy(&ds);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
+    fclose(f);
+    unixctl_command_reply(conn, len ? buf : "no UMEM\n");
+    free(buf);
 }
 
 /* "afxdp/stats IFACE": the port's counters as the datapath has them now,
@@ -454,9 +386,9 @@ netdev_afxdp_construct(struct netdev *netdev)
     }
     dev->xsk_port = &port->core;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    ovs_list_push_back(&xsk_ports, &port->node);
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    ovs_list_push_back(&netdev_xsk_ports, &port->node);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 
     netdev_request_reconfigure(netdev);
     return 0;
@@ -468,9 +400,9 @@ netdev_afxdp_destruct(struct netdev *netdev)
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
-    ovs_mutex_lock(&xsk_ports_mutex);
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
     ovs_list_remove(&port->node);
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 
     xsk_port_teardown(&port->core);
     if (port->core.ifindex > 0) {
@@ -883,35 +815,23 @@ netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
+    struct xsk_port_totals t;
+
+    ovs_mutex_lock(&dev->mutex);
+    xsk_port_totals(&port->core, &t);
+    ovs_mutex_unlock(&dev->mutex);
 
     /* Fields left alone stay UINT64_MAX, "not counted", as netdev_get_stats()
      * set them: OVSDB then leaves them out instead of showing a 0 that is
      * not true (size buckets, multicast, collisions...). */
-    ovs_mutex_lock(&dev->mutex);
-    stats->rx_packets = stats->rx_bytes = stats->rx_dropped = 0;
-    stats->rx_errors = 0;
-    stats->tx_packets = stats->tx_bytes = stats->tx_dropped = 0;
-    stats->tx_errors = 0;
-    for (int i = 0; i < port->core.n_queues; i++) {
-        struct xsk_port_queue *q = &port->core.queues[i];
-        struct xdp_statistics xs;
-
-        stats->tx_packets += q->tx_stats.packets;
-        stats->tx_bytes += q->tx_stats.bytes;
-        stats->tx_dropped += q->tx_stats.dropped;
-        stats->rx_packets += q->rx.stats.packets;
-        stats->rx_bytes += q->rx.stats.bytes;
-        stats->rx_dropped += q->rx.stats.dropped;
-        if (q->sock) {
-            stats->tx_dropped += q->sock->stats.tx_busy;
-            if (!xsk_sock_get_xdp_stats(q->sock, &xs)) {
-                stats->rx_dropped += xs.rx_dropped + xs.rx_ring_full;
-                stats->rx_errors += xs.rx_invalid_descs;
-                stats->tx_errors += xs.tx_invalid_descs;
-            }
-        }
-    }
-    ovs_mutex_unlock(&dev->mutex);
+    stats->rx_packets = t.rx.packets;
+    stats->rx_bytes = t.rx.bytes;
+    stats->rx_dropped = t.rx.dropped + t.xdp.rx_dropped + t.xdp.rx_ring_full;
+    stats->rx_errors = t.xdp.rx_invalid_descs;
+    stats->tx_packets = t.tx.packets;
+    stats->tx_bytes = t.tx.bytes;
+    stats->tx_dropped = t.tx.dropped + t.sock.tx_busy;
+    stats->tx_errors = t.xdp.tx_invalid_descs;
     return 0;
 }
 
@@ -921,84 +841,25 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
-    uint64_t chains = 0, supers = 0, segs = 0;
-    uint64_t partial = 0, csum_offloaded = 0, csum_finished = 0;
-    uint64_t zc_chains = 0, copied_chains = 0;
-    struct netdev_custom_counter *c;
-    size_t n = 0;
+    struct xsk_counter *c;
+    size_t n;
+
+    BUILD_ASSERT_DECL(XSK_COUNTER_NAME_SIZE
+                      == NETDEV_CUSTOM_STATS_NAME_SIZE);
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(14 + 7 * port->core.n_queues
-                                     + XSK_STEER_N_COUNTS,
-                                     sizeof *custom_stats->counters);
-    c = custom_stats->counters;
-
-#define XSK_COUNTER(VALUE, ...)                                         \
-    do {                                                                \
-        snprintf(c[n].name, NETDEV_CUSTOM_STATS_NAME_SIZE, __VA_ARGS__); \
-        c[n].value = (VALUE);                                           \
-        n++;                                                            \
-    } while (0)
-
-    for (int i = 0; i < port->core.n_queues; i++) {
-        struct xsk_port_queue *q = &port->core.queues[i];
-        struct xdp_statistics xs;
-
-        zc += q->tx_stats.zero_copy;
-        copied += q->tx_stats.copied;
-        zc_chains += q->tx_stats.zero_copy_chains;
-        copied_chains += q->tx_stats.copied_chains;
-        fixed += q->rx.stats.csum_fixed;
-        partial += q->rx.stats.csum_partial;
-        csum_offloaded += q->tx_stats.csum_offloaded;
-        csum_finished += q->tx_stats.csum_finished;
-        chains += q->rx.stats.chains;
-        supers += q->rx.stats.super_packets;
-        segs += q->rx.stats.gso_segments;
-        if (!q->sock || xsk_sock_get_xdp_stats(q->sock, &xs)) {
-            continue;
-        }
-        busy += q->sock->stats.tx_busy;
-        full += q->sock->stats.tx_ring_full;
-        empty += q->sock->stats.fill_empty;
-        XSK_COUNTER(xs.rx_dropped, "xsk_queue_%d_rx_dropped", i);
-        XSK_COUNTER(xs.rx_invalid_descs, "xsk_queue_%d_rx_invalid_descs", i);
-        XSK_COUNTER(xs.tx_invalid_descs, "xsk_queue_%d_tx_invalid_descs", i);
-        XSK_COUNTER(xs.rx_ring_full, "xsk_queue_%d_rx_ring_full", i);
-        XSK_COUNTER(xs.rx_fill_ring_empty_descs,
-                    "xsk_queue_%d_rx_fill_ring_empty_descs", i);
-        XSK_COUNTER(q->rx.stats.packets, "xsk_queue_%d_rx_packets", i);
-        XSK_COUNTER(q->sock->stats.rx_packets, "xsk_queue_%d_rx_descs", i);
-    }
-    XSK_COUNTER(zc, "tx_zero_copy_packets");
-    XSK_COUNTER(copied, "tx_copied_packets");
-    XSK_COUNTER(zc_chains, "tx_zero_copy_multi_buffer_packets");
-    XSK_COUNTER(copied_chains, "tx_copied_multi_buffer_packets");
-    XSK_COUNTER(fixed, "rx_checksum_fixed");
-    XSK_COUNTER(partial, "rx_checksum_partial");
-    XSK_COUNTER(csum_offloaded, "tx_checksum_offloaded");
-    XSK_COUNTER(csum_finished, "tx_checksum_finished");
-    XSK_COUNTER(busy, "tx_busy_drops");
-    XSK_COUNTER(full, "tx_ring_full_drops");
-    XSK_COUNTER(empty, "fill_ring_starved");
-    XSK_COUNTER(chains, "rx_multi_buffer_packets");
-    XSK_COUNTER(supers, "rx_gso_super_packets");
-    XSK_COUNTER(segs, "rx_gso_segments");
-    if (port->core.prog && port->core.steer.mode != XSK_STEER_ALL) {
-        uint64_t hits[XSK_STEER_N_COUNTS];
-
-        if (!xsk_prog_steer_counts(port->core.prog, hits)) {
-            for (uint32_t i = 0; i < port->core.steer.n_rules; i++) {
-                XSK_COUNTER(hits[i], "xdp_steer_rule_%u_packets", i);
-            }
-            XSK_COUNTER(hits[XSK_STEER_TO_HOST], "xdp_steer_to_host_packets");
-        }
-    }
-#undef XSK_COUNTER
-
-    custom_stats->size = n;
+    c = xmalloc(xsk_port_max_counters(&port->core) * sizeof *c);
+    n = xsk_port_counters(&port->core, c);
     ovs_mutex_unlock(&dev->mutex);
+
+    custom_stats->counters = xcalloc(n, sizeof *custom_stats->counters);
+    for (size_t i = 0; i < n; i++) {
+        ovs_strlcpy(custom_stats->counters[i].name, c[i].name,
+                    NETDEV_CUSTOM_STATS_NAME_SIZE);
+        custom_stats->counters[i].value = c[i].value;
+    }
+    custom_stats->size = n;
+    free(c);
     return 0;
 }
 
@@ -1129,8 +990,8 @@ netdev_xsk_purge_output(int ifindex)
 {
     struct netdev_xsk_port *port;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &xsk_ports) {
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
         uint32_t n;
 
         n = xsk_flow_purge_output(xsk_port_flows_lock(&port->core),
@@ -1142,5 +1003,5 @@ netdev_xsk_purge_output(int ifindex)
                       netdev_get_name(&port->dev->up), n, ifindex);
         }
     }
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 }

@@ -103,6 +103,8 @@ struct xsk_port_ops {
     int (*prog_set_queue)(struct xsk_prog *, uint32_t queue_id, int xsk_fd);
     void (*prog_clear_queue)(struct xsk_prog *, uint32_t queue_id);
     int (*prog_set_steer)(struct xsk_prog *, const struct xsk_steer *);
+    int (*prog_steer_counts)(const struct xsk_prog *,
+                             uint64_t counts[XSK_STEER_N_COUNTS]);
     /* Writes the flow table into a program's maps; the 'struct xsk_prog *'
      * is its 'aux'. */
     const struct xsk_flow_backend *flow_backend;
@@ -113,6 +115,7 @@ struct xsk_port_ops {
                        struct xsk_sock **, char **errp);
     void (*sock_destroy)(struct xsk_sock *);
     void (*sock_refill)(struct xsk_sock *);
+    int (*sock_xdp_stats)(const struct xsk_sock *, struct xdp_statistics *);
     bool (*tx_md_supported)(void);
 
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "xsk-prog.h"
+#include "xsk-report.h"
 #include "tap.h"
 
 #define N_FRAMES 256
@@ -48,6 +49,8 @@ struct faults {
     int map_q1;                 /* Setting queue 1's XSKMAP entry. */
     int flows;                  /* Writing the flow table. */
     int set_steer;              /* Writing steering rules. */
+    int steer_counts;           /* Reading the steering hits. */
+    int xdp_stats_q1;           /* Reading queue 1's kernel counters. */
 };
 
 /* What the fake kernel has seen. */
@@ -134,6 +137,22 @@ fake_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *steer)
     return k.f.set_steer;
 }
 
+/* Rule i has 100 + i hits, the host 99. */
+static int
+fake_prog_steer_counts(const struct xsk_prog *prog,
+                       uint64_t counts[XSK_STEER_N_COUNTS])
+{
+    (void) prog;
+    if (k.f.steer_counts) {
+        return k.f.steer_counts;
+    }
+    for (int i = 0; i < XSK_STEER_N_COUNTS; i++) {
+        counts[i] = 100 + i;
+    }
+    counts[XSK_STEER_TO_HOST] = 99;
+    return 0;
+}
+
 static int
 fake_masks_put(void *aux, const struct xsk_flow_mask_list *list)
 {
@@ -194,6 +213,26 @@ fake_sock_refill(struct xsk_sock *sock)
 {
     (void) sock;
     trace("F", 0);
+}
+
+/* The kernel's counters of queue q: 1000 * (q + 1) plus the field's
+ * number. */
+static int
+fake_sock_xdp_stats(const struct xsk_sock *sock, struct xdp_statistics *xs)
+{
+    uint64_t base = 1000 * (sock->queue_id + 1);
+
+    if (sock->queue_id == 1 && k.f.xdp_stats_q1) {
+        return k.f.xdp_stats_q1;
+    }
+    memset(xs, 0, sizeof *xs);
+    xs->rx_dropped = base + 1;
+    xs->rx_invalid_descs = base + 2;
+    xs->tx_invalid_descs = base + 3;
+    xs->rx_ring_full = base + 4;
+    xs->rx_fill_ring_empty_descs = base + 5;
+    xs->tx_ring_empty_descs = base + 6;
+    return 0;
 }
 
 static bool
@@ -261,10 +300,12 @@ static const struct xsk_port_ops fake_ops = {
     .prog_set_queue = fake_prog_set_queue,
     .prog_clear_queue = fake_prog_clear_queue,
     .prog_set_steer = fake_prog_set_steer,
+    .prog_steer_counts = fake_prog_steer_counts,
     .flow_backend = &fake_flow_backend,
     .sock_create = fake_sock_create,
     .sock_destroy = fake_sock_destroy,
     .sock_refill = fake_sock_refill,
+    .sock_xdp_stats = fake_sock_xdp_stats,
     .tx_md_supported = fake_tx_md_supported,
     .umem_get = fake_umem_get,
     .umem_sweep = fake_umem_sweep,
@@ -599,6 +640,210 @@ test_configure_steer(void)
     tap_group("steering options: applied, kept, refused with the reason");
 }
 
+/* Sets distinct counters on queue 'q' of 'port': the receive path's
+ * 10 * (q + 1) plus the field's number, the sender's 20 * (q + 1) plus, the
+ * socket's 30 * (q + 1) plus. */
+static void
+set_queue_counters(struct xsk_port *port, int q)
+{
+    struct xsk_rx_stats *rx = &port->queues[q].rx.stats;
+    struct xsk_tx_stats *tx = &port->queues[q].tx_stats;
+    struct xsk_sock_stats *ss = &port->queues[q].sock->stats;
+    uint64_t r = 10 * (q + 1), t = 20 * (q + 1), s = 30 * (q + 1);
+
+    *rx = (struct xsk_rx_stats) {
+        .packets = r + 1, .bytes = r + 2, .csum_fixed = r + 3,
+        .csum_partial = r + 4, .chains = r + 5, .super_packets = r + 6,
+        .gso_segments = r + 7, .dropped = r + 8,
+    };
+    *tx = (struct xsk_tx_stats) {
+        .packets = t + 1, .bytes = t + 2, .dropped = t + 3, .too_big = t + 4,
+        .ring_full = t + 5, .no_frame = t + 6, .zero_copy = t + 7,
+        .copied = t + 8, .zero_copy_chains = t + 9, .copied_chains = t + 10,
+        .csum_offloaded = t + 11, .csum_finished = t + 12,
+    };
+    *ss = (struct xsk_sock_stats) {
+        .rx_packets = s + 1, .tx_packets = s + 2, .tx_busy = s + 3,
+        .tx_ring_full = s + 4, .fill_empty = s + 5, .kicks = s + 6,
+    };
+}
+
+/* The named counters of a 2-queue port whose queue 1's kernel counters
+ * cannot be read (its "xsk_queue_1_*" are left out), with one steering
+ * rule; then the totals. */
+static void
+test_counters(void)
+{
+    static const struct xsk_counter want[] = {
+        { "xsk_queue_0_rx_dropped", 1001 },
+        { "xsk_queue_0_rx_invalid_descs", 1002 },
+        { "xsk_queue_0_tx_invalid_descs", 1003 },
+        { "xsk_queue_0_rx_ring_full", 1004 },
+        { "xsk_queue_0_rx_fill_ring_empty_descs", 1005 },
+        { "xsk_queue_0_rx_packets", 11 },
+        { "xsk_queue_0_rx_descs", 31 },
+        { "tx_zero_copy_packets", 27 + 47 },
+        { "tx_copied_packets", 28 + 48 },
+        { "tx_zero_copy_multi_buffer_packets", 29 + 49 },
+        { "tx_copied_multi_buffer_packets", 30 + 50 },
+        { "rx_checksum_fixed", 13 + 23 },
+        { "rx_checksum_partial", 14 + 24 },
+        { "tx_checksum_offloaded", 31 + 51 },
+        { "tx_checksum_finished", 32 + 52 },
+        { "tx_busy_drops", 33 + 63 },
+        { "tx_ring_full_drops", 34 + 64 },
+        { "fill_ring_starved", 35 + 65 },
+        { "rx_multi_buffer_packets", 15 + 25 },
+        { "rx_gso_super_packets", 16 + 26 },
+        { "rx_gso_segments", 17 + 27 },
+        { "xdp_steer_rule_0_packets", 100 },
+        { "xdp_steer_to_host_packets", 99 },
+    };
+    struct xsk_port_totals t;
+    struct xsk_port port;
+    struct xsk_counter *c;
+    size_t n;
+
+    start_port(&port, 2);
+    k.f.xdp_stats_q1 = EBADF;
+    set_queue_counters(&port, 0);
+    set_queue_counters(&port, 1);
+    CHECK(xsk_port_configure_steer(&port, "icmp", "match"), "rules");
+
+    c = calloc(xsk_port_max_counters(&port), sizeof *c);
+    n = xsk_port_counters(&port, c);
+    CHECK(n == XSK_ARRAY_SIZE(want), "%zu counters, want %zu", n,
+          XSK_ARRAY_SIZE(want));
+    for (size_t i = 0; i < n && i < XSK_ARRAY_SIZE(want); i++) {
+        CHECK(!strcmp(c[i].name, want[i].name) && c[i].value == want[i].value,
+              "counter %zu: %s=%llu, want %s=%llu", i, c[i].name,
+              (unsigned long long) c[i].value, want[i].name,
+              (unsigned long long) want[i].value);
+    }
+    CHECK(n <= xsk_port_max_counters(&port), "more counters than room");
+
+    /* Without readable hits the steering counters are left out. */
+    k.f.steer_counts = EIO;
+    n = xsk_port_counters(&port, c);
+    CHECK(n == XSK_ARRAY_SIZE(want) - 2, "%zu counters without hits", n);
+    free(c);
+
+    xsk_port_totals(&port, &t);
+    CHECK(t.rx.packets == 11 + 21 && t.rx.dropped == 18 + 28
+          && t.tx.packets == 21 + 41 && t.tx.dropped == 23 + 43
+          && t.sock.tx_busy == 33 + 63 && t.sock.kicks == 36 + 66,
+          "totals of both queues: rx %llu/%llu tx %llu/%llu busy %llu",
+          (unsigned long long) t.rx.packets,
+          (unsigned long long) t.rx.dropped,
+          (unsigned long long) t.tx.packets,
+          (unsigned long long) t.tx.dropped,
+          (unsigned long long) t.sock.tx_busy);
+    CHECK(t.xdp.rx_dropped == 1001 && t.xdp.rx_ring_full == 1004
+          && t.xdp.rx_invalid_descs == 1002
+          && t.xdp.tx_invalid_descs == 1003,
+          "kernel counters of queue 0 only: %llu",
+          (unsigned long long) t.xdp.rx_dropped);
+    stop_port(&port);
+    tap_group("named counters and totals of a port, summed once");
+}
+
+/* Returns what 'write' wrote to a memory stream (caller frees). */
+static char *
+report(void (*write)(struct xsk_port *, FILE *), struct xsk_port *port)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    XSK_ASSERT(f);
+    write(port, f);
+    fclose(f);
+    return buf;
+}
+
+static void
+write_queues(struct xsk_port *port, FILE *f)
+{
+    xsk_report_queues(port, "p0", port->umem, f);
+}
+
+static void
+write_steer(struct xsk_port *port, FILE *f)
+{
+    xsk_report_steer(port, "p0", f);
+}
+
+static void
+write_flows(struct xsk_port *port, FILE *f)
+{
+    xsk_report_flows(port, "p0", f);
+}
+
+static void
+write_umem(struct xsk_port *port, FILE *f)
+{
+    struct xsk_places p = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+    port->umem->n_slots = 9;
+    port->umem->bad_frees = 10;
+    xsk_report_umem(port->umem, &p, true, f);
+    xsk_report_umem(port->umem, &p, false, f);
+}
+
+/* The lines of "afxdp/show", one row per report. */
+static void
+test_show(void)
+{
+    static const struct {
+        const char *name;
+        void (*write)(struct xsk_port *, FILE *);
+        const char *rules;      /* Steering rules given first, or NULL. */
+        const char *want;
+    } rows[] = {
+        { "UMEM: frames per place", write_umem, NULL,
+          "umem 0: frames=256 frame-size=4096 jumbo-slots=9 pool=1 "
+          "cache=2 fill=3 rx=4 packets=5 tx=6 completion=7 slots=8 "
+          "bad-frees=10 accounted=yes\n"
+          "umem 0: frames=256 frame-size=4096 jumbo-slots=9 pool=1 "
+          "cache=2 fill=3 rx=4 packets=5 tx=6 completion=7 slots=8 "
+          "bad-frees=10 accounted=no\n" },
+        { "queues of the UMEM", write_queues, NULL,
+          "  p0 queue 0: mode=generic copy rx=11 tx=21\n"
+          "  p0 queue 1: mode=generic copy rx=21 tx=41\n" },
+        { "steering: all frames, nothing refused", write_steer, NULL, "" },
+        { "steering: rules and hits", write_steer, "icmp,udp:53",
+          "port p0: xdp-steer-mode=match rules=2 to-host=99\n"
+          "  rule 0 'icmp': packets=100\n"
+          "  rule 1 'udp:53': packets=101\n" },
+        { "steering: a refusal", write_steer, "nonsense", NULL },
+        { "flows: none, no line", write_flows, NULL, "" },
+    };
+    struct xsk_port port;
+
+    start_port(&port, 2);
+    set_queue_counters(&port, 0);
+    set_queue_counters(&port, 1);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        char *text;
+
+        if (rows[i].rules) {
+            xsk_port_configure_steer(&port, rows[i].rules, "match");
+        }
+        text = report(rows[i].write, &port);
+        if (rows[i].want) {
+            CHECK(!strcmp(text, rows[i].want), "%s: \"%s\", want \"%s\"",
+                  rows[i].name, text, rows[i].want);
+        } else {
+            CHECK(strstr(text, "port p0: xdp-steer-mode=match rules=2")
+                  && strstr(text, "  refused: ") && strstr(text, "nonsense"),
+                  "%s: \"%s\"", rows[i].name, text);
+        }
+        free(text);
+    }
+    stop_port(&port);
+    tap_group("afxdp/show lines");
+}
+
 int
 main(void)
 {
@@ -611,5 +856,7 @@ main(void)
     test_restart();
     test_steer_kept();
     test_configure_steer();
+    test_counters();
+    test_show();
     return tap_done();
 }
