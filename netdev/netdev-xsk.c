@@ -101,13 +101,6 @@ struct netdev_xsk_port {
     struct xsk_port core;
     struct ovs_list node;               /* In 'netdev_xsk_ports'. */
     struct netdev_linux *dev;
-
-    /* Under dev->mutex. */
-    struct xsk_opts requested;          /* From set_config(). */
-    struct xsk_opts opts;               /* In effect. */
-    bool configured;                    /* reconfigure() has run. */
-    char *error;                        /* Why the last set-up failed. */
-
     struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
 };
 
@@ -379,8 +372,6 @@ netdev_afxdp_construct(struct netdev *netdev)
     port = xzalloc(sizeof *port);
     xsk_port_init(&port->core, &port_ops, port);
     port->dev = dev;
-    xsk_opts_init(&port->requested);
-    port->opts = port->requested;
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_init(&port->txqs[i].lock);
     }
@@ -412,7 +403,6 @@ netdev_afxdp_destruct(struct netdev *netdev)
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_destroy(&port->txqs[i].lock);
     }
-    free(port->error);
     free(port);
     dev->xsk_port = NULL;
     ovs_mutex_destroy(&dev->mutex);
@@ -429,18 +419,11 @@ signal_remove_xdp(struct netdev *netdev)
     }
 }
 
-/* The largest frame a port receives in one buffer. */
-static int
-max_frame_len(const struct xsk_opts *opts)
-{
-    return opts->frame_size - XSK_RX_HEADROOM;
-}
-
 /* The largest MTU a port carries: jumbo frames need descriptor chains. */
 static int
-max_mtu(const struct netdev_xsk_port *port)
+netdev_xsk_max_mtu(const struct netdev_xsk_port *port)
 {
-    return xsk_port_max_mtu(&port->core, port->requested.frame_size);
+    return xsk_port_max_mtu(&port->core, port->core.requested.frame_size);
 }
 
 int
@@ -448,14 +431,14 @@ netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
     struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
-    if (mtu > max_mtu(port)) {
+    if (mtu > netdev_xsk_max_mtu(port)) {
         VLOG_WARN("%s: MTU %d is too large: at most %d%s",
-                  netdev_get_name(netdev), mtu, max_mtu(port),
+                  netdev_get_name(netdev), mtu, netdev_xsk_max_mtu(port),
                   port->core.sg_refused ? " (the kernel refused multi-buffer "
                   "AF_XDP sockets)" : "");
         return EINVAL;
     }
-    __atomic_store_n(&port->core.rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    xsk_port_set_mtu(&port->core, mtu);
     return 0;
 }
 
@@ -519,8 +502,8 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
                                  smap_get(args, "xdp-steer-mode"))) {
         netdev_change_seq_changed(netdev);
     }
-    if (!xsk_opts_equal(&opts, &port->requested)) {
-        port->requested = opts;
+    if (!xsk_opts_equal(&opts, &port->core.requested)) {
+        port->core.requested = opts;
         netdev_request_reconfigure(netdev);
     }
     ovs_mutex_unlock(&dev->mutex);
@@ -534,11 +517,11 @@ netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add_format(args, "n_rxq", "%d", port->opts.n_rxq);
-    smap_add(args, "xdp-mode", xsk_mode_name(port->opts.mode));
+    smap_add_format(args, "n_rxq", "%d", port->core.opts.n_rxq);
+    smap_add(args, "xdp-mode", xsk_mode_name(port->core.opts.mode));
     smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->core.mode_in_use));
     smap_add(args, "use-need-wakeup",
-             port->opts.need_wakeup ? "true" : "false");
+             port->core.opts.need_wakeup ? "true" : "false");
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -548,38 +531,26 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
+    struct xsk_port *core = &port->core;
     const char *name = netdev_get_name(netdev);
-    char *msg = NULL;
     int error;
     int mtu;
 
     if (netdev_get_mtu(netdev, &mtu)) {
         mtu = ETH_PAYLOAD_MAX;
     }
-    __atomic_store_n(&port->core.rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    xsk_port_set_mtu(core, mtu);
 
     ovs_mutex_lock(&dev->mutex);
-    if (port->configured && !port->error
-        && xsk_opts_equal(&port->requested, &port->opts)
-        && netdev->n_rxq == port->requested.n_rxq) {
+    if (xsk_port_is_current(core)
+        && netdev->n_rxq == core->requested.n_rxq) {
         goto out;
     }
 
-    free(port->error);
-    port->error = NULL;
-    error = xsk_port_start(&port->core, linux_get_ifindex(name),
-                           &port->requested, &msg);
-
-    port->opts = port->requested;
-    port->configured = true;
-    __atomic_store_n(&port->core.rx_cfg.frame_cap, max_frame_len(&port->opts),
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&port->core.rx_cfg.csum_mode,
-                     port->opts.csum_fix ? XSK_RX_CSUM_MARK : XSK_RX_CSUM_KEEP,
-                     __ATOMIC_RELAXED);
+    error = xsk_port_configure(core, linux_get_ifindex(name));
     /* OVS finishes in software the partial checksums of packets to a port
      * that does not say it takes them (ovs-patches/0006). */
-    if (!error && port->core.tx_md) {
+    if (!error && core->tx_md) {
         netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_CKSUM
                             | NETDEV_TX_OFFLOAD_UDP_CKSUM;
     } else {
@@ -587,19 +558,18 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
                               | NETDEV_TX_OFFLOAD_UDP_CKSUM);
     }
     if (error) {
-        /* Keep the port, without sockets, so that OVS does not delete and
+        /* The port stays, without sockets, so that OVS does not delete and
          * re-add it in a loop; status and the log say why. */
-        port->error = msg;
-        VLOG_WARN("%s: AF_XDP set-up failed: %s", name, port->error);
+        VLOG_WARN("%s: AF_XDP set-up failed: %s", name, core->error);
     } else {
         VLOG_INFO("%s: %d queue(s) from %d in %s mode (%s), UMEM %u",
-                  name, port->core.n_queues, port->opts.start_queue,
-                  xsk_mode_name(port->core.mode_in_use),
-                  port->core.queues[0].sock->zerocopy ? "zero-copy" : "copy",
-                  port->core.umem->id);
+                  name, core->n_queues, core->opts.start_queue,
+                  xsk_mode_name(core->mode_in_use),
+                  core->queues[0].sock->zerocopy ? "zero-copy" : "copy",
+                  core->umem->id);
     }
-    netdev->n_rxq = port->core.n_queues;
-    netdev->n_txq = port->core.n_queues;
+    netdev->n_rxq = core->n_queues;
+    netdev->n_txq = core->n_queues;
     netdev_change_seq_changed(netdev);
 
 out:
@@ -863,66 +833,23 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     return 0;
 }
 
+static void
+netdev_xsk_status_put(void *args, const char *key, const char *value)
+{
+    smap_add(args, key, value);
+}
+
 int
 netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    const struct xsk_opts *o = &port->opts;
-    const struct xsk_port *core = &port->core;
+    const struct xsk_port *core = &netdev_xsk_port_of(netdev)->core;
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add(args, "xdp-mode", xsk_mode_name(o->mode));
-    if (core->mode_in_use == XSK_MODE_GENERIC && core->n_queues > 1) {
-        smap_add(args, "afxdp-warning", "several queues in generic mode: "
-                 "generic XDP on veth reports wrong queue numbers, so some "
-                 "queues may get no traffic; use xdp-mode=native");
-    }
-    if (port->error) {
-        smap_add(args, "xdp-mode-in-use", "none");
-        smap_add(args, "afxdp-error", port->error);
-    } else if (core->n_queues && core->queues[0].sock) {
-        struct xsk_sock *s = core->queues[0].sock;
-
-        smap_add(args, "xdp-mode-in-use", xsk_mode_name(core->mode_in_use));
-        smap_add(args, "zero-copy", s->zerocopy ? "true" : "false");
-        smap_add_format(args, "xdp-prog-id", "%u",
-                        core->prog ? core->prog->id : 0);
-        smap_add_format(args, "umem", "%u", core->umem->id);
-        smap_add_format(args, "umem-frames", "%u", core->umem->key.n_frames);
-    }
-    smap_add_format(args, "n_rxq", "%d", core->n_queues);
-    smap_add_format(args, "start-queue", "%d", o->start_queue);
-    smap_add_format(args, "frame-size", "%u", o->frame_size);
-    smap_add_format(args, "n_rxq_desc", "%u", o->rx_ring);
-    smap_add_format(args, "n_txq_desc", "%u", o->tx_ring);
-    smap_add_format(args, "max-frame-len", "%d", max_frame_len(o));
-    smap_add(args, "multi-buffer", core->sg_refused
-             ? "refused by the kernel" : "true");
-    smap_add_format(args, "max-mtu", "%d", max_mtu(port));
-    smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
-    smap_add(args, "tx-checksum-offload",
-             core->tx_md ? "true"
-             : !o->tx_csum ? "false"
-             : "no AF_XDP TX metadata in this kernel: OVS finishes "
-               "partial checksums in software");
-    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(core->steer.mode));
-    if (core->steer.n_rules) {
-        struct ds rules = DS_EMPTY_INITIALIZER;
-
-        for (uint32_t i = 0; i < core->steer.n_rules; i++) {
-            ds_put_format(&rules, "%s%s", i ? "," : "",
-                          core->steer.rules[i].text);
-        }
-        smap_add(args, "xdp-steer", ds_cstr(&rules));
-        ds_destroy(&rules);
-    }
-    if (core->steer_error) {
-        smap_add(args, "xdp-steer-error", core->steer_error);
-    }
+    xsk_report_status(core, netdev_xsk_status_put, args);
     netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
                               core->prog ? core->prog->tc_error : 0,
-                              o->redirect, args);
+                              core->opts.redirect, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -954,7 +881,7 @@ netdev_xsk_get_redirect(const struct netdev *netdev)
 
     ovs_mutex_lock(&dev->mutex);
     port = netdev_xsk_port_of(netdev);
-    redirect = port ? port->opts.redirect : XSK_REDIRECT_AUTO;
+    redirect = port ? port->core.opts.redirect : XSK_REDIRECT_AUTO;
     ovs_mutex_unlock(&dev->mutex);
     return redirect;
 }

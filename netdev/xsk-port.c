@@ -90,6 +90,8 @@ xsk_port_init(struct xsk_port *port, const struct xsk_port_ops *ops,
     memset(port, 0, sizeof *port);
     port->ops = ops;
     port->aux = aux;
+    xsk_opts_init(&port->requested);
+    port->opts = port->requested;
     xsk_steer_init(&port->steer);
     pthread_mutex_init(&port->flow_mutex, NULL);
     port->flows = malloc(sizeof *port->flows);
@@ -108,6 +110,8 @@ xsk_port_uninit(struct xsk_port *port)
     port->flows = NULL;
     free(port->steer_error);
     port->steer_error = NULL;
+    free(port->error);
+    port->error = NULL;
     pthread_mutex_destroy(&port->flow_mutex);
 }
 
@@ -324,6 +328,60 @@ xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
     }
     free(msg);
     return 0;
+}
+
+/* Returns true if 'port' runs as 'requested' says: configured with those
+ * options, and not failed. */
+bool
+xsk_port_is_current(const struct xsk_port *port)
+{
+    return port->configured && !port->error
+           && xsk_opts_equal(&port->requested, &port->opts);
+}
+
+/* Starts 'port' on interface 'ifindex' with its 'requested' options
+ * (xsk_port_start()), which are then in effect ('opts') whether or not the
+ * set-up worked, and sets what the queues' pollers read from them
+ * ('rx_cfg').  Returns 0, or a positive errno with the reason in 'error':
+ * the port then stays, with queues that have no socket. */
+int
+xsk_port_configure(struct xsk_port *port, int ifindex)
+{
+    char *msg = NULL;
+    int error;
+
+    free(port->error);
+    port->error = NULL;
+    error = xsk_port_start(port, ifindex, &port->requested, &msg);
+
+    port->opts = port->requested;
+    port->configured = true;
+    __atomic_store_n(&port->rx_cfg.frame_cap, xsk_port_max_frame_len(port),
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&port->rx_cfg.csum_mode,
+                     port->opts.csum_fix ? XSK_RX_CSUM_MARK
+                                         : XSK_RX_CSUM_KEEP,
+                     __ATOMIC_RELAXED);
+    if (error) {
+        port->error = msg;
+    }
+    return error;
+}
+
+/* Makes 'mtu' the MTU of 'port''s interface for its queues' pollers (a
+ * larger TCP packet is a super-packet to cut). */
+void
+xsk_port_set_mtu(struct xsk_port *port, int mtu)
+{
+    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+}
+
+/* The largest frame 'port' receives in one buffer, with the options in
+ * effect. */
+int
+xsk_port_max_frame_len(const struct xsk_port *port)
+{
+    return port->opts.frame_size - XSK_RX_HEADROOM;
 }
 
 /* Makes 'steer' the rules of 'port', written into its program at once if

@@ -54,15 +54,17 @@
  * Thread safety
  * -------------
  *
- * Start, teardown, stop and steering changes are serialised by the caller
- * (the glue's 'dev->mutex'; the fatal-signal hook runs when nothing else
- * configures).  The flow table is written by the flow API from another
- * thread (dpif-netdev's offload thread) and guarded by the port's flow
- * lock: take it with xsk_port_flows_lock() for any access to 'flows'; start
- * and stop take it themselves to attach and detach the table.  The flow
- * lock comes after the caller's configuration lock, never before.
- * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; write it
- * with relaxed atomic stores). */
+ * Start, teardown, stop, configuration ('requested', 'opts', 'error') and
+ * steering changes are serialised by the caller (the glue's 'dev->mutex';
+ * the fatal-signal hook runs when nothing else configures).  The flow
+ * table is written by the flow API from another thread (dpif-netdev's
+ * offload thread) and guarded by the port's flow lock: take it with
+ * xsk_port_flows_lock() for any access to 'flows'; start and stop take it
+ * themselves to attach and detach the table.  The flow lock comes after
+ * the caller's configuration lock, never before.
+ * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; it is
+ * written with relaxed atomic stores: xsk_port_configure(),
+ * xsk_port_set_mtu()). */
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -142,6 +144,14 @@ struct xsk_port {
     const struct xsk_port_ops *ops;
     void *aux;                          /* The user's, for 'ops->log'. */
 
+    /* Options: 'requested' is the user's (xsk_opts_init() until it sets
+     * them), 'opts' those of the last xsk_port_configure(), in effect. */
+    struct xsk_opts requested;
+    struct xsk_opts opts;
+    bool configured;                    /* xsk_port_configure() has run. */
+    char *error;                        /* Why its set-up failed (malloc'd),
+                                         * or NULL. */
+
     /* Set by xsk_port_start(). */
     int ifindex;                        /* Negative: the interface was not
                                          * found. */
@@ -171,6 +181,10 @@ void xsk_port_uninit(struct xsk_port *);
 
 int xsk_port_start(struct xsk_port *, int ifindex, const struct xsk_opts *,
                    char **errp);
+bool xsk_port_is_current(const struct xsk_port *);
+int xsk_port_configure(struct xsk_port *, int ifindex);
+void xsk_port_set_mtu(struct xsk_port *, int mtu);
+int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);
 void xsk_port_stop(struct xsk_port *);
 

@@ -12,6 +12,74 @@
 #include "xsk-flow.h"
 #include "xsk-prog.h"
 
+/* Gives 'put' the status of 'port' (Interface:status), one key and value
+ * at a time: the options and the mode in effect, why the set-up failed if
+ * it did, what the kernel refused or lacks, and the steering rules. */
+void
+xsk_report_status(const struct xsk_port *port,
+                  void (*put)(void *aux, const char *key, const char *value),
+                  void *aux)
+{
+    char rules[XSK_STEER_MAX_RULES * XSK_STEER_TEXT_MAX];
+    const struct xsk_opts *o = &port->opts;
+    char num[32];
+
+#define PUT_NUM(KEY, FORMAT, VALUE)                     \
+    do {                                                \
+        snprintf(num, sizeof num, FORMAT, VALUE);       \
+        put(aux, KEY, num);                             \
+    } while (0)
+
+    put(aux, "xdp-mode", xsk_mode_name(o->mode));
+    if (port->mode_in_use == XSK_MODE_GENERIC && port->n_queues > 1) {
+        put(aux, "afxdp-warning", "several queues in generic mode: generic "
+            "XDP on veth reports wrong queue numbers, so some queues may "
+            "get no traffic; use xdp-mode=native");
+    }
+    if (port->error) {
+        put(aux, "xdp-mode-in-use", "none");
+        put(aux, "afxdp-error", port->error);
+    } else if (port->n_queues && port->queues[0].sock) {
+        put(aux, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+        put(aux, "zero-copy",
+            port->queues[0].sock->zerocopy ? "true" : "false");
+        PUT_NUM("xdp-prog-id", "%u", port->prog ? port->prog->id : 0);
+        PUT_NUM("umem", "%u", port->umem->id);
+        PUT_NUM("umem-frames", "%u", port->umem->key.n_frames);
+    }
+    PUT_NUM("n_rxq", "%d", port->n_queues);
+    PUT_NUM("start-queue", "%d", o->start_queue);
+    PUT_NUM("frame-size", "%u", o->frame_size);
+    PUT_NUM("n_rxq_desc", "%u", o->rx_ring);
+    PUT_NUM("n_txq_desc", "%u", o->tx_ring);
+    PUT_NUM("max-frame-len", "%d", xsk_port_max_frame_len(port));
+    put(aux, "multi-buffer",
+        port->sg_refused ? "refused by the kernel" : "true");
+    PUT_NUM("max-mtu", "%d",
+            xsk_port_max_mtu(port, port->requested.frame_size));
+    put(aux, "rx-checksum-fix", o->csum_fix ? "true" : "false");
+    put(aux, "tx-checksum-offload",
+        port->tx_md ? "true"
+        : !o->tx_csum ? "false"
+        : "no AF_XDP TX metadata in this kernel: OVS finishes partial "
+          "checksums in software");
+    put(aux, "xdp-steer-mode", xsk_steer_mode_name(port->steer.mode));
+    if (port->steer.n_rules) {
+        size_t len = 0;
+
+        for (uint32_t i = 0; i < port->steer.n_rules && len < sizeof rules;
+             i++) {
+            len += snprintf(rules + len, sizeof rules - len, "%s%s",
+                            i ? "," : "", port->steer.rules[i].text);
+        }
+        put(aux, "xdp-steer", rules);
+    }
+    if (port->steer_error) {
+        put(aux, "xdp-steer-error", port->steer_error);
+    }
+#undef PUT_NUM
+}
+
 /* Adds the counters of every queue of 'port' to 't'.  The kernel's socket
  * counters are read once per socket: 'xdp_ok[i]' says whether queue i's
  * were given (false without a socket), and 'xdp[i]' holds them. */

@@ -3,9 +3,10 @@
 #ifndef XSK_REPORT_H
 #define XSK_REPORT_H 1
 
-/* What a port and a UMEM report, as numbers and as text: a port's counters
- * summed over its queues, the named list of its counters (the netdev's
- * custom statistics), and the lines of "ovs-appctl afxdp/show".  Includes
+/* What a port and a UMEM report, as numbers and as text: a port's status
+ * (key-value pairs: Interface:status), its counters summed over its queues,
+ * the named list of its counters (the netdev's custom statistics), and the
+ * lines of "ovs-appctl afxdp/show".  Includes
  * no OVS header: the OVS glue (netdev-xsk.c) copies the numbers into OVS's
  * structs and the text into its reply, and prefixes nothing but what it
  * passes in ('name', the port's name).
@@ -22,6 +23,12 @@
 #include <stdio.h>
 
 #include "xsk-port.h"
+
+/* Gives 'put' the status of a port, one key and value at a time. */
+void xsk_report_status(const struct xsk_port *,
+                       void (*put)(void *aux, const char *key,
+                                   const char *value),
+                       void *aux);
 
 /* A port's counters, each summed over its queues. */
 struct xsk_port_totals {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* Unit test of a port's life cycle, netdev/xsk-port.c.  Needs no root and
- * no OVS; prints TAP (tap.h).
+/* Unit test of a port's life cycle, netdev/xsk-port.c, and of what it
+ * reports, netdev/xsk-report.c.  Needs no root and no OVS; prints TAP
+ * (tap.h).
  *
  * The port reaches the kernel through fake ops that record every call in a
  * trace and fail where a case says.  The cases are one table: each row
@@ -13,6 +14,10 @@
  * teardown of a started port, every program, socket and UMEM created has
  * been destroyed, and the program was freed only once the flow table had
  * let go of it.
+ *
+ * Further tables drive a started port through steering options and
+ * configurations one row after the other, and pin its counters, its status
+ * and its afxdp/show lines.
  *
  * Trace tokens ('!' marks a call made to fail):
  *
@@ -844,6 +849,179 @@ test_show(void)
     tap_group("afxdp/show lines");
 }
 
+/* One configuration step of test_configure(). */
+struct configure_step {
+    const char *name;
+    int n_rxq;                  /* Requested. */
+    bool csum_fix;              /* Requested. */
+    int ifindex;
+    struct faults f;
+    int want_error;
+    const char *want_words;     /* In 'error', on failure. */
+};
+
+/* A port configured again and again with what its user requested: the
+ * options come into effect whether or not the set-up works, the reason of
+ * a failure stays until the next configuration, and the pollers' settings
+ * follow the options. */
+static void
+test_configure(void)
+{
+    static const struct configure_step steps[] = {
+        { "first configuration", 1, true, 7, { 0 }, 0, NULL },
+        { "two queues", 2, true, 7, { 0 }, 0, NULL },
+        { "no XDP at all", 2, true, 7,
+          { .attach_drv = EOPNOTSUPP, .attach_skb = EPERM },
+          EPERM, "cannot attach the XDP program" },
+        { "XDP back, no checksum fix", 1, false, 7, { 0 }, 0, NULL },
+        { "no interface", 1, false, -ENODEV, { 0 }, ENODEV,
+          "cannot find the interface" },
+    };
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    CHECK(!xsk_port_is_current(&port), "current before any configuration");
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(steps); i++) {
+        const struct configure_step *c = &steps[i];
+        int error;
+
+        k.f = c->f;
+        port.requested.n_rxq = c->n_rxq;
+        port.requested.csum_fix = c->csum_fix;
+        port.requested.frame_size = FRAME_SIZE;
+        port.requested.umem_frames = N_FRAMES;
+        port.requested.tx_csum = false;
+        /* Current only if the last step worked with these options. */
+        CHECK(xsk_port_is_current(&port)
+              == (i > 0 && !steps[i - 1].want_error
+                  && steps[i - 1].n_rxq == c->n_rxq
+                  && steps[i - 1].csum_fix == c->csum_fix),
+              "%s: current before its configuration: %d", c->name,
+              xsk_port_is_current(&port));
+
+        error = xsk_port_configure(&port, c->ifindex);
+        CHECK(error == c->want_error, "%s: error %d, want %d", c->name,
+              error, c->want_error);
+        CHECK(xsk_opts_equal(&port.opts, &port.requested),
+              "%s: the requested options are not in effect", c->name);
+        CHECK(port.n_queues == c->n_rxq, "%s: %d queue(s)", c->name,
+              port.n_queues);
+        CHECK(port.rx_cfg.frame_cap == FRAME_SIZE - 256,
+              "%s: frame capacity %u", c->name, port.rx_cfg.frame_cap);
+        CHECK(port.rx_cfg.csum_mode == (c->csum_fix ? XSK_RX_CSUM_MARK
+                                                    : XSK_RX_CSUM_KEEP),
+              "%s: checksum mode %u", c->name, port.rx_cfg.csum_mode);
+        if (c->want_error) {
+            CHECK(port.error && strstr(port.error, c->want_words),
+                  "%s: reason \"%s\"", c->name,
+                  port.error ? port.error : "(none)");
+            CHECK(!xsk_port_is_current(&port), "%s: a failed port is "
+                  "current", c->name);
+        } else {
+            CHECK(!port.error, "%s: reason \"%s\" left", c->name,
+                  port.error);
+            CHECK(xsk_port_is_current(&port), "%s: not current", c->name);
+        }
+    }
+    xsk_port_set_mtu(&port, 1500);
+    CHECK(port.rx_cfg.mtu == 1500, "MTU %u", port.rx_cfg.mtu);
+    stop_port(&port);
+    tap_group("configuration: options in effect, reasons, pollers' "
+              "settings");
+}
+
+/* What test_status() collects: "key=value\n" lines. */
+static char status_text[4096];
+
+static void
+status_put(void *aux, const char *key, const char *value)
+{
+    size_t len = strlen(status_text);
+
+    (void) aux;
+    snprintf(status_text + len, sizeof status_text - len, "%s=%s\n", key,
+             value);
+}
+
+/* Interface:status of a started port with steering rules, and of a port
+ * whose set-up failed. */
+static void
+test_status(void)
+{
+    static const char want_started[] =
+        "xdp-mode=generic\n"
+        "afxdp-warning=several queues in generic mode: generic XDP on veth "
+        "reports wrong queue numbers, so some queues may get no traffic; "
+        "use xdp-mode=native\n"
+        "xdp-mode-in-use=generic\n"
+        "zero-copy=false\n"
+        "xdp-prog-id=0\n"
+        "umem=0\n"
+        "umem-frames=256\n"
+        "n_rxq=2\n"
+        "start-queue=0\n"
+        "frame-size=4096\n"
+        "n_rxq_desc=2048\n"
+        "n_txq_desc=2048\n"
+        "max-frame-len=3840\n"
+        "multi-buffer=true\n"
+        "max-mtu=9000\n"
+        "rx-checksum-fix=true\n"
+        "tx-checksum-offload=false\n"
+        "xdp-steer-mode=match\n"
+        "xdp-steer=icmp,arp\n";
+    static const char want_failed[] =
+        "xdp-mode=best-effort\n"
+        "xdp-mode-in-use=none\n"
+        "afxdp-error=cannot find the interface: No such device\n"
+        "n_rxq=1\n"
+        "start-queue=0\n"
+        "frame-size=2048\n"
+        "n_rxq_desc=2048\n"
+        "n_txq_desc=2048\n"
+        "max-frame-len=1792\n"
+        "multi-buffer=true\n"
+        "max-mtu=9000\n"
+        "rx-checksum-fix=true\n"
+        "tx-checksum-offload=no AF_XDP TX metadata in this kernel: OVS "
+        "finishes partial checksums in software\n"
+        "xdp-steer-mode=all\n"
+        "xdp-steer-error=";
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    port.requested.mode = XSK_MODE_GENERIC;
+    port.requested.n_rxq = 2;
+    port.requested.frame_size = FRAME_SIZE;
+    port.requested.umem_frames = N_FRAMES;
+    port.requested.tx_csum = false;
+    CHECK(!xsk_port_configure(&port, 7), "configure: %s", port.error);
+    xsk_port_configure_steer(&port, "icmp,arp", "match");
+    status_text[0] = '\0';
+    xsk_report_status(&port, status_put, NULL);
+    CHECK(!strcmp(status_text, want_started), "started port:\n%s",
+          status_text);
+    CHECK(!port.steer_error, "rules refused: %s", port.steer_error);
+    stop_port(&port);
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    port.requested.frame_size = 2048;
+    CHECK(xsk_port_configure(&port, -ENODEV) == ENODEV, "no ENODEV");
+    xsk_port_configure_steer(&port, "nonsense", NULL);
+    status_text[0] = '\0';
+    xsk_report_status(&port, status_put, NULL);
+    CHECK(!strncmp(status_text, want_failed, strlen(want_failed)),
+          "failed port:\n%s", status_text);
+    stop_port(&port);
+    tap_group("Interface:status of a started and of a failed port");
+}
+
 int
 main(void)
 {
@@ -858,5 +1036,7 @@ main(void)
     test_configure_steer();
     test_counters();
     test_show();
+    test_configure();
+    test_status();
     return tap_done();
 }
