@@ -461,8 +461,9 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const char *name = netdev_get_name(netdev);
+    int n_dev_rxq = xsk_if_n_rx_queues(XSK_SYSFS_NET, name);
     struct smap_node *node;
-    struct xsk_opts opts;
+    unsigned int changes;
     struct xsk_kv *kv;
     char *msg = NULL;
     size_t n = 0;
@@ -470,44 +471,26 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
 
     kv = xmalloc((smap_count(args) + 1) * sizeof *kv);
     SMAP_FOR_EACH (node, args) {
-        if (strcmp(node->key, "xdp-steer")
-            && strcmp(node->key, "xdp-steer-mode")) {
-            kv[n].key = node->key;
-            kv[n].value = node->value;
-            n++;
-        }
+        kv[n].key = node->key;
+        kv[n].value = node->value;
+        n++;
     }
-    error = xsk_opts_parse(kv, n, &opts, &msg);
-    free(kv);
-
-    if (!error) {
-        error = xsk_opts_check_device(&opts,
-                                      xsk_if_n_rx_queues(XSK_SYSFS_NET, name),
-                                      &msg);
-    }
-    if (error) {
-        VLOG_WARN_BUF(errp, "%s: %s", name, msg);
-        free(msg);
-        return error;
-    }
-
-    if (opts.n_rxq > 1 && opts.mode == XSK_MODE_GENERIC) {
-        VLOG_WARN("%s: 'n_rxq' %d in generic mode: on veth, generic XDP "
-                  "reports wrong queue numbers; use xdp-mode=native",
-                  name, opts.n_rxq);
-    }
-
     ovs_mutex_lock(&dev->mutex);
-    if (xsk_port_configure_steer(&port->core, smap_get(args, "xdp-steer"),
-                                 smap_get(args, "xdp-steer-mode"))) {
+    error = xsk_port_request(&port->core, kv, n, n_dev_rxq, &changes, &msg);
+    if (!error && changes & XSK_PORT_STEER_CHANGED) {
         netdev_change_seq_changed(netdev);
     }
-    if (!xsk_opts_equal(&opts, &port->core.requested)) {
-        port->core.requested = opts;
+    if (!error && changes & XSK_PORT_RESTART) {
         netdev_request_reconfigure(netdev);
     }
     ovs_mutex_unlock(&dev->mutex);
-    return 0;
+    free(kv);
+
+    if (error) {
+        VLOG_WARN_BUF(errp, "%s: %s", name, msg);
+        free(msg);
+    }
+    return error;
 }
 
 int

@@ -330,6 +330,61 @@ xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
     return 0;
 }
 
+/* Takes the user's 'n' options 'kv' (Interface:options) for 'port', on a
+ * device with 'n_dev_rxq' RX queues (0: unknown).  The steering keys
+ * ("xdp-steer", "xdp-steer-mode") are the port's; the others are parsed
+ * strictly (xsk-opts.h).  Returns EINVAL with every problem in '*errp'
+ * (caller frees), and changes nothing, if an option is bad.  Otherwise the
+ * steering rules apply at once (xsk_port_configure_steer()), the other
+ * options become 'requested', and '*changes' says what changed
+ * (XSK_PORT_*): with XSK_PORT_RESTART the caller configures the port
+ * again (xsk_port_configure()). */
+int
+xsk_port_request(struct xsk_port *port, const struct xsk_kv *kv, size_t n,
+                 int n_dev_rxq, unsigned int *changes, char **errp)
+{
+    const char *rules = NULL, *mode = NULL;
+    struct xsk_kv *opts_kv;
+    size_t n_opts = 0;
+    struct xsk_opts o;
+    int error;
+
+    *changes = 0;
+    opts_kv = malloc((n + 1) * sizeof *opts_kv);
+    XSK_ASSERT(opts_kv);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(kv[i].key, "xdp-steer")) {
+            rules = kv[i].value;
+        } else if (!strcmp(kv[i].key, "xdp-steer-mode")) {
+            mode = kv[i].value;
+        } else {
+            opts_kv[n_opts++] = kv[i];
+        }
+    }
+    error = xsk_opts_parse(opts_kv, n_opts, &o, errp);
+    free(opts_kv);
+    if (!error) {
+        error = xsk_opts_check_device(&o, n_dev_rxq, errp);
+    }
+    if (error) {
+        return error;
+    }
+
+    if (o.n_rxq > 1 && o.mode == XSK_MODE_GENERIC) {
+        port_log(port, XSK_PORT_LOG_WARN, "'n_rxq' %d in generic mode: on "
+                 "veth, generic XDP reports wrong queue numbers; use "
+                 "xdp-mode=native", o.n_rxq);
+    }
+    if (xsk_port_configure_steer(port, rules, mode)) {
+        *changes |= XSK_PORT_STEER_CHANGED;
+    }
+    if (!xsk_opts_equal(&o, &port->requested)) {
+        port->requested = o;
+        *changes |= XSK_PORT_RESTART;
+    }
+    return 0;
+}
+
 /* Returns true if 'port' runs as 'requested' says: configured with those
  * options, and not failed. */
 bool

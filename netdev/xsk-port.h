@@ -181,6 +181,13 @@ void xsk_port_uninit(struct xsk_port *);
 
 int xsk_port_start(struct xsk_port *, int ifindex, const struct xsk_opts *,
                    char **errp);
+/* What xsk_port_request() changed. */
+#define XSK_PORT_STEER_CHANGED 1        /* Steering rules or their refusal:
+                                         * the status changed. */
+#define XSK_PORT_RESTART 2              /* 'requested': configure again. */
+
+int xsk_port_request(struct xsk_port *, const struct xsk_kv *, size_t n,
+                     int n_dev_rxq, unsigned int *changes, char **errp);
 bool xsk_port_is_current(const struct xsk_port *);
 int xsk_port_configure(struct xsk_port *, int ifindex);
 void xsk_port_set_mtu(struct xsk_port *, int mtu);

@@ -849,6 +849,97 @@ test_show(void)
     tap_group("afxdp/show lines");
 }
 
+/* The user's options given to a port one row after the other: what is
+ * refused and why, what changes, and what is logged. */
+static void
+test_request(void)
+{
+    static const struct {
+        const char *name;
+        struct xsk_kv kv[4];    /* Up to the first NULL key. */
+        int n_dev_rxq;
+        int want_error;
+        const char *want_words; /* In the reason, on failure. */
+        unsigned int want_changes;
+        int want_n_rxq;         /* 'requested' after the row. */
+        uint32_t want_rules;    /* Steering rules in force after it. */
+        const char *want_log;   /* "": none. */
+    } rows[] = {
+        { "no options: the defaults, nothing changes", { { NULL, NULL } },
+          0, 0, NULL, 0, 1, 0, "" },
+        { "two queues", { { "n_rxq", "2" }, { NULL, NULL } }, 4, 0, NULL,
+          XSK_PORT_RESTART, 2, 0, "" },
+        { "steering rules alone", { { "n_rxq", "2" },
+                                    { "xdp-steer", "icmp,arp" },
+                                    { "xdp-steer-mode", "match" },
+                                    { NULL, NULL } },
+          4, 0, NULL, XSK_PORT_STEER_CHANGED, 2, 2,
+          "steering mode match, 2 rule(s)" },
+        { "bad value: refused, rules kept", { { "n_rxq", "abc" },
+                                              { "xdp-steer", "udp" },
+                                              { NULL, NULL } },
+          4, EINVAL, "'n_rxq' must be an integer", 0, 2, 2, "" },
+        { "more queues than the device", { { "n_rxq", "3" },
+                                           { "start-queue", "2" },
+                                           { NULL, NULL } },
+          4, EINVAL, "needs more than the 4 RX queue(s)", 0, 2, 2, "" },
+        { "unknown queue count: taken", { { "n_rxq", "3" },
+                                          { "start-queue", "2" },
+                                          { NULL, NULL } },
+          0, 0, NULL, XSK_PORT_RESTART | XSK_PORT_STEER_CHANGED, 3, 0,
+          "steering mode all, 0 rule(s)" },
+        { "generic mode, several queues: a warning",
+          { { "n_rxq", "2" }, { "xdp-mode", "generic" }, { NULL, NULL } },
+          0, 0, NULL, XSK_PORT_RESTART, 2, 0,
+          "'n_rxq' 2 in generic mode: on veth, generic XDP reports wrong "
+          "queue numbers; use xdp-mode=native" },
+        { "bad steering rule: refused alone",
+          { { "n_rxq", "2" }, { "xdp-mode", "generic" },
+            { "xdp-steer", "nonsense" }, { NULL, NULL } },
+          0, 0, NULL, XSK_PORT_STEER_CHANGED, 2, 0,
+          "the previous steering rules stay in force" },
+    };
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        unsigned int changes = 0xff;
+        char *msg = NULL;
+        size_t n = 0;
+        int error;
+
+        while (n < XSK_ARRAY_SIZE(rows[i].kv) && rows[i].kv[n].key) {
+            n++;
+        }
+        k.last_log[0] = '\0';
+        error = xsk_port_request(&port, rows[i].kv, n, rows[i].n_dev_rxq,
+                                 &changes, &msg);
+        CHECK(error == rows[i].want_error, "%s: error %d (%s)",
+              rows[i].name, error, msg ? msg : "no reason");
+        if (error) {
+            CHECK(msg && strstr(msg, rows[i].want_words),
+                  "%s: reason \"%s\"", rows[i].name, msg ? msg : "(none)");
+        } else {
+            CHECK(changes == rows[i].want_changes, "%s: changes %#x",
+                  rows[i].name, changes);
+        }
+        CHECK(port.requested.n_rxq == rows[i].want_n_rxq,
+              "%s: %d queue(s) requested", rows[i].name,
+              port.requested.n_rxq);
+        CHECK(port.steer.n_rules == rows[i].want_rules,
+              "%s: %u rule(s)", rows[i].name, port.steer.n_rules);
+        CHECK(rows[i].want_log[0] ? strstr(k.last_log, rows[i].want_log)
+                                    != NULL
+                                  : !k.last_log[0],
+              "%s: log \"%s\"", rows[i].name, k.last_log);
+        free(msg);
+    }
+    xsk_port_uninit(&port);
+    tap_group("options from the user: parsed, checked, applied");
+}
+
 /* One configuration step of test_configure(). */
 struct configure_step {
     const char *name;
@@ -1036,6 +1127,7 @@ main(void)
     test_configure_steer();
     test_counters();
     test_show();
+    test_request();
     test_configure();
     test_status();
     return tap_done();
