@@ -20,8 +20,8 @@
  * Packets and frames
  * ------------------
  *
- * Every UMEM frame has a preallocated 'struct xsk_packet' (index = frame
- * number), a dp_packet with source DPBUF_AFXDP whose buffer is the whole
+ * Every UMEM frame has a preallocated 'struct netdev_xsk_packet' (index =
+ * frame number), a dp_packet with source DPBUF_AFXDP whose buffer is the whole
  * frame.  rxq_recv() hands these to OVS; free_afxdp_buf() returns the frame
  * to the freeing thread's cache.  send() puts a packet whose frame belongs
  * to the port's UMEM on the TX ring as it is (the frame goes back to the
@@ -82,7 +82,7 @@ COVERAGE_DEFINE(afxdp_tx_too_big);
 COVERAGE_DEFINE(afxdp_rx_no_slot);
 
 /* Per-frame metadata: the dp_packet OVS sees for a frame. */
-struct xsk_packet {
+struct netdev_xsk_packet {
     struct dp_packet packet;
     struct xsk_umem_pool *umem;
     uint32_t frame;
@@ -126,13 +126,14 @@ netdev_xsk_port_of(const struct netdev *netdev)
 void
 free_afxdp_buf(struct dp_packet *p)
 {
-    struct xsk_packet *xp = CONTAINER_OF(p, struct xsk_packet, packet);
+    struct netdev_xsk_packet *xp = CONTAINER_OF(p, struct netdev_xsk_packet,
+                                                packet);
 
     xsk_frame_packet_free(xsk_tcache_get(xp->umem), xp->frame);
 }
 
 static void
-free_packet_meta(void *meta)
+netdev_xsk_free_packet_meta(void *meta)
 {
     free_cacheline(meta);
 }
@@ -141,7 +142,7 @@ free_packet_meta(void *meta)
  * back (xsk_umem_sweep()).  One whose frames are still held by packets goes
  * on a later call. */
 static void
-release_umems(void)
+netdev_xsk_release_umems(void)
 {
     unsigned int n = xsk_umem_sweep();
 
@@ -153,13 +154,14 @@ release_umems(void)
 /* Returns the UMEM for 'key', creating it and its packet metadata if
  * needed. */
 static int
-get_umem(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
+netdev_xsk_get_umem(const struct xsk_umem_key *key,
+                    struct xsk_umem_pool **umemp)
 {
-    struct xsk_packet *meta;
+    struct netdev_xsk_packet *meta;
     struct xsk_umem_pool *umem;
     int error;
 
-    release_umems();
+    netdev_xsk_release_umems();
     umem = xsk_umem_find(key);
     if (umem) {
         *umemp = umem;
@@ -176,7 +178,7 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
         meta[i].packet.source = DPBUF_AFXDP;
     }
     umem->user = meta;
-    umem->user_free = free_packet_meta;
+    umem->user_free = netdev_xsk_free_packet_meta;
     VLOG_DBG("created UMEM %u: %u frames of %u bytes (%s)", umem->id,
               key->n_frames, key->frame_size,
               key->bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy");
@@ -185,36 +187,26 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
 }
 
 static void
-refill(struct xsk_sock *sock)
+netdev_xsk_refill(struct xsk_sock *sock)
 {
     xsk_sock_refill(sock, xsk_tcache_get(sock->umem));
 }
 
 /* Logs what the port core says about 'core', after the port's name. */
 static void
-port_log(const struct xsk_port *core, enum xsk_port_log_level level,
-         const char *msg)
+netdev_xsk_port_log(const struct xsk_port *core,
+                    enum xsk_port_log_level level, const char *msg)
 {
     const struct netdev_xsk_port *port
         = CONTAINER_OF(core, struct netdev_xsk_port, core);
-    const char *name = netdev_get_name(&port->dev->up);
 
-    switch (level) {
-    case XSK_PORT_LOG_DBG:
-        VLOG_DBG("%s: %s", name, msg);
-        break;
-    case XSK_PORT_LOG_INFO:
-        VLOG_INFO("%s: %s", name, msg);
-        break;
-    case XSK_PORT_LOG_WARN:
-    default:
-        VLOG_WARN("%s: %s", name, msg);
-        break;
-    }
+    VLOG(level == XSK_PORT_LOG_DBG ? VLL_DBG
+         : level == XSK_PORT_LOG_INFO ? VLL_INFO : VLL_WARN,
+         "%s: %s", netdev_get_name(&port->dev->up), msg);
 }
 
 /* What the port core does outside itself: the real kernel. */
-static const struct xsk_port_ops port_ops = {
+static const struct xsk_port_ops netdev_xsk_port_ops = {
     .prog_attach = xsk_prog_attach,
     .prog_detach = xsk_prog_detach,
     .prog_set_queue = xsk_prog_set_queue,
@@ -224,17 +216,17 @@ static const struct xsk_port_ops port_ops = {
     .flow_backend = &xsk_prog_flow_backend,
     .sock_create = xsk_sock_create,
     .sock_destroy = xsk_sock_destroy,
-    .sock_refill = refill,
+    .sock_refill = netdev_xsk_refill,
     .sock_xdp_stats = xsk_sock_get_xdp_stats,
     .tx_md_supported = xsk_tx_md_supported,
-    .umem_get = get_umem,
-    .umem_sweep = release_umems,
-    .log = port_log,
+    .umem_get = netdev_xsk_get_umem,
+    .umem_sweep = netdev_xsk_release_umems,
+    .log = netdev_xsk_port_log,
 };
 
 /* Fatal signal or exit: take our XDP programs off every interface. */
 static void
-xsk_fatal_hook(void *aux OVS_UNUSED)
+netdev_xsk_fatal_hook(void *aux OVS_UNUSED)
 {
     struct netdev_xsk_port *port;
 
@@ -274,7 +266,7 @@ netdev_xsk_show_umem(struct xsk_umem_pool *umem, void *f_)
 /* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
  * steering rules and offloaded flows of the ports that have some. */
 static void
-xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                  const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
     struct netdev_xsk_port *port;
@@ -304,7 +296,7 @@ xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
  * one "name=value" a line (OVSDB's copy is refreshed only every few
  * seconds). */
 static void
-xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
+netdev_xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   const char *argv[], void *aux OVS_UNUSED)
 {
     struct netdev_custom_stats custom = { 0, NULL };
@@ -342,11 +334,11 @@ netdev_afxdp_init(void)
     static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
 
     if (ovsthread_once_start(&once)) {
-        fatal_signal_add_hook(xsk_fatal_hook, NULL, NULL, true);
-        unixctl_command_register("afxdp/show", "", 0, 0, xsk_unixctl_show,
-                                 NULL);
+        fatal_signal_add_hook(netdev_xsk_fatal_hook, NULL, NULL, true);
+        unixctl_command_register("afxdp/show", "", 0, 0,
+                                 netdev_xsk_unixctl_show, NULL);
         unixctl_command_register("afxdp/stats", "IFACE", 1, 1,
-                                 xsk_unixctl_stats, NULL);
+                                 netdev_xsk_unixctl_stats, NULL);
         netdev_register_flow_api_provider(&netdev_xsk_offload);
         ovsthread_once_done(&once);
     }
@@ -370,7 +362,7 @@ netdev_afxdp_construct(struct netdev *netdev)
     netdev->n_txq = 0;
 
     port = xzalloc(sizeof *port);
-    xsk_port_init(&port->core, &port_ops, port);
+    xsk_port_init(&port->core, &netdev_xsk_port_ops, port);
     port->dev = dev;
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_init(&port->txqs[i].lock);
@@ -584,7 +576,7 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
  * bits), with OVS's checksum offload flags: the output port's kernel
  * finishes it (TX metadata), or OVS does where it needs the bytes whole. */
 static void
-rx_mark_csum(struct dp_packet *packet, uint32_t csum)
+netdev_xsk_rx_mark_csum(struct dp_packet *packet, uint32_t csum)
 {
     if (csum & XSK_RX_CSUM_TCP) {
         dp_packet_hwol_set_csum_tcp(packet);
@@ -602,7 +594,7 @@ rx_mark_csum(struct dp_packet *packet, uint32_t csum)
  * packet (a jumbo slot's spans the slot), or a copy of malloc'd data, which
  * is freed. */
 static struct dp_packet *
-rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
+netdev_xsk_rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
 {
     struct dp_packet *packet;
 
@@ -611,18 +603,18 @@ rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
                                                     XSK_RX_HEADROOM);
         free(p->data);
         if (p->csum) {
-            rx_mark_csum(packet, p->csum);
+            netdev_xsk_rx_mark_csum(packet, p->csum);
         }
         return packet;
     }
-    packet = &((struct xsk_packet *) umem->user)[p->frame].packet;
+    packet = &((struct netdev_xsk_packet *) umem->user)[p->frame].packet;
     dp_packet_use_afxdp(packet, p->data,
                         xsk_frame_in_slot(umem, p->frame)
                         ? xsk_slot_size(umem) : umem->key.frame_size,
                         (char *) p->data - xsk_frame_ptr(umem, p->frame));
     dp_packet_set_size(packet, p->len);
     if (p->csum) {
-        rx_mark_csum(packet, p->csum);
+        netdev_xsk_rx_mark_csum(packet, p->csum);
     }
     return packet;
 }
@@ -648,7 +640,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
         return EAGAIN;
     }
     for (uint32_t i = 0; i < n; i++) {
-        dp_packet_batch_add(batch, rx_packet(umem, &pkts[i]));
+        dp_packet_batch_add(batch, netdev_xsk_rx_packet(umem, &pkts[i]));
     }
     if (qfill) {
         *qfill = xsk_rxq_pending(&q->rx);
@@ -661,7 +653,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
  * says it takes it).  A packet whose L4 header OVS has not located gets its
  * checksum finished here instead. */
 static void
-tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
+netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
 {
     const char *l4 = dp_packet_l4(packet);
     ptrdiff_t start = l4 ? l4 - (const char *) dp_packet_data(packet) : 0;
@@ -680,7 +672,7 @@ tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
  * mask of the packets handed to the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
 static uint32_t
-xsk_queue_send(const char *name, struct xsk_port_queue *q,
+netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
                struct dp_packet_batch *batch)
 {
     struct xsk_umem_pool *umem = q->sock->umem;
@@ -695,8 +687,8 @@ xsk_queue_send(const char *name, struct xsk_port_queue *q,
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        const struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
-                                                   packet);
+        const struct netdev_xsk_packet *xp
+            = CONTAINER_OF(packet, struct netdev_xsk_packet, packet);
 
         pkts[i].data = dp_packet_data(packet);
         pkts[i].len = dp_packet_size(packet);
@@ -704,7 +696,7 @@ xsk_queue_send(const char *name, struct xsk_port_queue *q,
                         ? xp->frame : XSK_TX_COPY;
         pkts[i].csum_start = 0;
         if (OVS_UNLIKELY(dp_packet_hwol_l4_mask(packet))) {
-            tx_csum_request(packet, &pkts[i]);
+            netdev_xsk_tx_csum_request(packet, &pkts[i]);
         }
     }
     handed = xsk_tx_burst(q->sock, xsk_tcache_get(umem), pkts,
@@ -746,7 +738,7 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
         ovs_spin_lock(&txq->lock);
     }
     if (OVS_LIKELY(q->sock)) {
-        handed = xsk_queue_send(netdev_get_name(netdev), q, batch);
+        handed = netdev_xsk_queue_send(netdev_get_name(netdev), q, batch);
     } else {
         q->tx_stats.dropped += dp_packet_batch_size(batch);
     }
