@@ -2,31 +2,39 @@
 
 /* OVS glue of the ovs-xsk AF_XDP provider.
  *
- * This is the only file of netdev/ that includes OVS headers.  It implements
- * the functions that lib/netdev-afxdp.h declares, which lib/netdev-linux.c
- * puts into the "afxdp" and "afxdp-nonpmd" classes (with the generic Linux
- * netdev functions for flags, MTU, addresses and the like), on top of the
- * OVS-independent core:
+ * This is the only file of netdev/ that includes OVS headers, besides the
+ * flow API (netdev-xsk-offload.c).  It implements the functions that
+ * lib/netdev-afxdp.h declares, which lib/netdev-linux.c puts into the
+ * "afxdp" and "afxdp-nonpmd" classes (with the generic Linux netdev
+ * functions for flags, MTU, addresses and the like), and keeps only what
+ * needs OVS: the class plumbing, options smap <-> core options, dp_packet
+ * <-> descriptors, and statistics and status in OVS's structs.  The work is
+ * the OVS-independent core's:
  *
- *     xsk-opts   option table and strict parsing     -> set_config()
- *     xsk-port   a port's program, sockets, UMEM,    -> reconfigure(),
- *                steering and flows; mode fallbacks     destruct()
- *     xsk-prog   the XDP program on the interface    -> xsk-port
- *     xsk-umem   the shared frame pool               -> every path
- *     xsk-sock   one AF_XDP socket per queue         -> rxq_recv(), send()
- *     xsk-csum   partial checksum completion         -> rxq_recv()
- *     xsk-flow   offloaded flows (each port's table) -> netdev-xsk-offload.c
+ *     xsk-port     a port's options, program, sockets,  -> set_config(),
+ *                  UMEM, steering and flows; mode          reconfigure(),
+ *                  fallbacks; the one stop path            destruct()
+ *     xsk-report   a port's status and counters, the    -> get_status(),
+ *                  afxdp/show lines                        get_*stats()
+ *     xsk-opts     option table and strict parsing      -> xsk-port
+ *     xsk-features a device's RX queues, XDP features   -> set_config()
+ *     xsk-rx/-tx   receive and transmit over plain      -> rxq_recv(),
+ *                  descriptors                             send()
+ *     xsk-umem     the shared frame pool                -> every path
+ *     xsk-sock     one AF_XDP socket per queue          -> xsk-port
+ *     xsk-prog     the XDP program on the interface     -> xsk-port
+ *     xsk-flow     offloaded flows (a port's table)     -> flow API
  *
  * Packets and frames
  * ------------------
  *
  * Every UMEM frame has a preallocated 'struct netdev_xsk_packet' (index =
- * frame number), a dp_packet with source DPBUF_AFXDP whose buffer is the whole
- * frame.  rxq_recv() hands these to OVS; free_afxdp_buf() returns the frame
- * to the freeing thread's cache.  send() puts a packet whose frame belongs
- * to the port's UMEM on the TX ring as it is (the frame goes back to the
- * pool from the completion ring) and copies any other packet into a free
- * frame.
+ * frame number), a dp_packet with source DPBUF_AFXDP whose buffer is the
+ * whole frame.  rxq_recv() hands these to OVS; free_afxdp_buf() returns
+ * the frame to the freeing thread's cache.  send() puts a packet whose
+ * frame belongs to the port's UMEM on the TX ring as it is (the frame goes
+ * back to the pool from the completion ring) and copies any other packet
+ * into a free frame.
  *
  * Threads
  * -------
@@ -267,7 +275,7 @@ netdev_xsk_show_umem(struct xsk_umem_pool *umem, void *f_)
  * steering rules and offloaded flows of the ports that have some. */
 static void
 netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                 const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
+                        const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
     struct netdev_xsk_port *port;
     size_t len = 0;
@@ -297,7 +305,7 @@ netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
  * seconds). */
 static void
 netdev_xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                  const char *argv[], void *aux OVS_UNUSED)
+                         const char *argv[], void *aux OVS_UNUSED)
 {
     struct netdev_custom_stats custom = { 0, NULL };
     struct ds ds = DS_EMPTY_INITIALIZER;
@@ -673,7 +681,7 @@ netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
  * no longer the caller's to free. */
 static uint32_t
 netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
-               struct dp_packet_batch *batch)
+                      struct dp_packet_batch *batch)
 {
     struct xsk_umem_pool *umem = q->sock->umem;
     struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
