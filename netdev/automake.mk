@@ -26,6 +26,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-gso.h \
 	lib/xsk/xsk-opts.c \
 	lib/xsk/xsk-opts.h \
+	lib/xsk/xsk-percpu.c \
+	lib/xsk/xsk-percpu.h \
 	lib/xsk/xsk-port.c \
 	lib/xsk/xsk-port.h \
 	lib/xsk/xsk-prog.c \
