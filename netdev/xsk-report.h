@@ -6,16 +6,21 @@
 /* What a port and a UMEM report, as numbers and as text: a port's status
  * (key-value pairs: Interface:status), its counters summed over its queues,
  * the named list of its counters (the netdev's custom statistics), and the
- * lines of "ovs-appctl afxdp/show".  Includes
- * no OVS header: the OVS glue (netdev-xsk.c) copies the numbers into OVS's
- * structs and the text into its reply, and prefixes nothing but what it
- * passes in ('name', the port's name).
+ * lines of "ovs-appctl afxdp/show".  Includes no OVS header: the OVS glue
+ * (netdev-xsk.c) copies the numbers into OVS's structs, the status into an
+ * smap and the text into its unixctl reply.  The port's name, which only
+ * the glue knows, comes in as 'name'.
+ *
+ * Ownership: nothing returned here is the caller's to free; the text goes
+ * to the caller's FILE (an open_memstream() in the glue).
  *
  * Thread safety: the counters are read as the queues' threads write them,
- * without a lock (a total may be a few packets behind); the caller holds
- * its configuration lock, so that the queues and sockets stay.  The steering
- * hits are read from the program through the port's ops, the kernel's
- * socket counters through 'sock_xdp_stats'. */
+ * without a lock (a total may be a few packets behind).  For the status and
+ * the counters the caller holds its configuration lock, so that the queues
+ * and sockets stay (the glue's afxdp/show holds only its list of ports'
+ * lock, as it always did).  xsk_report_flows() takes the port's flow lock
+ * itself.  The steering hits are read from the program through the port's
+ * ops, the kernel's socket counters through 'sock_xdp_stats'. */
 
 #include <stdbool.h>
 #include <stddef.h>
