@@ -51,7 +51,7 @@
 #include "netdev-xsk-offload.h"
 
 #include <errno.h>
-#include <string.h>
+#include <stdio.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -76,7 +76,6 @@
 #include "xsk-report.h"
 #include "xsk-rx.h"
 #include "xsk-sock.h"
-#include "xsk-steer.h"
 #include "xsk-tx.h"
 #include "xsk-umem.h"
 
