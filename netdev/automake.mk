@@ -26,11 +26,15 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-gso.h \
 	lib/xsk/xsk-opts.c \
 	lib/xsk/xsk-opts.h \
+	lib/xsk/xsk-percpu.c \
+	lib/xsk/xsk-percpu.h \
 	lib/xsk/xsk-port.c \
 	lib/xsk/xsk-port.h \
 	lib/xsk/xsk-prog.c \
 	lib/xsk/xsk-prog.h \
 	lib/xsk/xsk-prog-flow.c \
+	lib/xsk/xsk-report.c \
+	lib/xsk/xsk-report.h \
 	lib/xsk/xsk-rx.c \
 	lib/xsk/xsk-rx.h \
 	lib/xsk/xsk-sock.c \

@@ -2,31 +2,39 @@
 
 /* OVS glue of the ovs-xsk AF_XDP provider.
  *
- * This is the only file of netdev/ that includes OVS headers.  It implements
- * the functions that lib/netdev-afxdp.h declares, which lib/netdev-linux.c
- * puts into the "afxdp" and "afxdp-nonpmd" classes (with the generic Linux
- * netdev functions for flags, MTU, addresses and the like), on top of the
- * OVS-independent core:
+ * This is the only file of netdev/ that includes OVS headers, besides the
+ * flow API (netdev-xsk-offload.c).  It implements the functions that
+ * lib/netdev-afxdp.h declares, which lib/netdev-linux.c puts into the
+ * "afxdp" and "afxdp-nonpmd" classes (with the generic Linux netdev
+ * functions for flags, MTU, addresses and the like), and keeps only what
+ * needs OVS: the class plumbing, options smap <-> core options, dp_packet
+ * <-> descriptors, and statistics and status in OVS's structs.  The work is
+ * the OVS-independent core's:
  *
- *     xsk-opts   option table and strict parsing     -> set_config()
- *     xsk-port   a port's program, sockets, UMEM,    -> reconfigure(),
- *                steering and flows; mode fallbacks     destruct()
- *     xsk-prog   the XDP program on the interface    -> xsk-port
- *     xsk-umem   the shared frame pool               -> every path
- *     xsk-sock   one AF_XDP socket per queue         -> rxq_recv(), send()
- *     xsk-csum   partial checksum completion         -> rxq_recv()
- *     xsk-flow   offloaded flows (each port's table) -> netdev-xsk-offload.c
+ *     xsk-port     a port's options, program, sockets,  -> set_config(),
+ *                  UMEM, steering and flows; mode          reconfigure(),
+ *                  fallbacks; the one stop path            destruct()
+ *     xsk-report   a port's status and counters, the    -> get_status(),
+ *                  afxdp/show lines                        get_*stats()
+ *     xsk-opts     option table and strict parsing      -> xsk-port
+ *     xsk-features a device's RX queues, XDP features   -> set_config()
+ *     xsk-rx/-tx   receive and transmit over plain      -> rxq_recv(),
+ *                  descriptors                             send()
+ *     xsk-umem     the shared frame pool                -> every path
+ *     xsk-sock     one AF_XDP socket per queue          -> xsk-port
+ *     xsk-prog     the XDP program on the interface     -> xsk-port
+ *     xsk-flow     offloaded flows (a port's table)     -> flow API
  *
  * Packets and frames
  * ------------------
  *
- * Every UMEM frame has a preallocated 'struct xsk_packet' (index = frame
- * number), a dp_packet with source DPBUF_AFXDP whose buffer is the whole
- * frame.  rxq_recv() hands these to OVS; free_afxdp_buf() returns the frame
- * to the freeing thread's cache.  send() puts a packet whose frame belongs
- * to the port's UMEM on the TX ring as it is (the frame goes back to the
- * pool from the completion ring) and copies any other packet into a free
- * frame.
+ * Every UMEM frame has a preallocated 'struct netdev_xsk_packet' (index =
+ * frame number), a dp_packet with source DPBUF_AFXDP whose buffer is the
+ * whole frame.  rxq_recv() hands these to OVS; free_afxdp_buf() returns
+ * the frame to the freeing thread's cache.  send() puts a packet whose
+ * frame belongs to the port's UMEM on the TX ring as it is (the frame goes
+ * back to the pool from the completion ring) and copies any other packet
+ * into a free frame.
  *
  * Threads
  * -------
@@ -43,8 +51,7 @@
 #include "netdev-xsk-offload.h"
 
 #include <errno.h>
-#include <string.h>
-#include <unistd.h>
+#include <stdio.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -61,13 +68,14 @@
 #include "unixctl.h"
 #include "util.h"
 
+#include "xsk-features.h"
 #include "xsk-flow.h"
 #include "xsk-opts.h"
 #include "xsk-port.h"
 #include "xsk-prog.h"
+#include "xsk-report.h"
 #include "xsk-rx.h"
 #include "xsk-sock.h"
-#include "xsk-steer.h"
 #include "xsk-tx.h"
 #include "xsk-umem.h"
 
@@ -81,9 +89,9 @@ COVERAGE_DEFINE(afxdp_tx_too_big);
 COVERAGE_DEFINE(afxdp_rx_no_slot);
 
 /* Per-frame metadata: the dp_packet OVS sees for a frame. */
-struct xsk_packet {
+struct netdev_xsk_packet {
     struct dp_packet packet;
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     uint32_t frame;
 };
 
@@ -98,24 +106,15 @@ struct netdev_xsk_txq {
  * (xsk-port.h: program, sockets, queues, steering, flow table). */
 struct netdev_xsk_port {
     struct xsk_port core;
-    struct ovs_list node;               /* In 'xsk_ports'. */
+    struct ovs_list node;               /* In 'netdev_xsk_ports'. */
     struct netdev_linux *dev;
-
-    /* Under dev->mutex. */
-    struct xsk_opts requested;          /* From set_config(). */
-    struct xsk_opts opts;               /* In effect. */
-    bool configured;                    /* reconfigure() has run. */
-    char *error;                        /* Why the last set-up failed. */
-    char *steer_error;                  /* Why the last rules given were
-                                         * refused, or NULL. */
-
     struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
 };
 
 /* All afxdp ports, for afxdp/show and the fatal-signal hook. */
-static struct ovs_mutex xsk_ports_mutex = OVS_MUTEX_INITIALIZER;
-static struct ovs_list xsk_ports OVS_GUARDED_BY(xsk_ports_mutex)
-    = OVS_LIST_INITIALIZER(&xsk_ports);
+static struct ovs_mutex netdev_xsk_ports_mutex = OVS_MUTEX_INITIALIZER;
+static struct ovs_list netdev_xsk_ports OVS_GUARDED_BY(netdev_xsk_ports_mutex)
+    = OVS_LIST_INITIALIZER(&netdev_xsk_ports);
 
 static struct netdev_xsk_port *
 netdev_xsk_port_cast(struct xsk_port *core)
@@ -134,13 +133,14 @@ netdev_xsk_port_of(const struct netdev *netdev)
 void
 free_afxdp_buf(struct dp_packet *p)
 {
-    struct xsk_packet *xp = CONTAINER_OF(p, struct xsk_packet, packet);
+    struct netdev_xsk_packet *xp = CONTAINER_OF(p, struct netdev_xsk_packet,
+                                                packet);
 
     xsk_frame_packet_free(xsk_tcache_get(xp->umem), xp->frame);
 }
 
 static void
-free_packet_meta(void *meta)
+netdev_xsk_free_packet_meta(void *meta)
 {
     free_cacheline(meta);
 }
@@ -149,7 +149,7 @@ free_packet_meta(void *meta)
  * back (xsk_umem_sweep()).  One whose frames are still held by packets goes
  * on a later call. */
 static void
-release_umems(void)
+netdev_xsk_release_umems(void)
 {
     unsigned int n = xsk_umem_sweep();
 
@@ -161,13 +161,14 @@ release_umems(void)
 /* Returns the UMEM for 'key', creating it and its packet metadata if
  * needed. */
 static int
-get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+netdev_xsk_get_umem(const struct xsk_umem_key *key,
+                    struct xsk_umem_pool **umemp)
 {
-    struct xsk_packet *meta;
-    struct xsk_umem *umem;
+    struct netdev_xsk_packet *meta;
+    struct xsk_umem_pool *umem;
     int error;
 
-    release_umems();
+    netdev_xsk_release_umems();
     umem = xsk_umem_find(key);
     if (umem) {
         *umemp = umem;
@@ -184,7 +185,7 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
         meta[i].packet.source = DPBUF_AFXDP;
     }
     umem->user = meta;
-    umem->user_free = free_packet_meta;
+    umem->user_free = netdev_xsk_free_packet_meta;
     VLOG_DBG("created UMEM %u: %u frames of %u bytes (%s)", umem->id,
               key->n_frames, key->frame_size,
               key->bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy");
@@ -193,75 +194,65 @@ get_umem(const struct xsk_umem_key *key, struct xsk_umem **umemp)
 }
 
 static void
-refill(struct xsk_sock *sock)
+netdev_xsk_refill(struct xsk_sock *sock)
 {
     xsk_sock_refill(sock, xsk_tcache_get(sock->umem));
 }
 
 /* Logs what the port core says about 'core', after the port's name. */
 static void
-port_log(const struct xsk_port *core, enum xsk_port_log_level level,
-         const char *msg)
+netdev_xsk_port_log(const struct xsk_port *core,
+                    enum xsk_port_log_level level, const char *msg)
 {
     const struct netdev_xsk_port *port
         = CONTAINER_OF(core, struct netdev_xsk_port, core);
-    const char *name = netdev_get_name(&port->dev->up);
 
-    switch (level) {
-    case XSK_PORT_LOG_DBG:
-        VLOG_DBG("%s: %s", name, msg);
-        break;
-    case XSK_PORT_LOG_INFO:
-        VLOG_INFO("%s: %s", name, msg);
-        break;
-    case XSK_PORT_LOG_WARN:
-    default:
-        VLOG_WARN("%s: %s", name, msg);
-        break;
-    }
+    VLOG(level == XSK_PORT_LOG_DBG ? VLL_DBG
+         : level == XSK_PORT_LOG_INFO ? VLL_INFO : VLL_WARN,
+         "%s: %s", netdev_get_name(&port->dev->up), msg);
 }
 
 /* What the port core does outside itself: the real kernel. */
-static const struct xsk_port_ops port_ops = {
+static const struct xsk_port_ops netdev_xsk_port_ops = {
     .prog_attach = xsk_prog_attach,
     .prog_detach = xsk_prog_detach,
     .prog_set_queue = xsk_prog_set_queue,
     .prog_clear_queue = xsk_prog_clear_queue,
     .prog_set_steer = xsk_prog_set_steer,
+    .prog_steer_counts = xsk_prog_steer_counts,
     .flow_backend = &xsk_prog_flow_backend,
     .sock_create = xsk_sock_create,
     .sock_destroy = xsk_sock_destroy,
-    .sock_refill = refill,
+    .sock_refill = netdev_xsk_refill,
+    .sock_xdp_stats = xsk_sock_get_xdp_stats,
     .tx_md_supported = xsk_tx_md_supported,
-    .umem_get = get_umem,
-    .umem_sweep = release_umems,
-    .log = port_log,
+    .umem_get = netdev_xsk_get_umem,
+    .umem_sweep = netdev_xsk_release_umems,
+    .log = netdev_xsk_port_log,
 };
 
 /* Fatal signal or exit: take our XDP programs off every interface. */
 static void
-xsk_fatal_hook(void *aux OVS_UNUSED)
+netdev_xsk_fatal_hook(void *aux OVS_UNUSED)
 {
     struct netdev_xsk_port *port;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &xsk_ports) {
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
         xsk_port_stop(&port->core);
     }
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 }
 
-static const char *
-place_names[] = { "pool", "cache", "fill", "rx", "packets", "tx",
-                  "completion", "slots" };
-
+/* Writes the "afxdp/show" lines of 'umem' (its frames per place) and of
+ * the queues that use it to 'f_'. */
 static void
-show_umem(struct xsk_umem *umem, void *ds_)
+netdev_xsk_show_umem(struct xsk_umem_pool *umem, void *f_)
+    OVS_REQUIRES(netdev_xsk_ports_mutex)
 {
-    struct ds *ds = ds_;
-    struct xsk_places p;
     struct netdev_xsk_port *port;
-    uint64_t counts[8];
+    struct xsk_places p;
+    FILE *f = f_;
     bool ok = false;
 
     /* Counts taken under traffic can be off by frames in motion; a quiet
@@ -272,117 +263,48 @@ show_umem(struct xsk_umem *umem, void *ds_)
             xnanosleep(1000 * 1000);
         }
     }
-    counts[0] = p.pool;
-    counts[1] = p.cache;
-    counts[2] = p.fill;
-    counts[3] = p.rx;
-    counts[4] = p.packets;
-    counts[5] = p.tx;
-    counts[6] = p.comp;
-    counts[7] = p.slots;
-
-    ds_put_format(ds, "umem %u: frames=%u frame-size=%u jumbo-slots=%u",
-                  umem->id, umem->key.n_frames, umem->key.frame_size,
-                  umem->n_slots);
-    for (int i = 0; i < 8; i++) {
-        ds_put_format(ds, " %s=%"PRIu64, place_names[i], counts[i]);
+    xsk_report_umem(umem, &p, ok, f);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
+        xsk_report_queues(&port->core, netdev_get_name(&port->dev->up), umem,
+                          f);
     }
-    ds_put_format(ds, " bad-frees=%"PRIu64" accounted=%s\n",
-                  umem->bad_frees, ok ? "yes" : "no");
-
-    LIST_FOR_EACH (port, node, &xsk_ports) {
-        for (int q = 0; q < port->core.n_queues; q++) {
-            struct xsk_sock *s = port->core.queues[q].sock;
-
-            if (s && s->umem == umem) {
-                ds_put_format(ds, "  %s queue %u: mode=%s %s rx=%"PRIu64
-                              " tx=%"PRIu64"\n",
-                              netdev_get_name(&port->dev->up), s->queue_id,
-                              xsk_mode_name(port->core.mode_in_use),
-                              s->zerocopy ? "zero-copy" : "copy",
-                              port->core.queues[q].rx.stats.packets,
-                              port->core.queues[q].tx_stats.packets);
-            }
-        }
-    }
-}
-
-/* Appends 'port''s steering rules and their hits to 'ds'. */
-static void
-show_steer(const struct netdev_xsk_port *port, struct ds *ds)
-{
-    const struct xsk_steer *st = &port->core.steer;
-    uint64_t hits[XSK_STEER_N_COUNTS];
-    bool counted;
-
-    if (st->mode == XSK_STEER_ALL && !port->steer_error) {
-        return;
-    }
-    counted = port->core.prog && !xsk_prog_steer_counts(port->core.prog, hits);
-    ds_put_format(ds, "port %s: xdp-steer-mode=%s rules=%u",
-                  netdev_get_name(&port->dev->up),
-                  xsk_steer_mode_name(st->mode), st->n_rules);
-    if (counted) {
-        ds_put_format(ds, " to-host=%"PRIu64, hits[XSK_STEER_TO_HOST]);
-    }
-    ds_put_char(ds, '\n');
-    for (uint32_t i = 0; i < st->n_rules; i++) {
-        ds_put_format(ds, "  rule %u '%s'", i, st->rules[i].text);
-        if (counted) {
-            ds_put_format(ds, ": packets=%"PRIu64, hits[i]);
-        }
-        ds_put_char(ds, '\n');
-    }
-    if (port->steer_error) {
-        ds_put_format(ds, "  refused: %s\n", port->steer_error);
-    }
-}
-
-/* Appends the size of 'port''s offloaded-flow table to 'ds'. */
-static void
-show_flows(struct netdev_xsk_port *port, struct ds *ds)
-{
-    const struct xsk_flow_table *flows = xsk_port_flows_lock(&port->core);
-
-    if (flows->n_rules) {
-        ds_put_format(ds, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
-                      " mask(s), %"PRIu64" offloaded since start\n",
-                      netdev_get_name(&port->dev->up), flows->n_rules,
-                      flows->n_masks - xsk_flow_n_empty_masks(flows),
-                      flows->n_puts);
-    }
-    xsk_port_flows_unlock(&port->core);
 }
 
 /* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
  * steering rules and offloaded flows of the ports that have some. */
 static void
-xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                 const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
+netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
-    struct ds ds = DS_EMPTY_INITIALIZER;
     struct netdev_xsk_port *port;
+    size_t len = 0;
+    char *buf = NULL;
+    FILE *f;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    xsk_umem_foreach(show_umem, &ds);
-    LIST_FOR_EACH (port, node, &xsk_ports) {
-        show_steer(port, &ds);
-        show_flows(port, &ds);
+    f = open_memstream(&buf, &len);
+    if (!f) {
+        out_of_memory();
     }
-    ovs_mutex_unlock(&xsk_ports_mutex);
-    if (!ds.length) {
-        ds_put_cstr(&ds, "no UMEM\n");
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    xsk_umem_foreach(netdev_xsk_show_umem, f);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
+        const char *name = netdev_get_name(&port->dev->up);
+
+        xsk_report_steer(&port->core, name, f);
+        xsk_report_flows(&port->core, name, f);
     }
-    unixctl_command_reply(conn, ds_cstr(&ds));
-    ds_destroy(&ds);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
+    fclose(f);
+    unixctl_command_reply(conn, len ? buf : "no UMEM\n");
+    free(buf);
 }
 
 /* "afxdp/stats IFACE": the port's counters as the datapath has them now,
  * one "name=value" a line (OVSDB's copy is refreshed only every few
  * seconds). */
 static void
-xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                  const char *argv[], void *aux OVS_UNUSED)
+netdev_xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                         const char *argv[], void *aux OVS_UNUSED)
 {
     struct netdev_custom_stats custom = { 0, NULL };
     struct ds ds = DS_EMPTY_INITIALIZER;
@@ -419,11 +341,11 @@ netdev_afxdp_init(void)
     static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
 
     if (ovsthread_once_start(&once)) {
-        fatal_signal_add_hook(xsk_fatal_hook, NULL, NULL, true);
-        unixctl_command_register("afxdp/show", "", 0, 0, xsk_unixctl_show,
-                                 NULL);
+        fatal_signal_add_hook(netdev_xsk_fatal_hook, NULL, NULL, true);
+        unixctl_command_register("afxdp/show", "", 0, 0,
+                                 netdev_xsk_unixctl_show, NULL);
         unixctl_command_register("afxdp/stats", "IFACE", 1, 1,
-                                 xsk_unixctl_stats, NULL);
+                                 netdev_xsk_unixctl_stats, NULL);
         netdev_register_flow_api_provider(&netdev_xsk_offload);
         ovsthread_once_done(&once);
     }
@@ -447,18 +369,16 @@ netdev_afxdp_construct(struct netdev *netdev)
     netdev->n_txq = 0;
 
     port = xzalloc(sizeof *port);
-    xsk_port_init(&port->core, &port_ops, port);
+    xsk_port_init(&port->core, &netdev_xsk_port_ops, port);
     port->dev = dev;
-    xsk_opts_init(&port->requested);
-    port->opts = port->requested;
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_init(&port->txqs[i].lock);
     }
     dev->xsk_port = &port->core;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    ovs_list_push_back(&xsk_ports, &port->node);
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    ovs_list_push_back(&netdev_xsk_ports, &port->node);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 
     netdev_request_reconfigure(netdev);
     return 0;
@@ -470,9 +390,9 @@ netdev_afxdp_destruct(struct netdev *netdev)
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
-    ovs_mutex_lock(&xsk_ports_mutex);
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
     ovs_list_remove(&port->node);
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 
     xsk_port_teardown(&port->core);
     if (port->core.ifindex > 0) {
@@ -482,8 +402,6 @@ netdev_afxdp_destruct(struct netdev *netdev)
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_destroy(&port->txqs[i].lock);
     }
-    free(port->error);
-    free(port->steer_error);
     free(port);
     dev->xsk_port = NULL;
     ovs_mutex_destroy(&dev->mutex);
@@ -500,18 +418,11 @@ signal_remove_xdp(struct netdev *netdev)
     }
 }
 
-/* The largest frame a port receives in one buffer. */
-static int
-max_frame_len(const struct xsk_opts *opts)
-{
-    return opts->frame_size - XSK_RX_HEADROOM;
-}
-
 /* The largest MTU a port carries: jumbo frames need descriptor chains. */
 static int
-max_mtu(const struct netdev_xsk_port *port)
+netdev_xsk_max_mtu(const struct netdev_xsk_port *port)
 {
-    return xsk_port_max_mtu(&port->core, port->requested.frame_size);
+    return xsk_port_max_mtu(&port->core, port->core.requested.frame_size);
 }
 
 int
@@ -519,72 +430,15 @@ netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
     struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
 
-    if (mtu > max_mtu(port)) {
+    if (mtu > netdev_xsk_max_mtu(port)) {
         VLOG_WARN("%s: MTU %d is too large: at most %d%s",
-                  netdev_get_name(netdev), mtu, max_mtu(port),
+                  netdev_get_name(netdev), mtu, netdev_xsk_max_mtu(port),
                   port->core.sg_refused ? " (the kernel refused multi-buffer "
                   "AF_XDP sockets)" : "");
         return EINVAL;
     }
-    __atomic_store_n(&port->core.rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    xsk_port_set_mtu(&port->core, mtu);
     return 0;
-}
-
-/* Returns how many RX queues the interface 'name' has, or 0 if unknown. */
-static int
-count_rx_queues(const char *name)
-{
-    char path[128];
-    int n;
-
-    for (n = 0; n < 1024; n++) {
-        snprintf(path, sizeof path, "/sys/class/net/%s/queues/rx-%d", name,
-                 n);
-        if (access(path, F_OK)) {
-            break;
-        }
-    }
-    return n;
-}
-
-/* Applies steering rules 'rules' and mode 'mode' (either NULL for the
- * default) to 'port', at once if its program is attached.  Bad rules are
- * refused with the reason in 'port->steer_error' (Interface:error, through
- * netdev_afxdp_get_config_error()) and the log, and the rules in force
- * stay; so that a typo does not take the port down, this is not an error
- * of set_config().  Returns true if the rules or the refusal changed. */
-static bool
-set_steer(struct netdev_xsk_port *port, const char *name, const char *rules,
-          const char *mode)
-    OVS_REQUIRES(port->dev->mutex)
-{
-    bool same, had_error = port->steer_error != NULL;
-    struct xsk_steer steer;
-    char *msg = NULL;
-    int error;
-
-    error = xsk_steer_parse(rules, mode, &steer, &msg);
-    same = !error && xsk_steer_equal(&steer, &port->core.steer);
-    if (!error && !same) {
-        error = xsk_port_set_steer(&port->core, &steer);
-        if (error) {
-            msg = xasprintf("cannot write the steering rules into the XDP "
-                            "program: %s", ovs_strerror(error));
-        }
-    }
-    free(port->steer_error);
-    port->steer_error = error ? msg : NULL;
-    if (error) {
-        VLOG_WARN("%s: %s; the previous steering rules stay in force",
-                  name, msg);
-        return true;
-    }
-    if (same) {
-        return had_error;
-    }
-    VLOG_INFO("%s: steering mode %s, %u rule(s)", name,
-              xsk_steer_mode_name(steer.mode), steer.n_rules);
-    return true;
 }
 
 char *
@@ -594,7 +448,7 @@ netdev_afxdp_get_config_error(const struct netdev *netdev)
     char *msg;
 
     ovs_mutex_lock(&dev->mutex);
-    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->steer_error);
+    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->core.steer_error);
     ovs_mutex_unlock(&dev->mutex);
     return msg;
 }
@@ -606,58 +460,36 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const char *name = netdev_get_name(netdev);
+    int n_dev_rxq = xsk_if_n_rx_queues(XSK_SYSFS_NET, name);
     struct smap_node *node;
-    struct xsk_opts opts;
+    unsigned int changes;
     struct xsk_kv *kv;
     char *msg = NULL;
     size_t n = 0;
-    int n_dev_rxq;
     int error;
 
     kv = xmalloc((smap_count(args) + 1) * sizeof *kv);
     SMAP_FOR_EACH (node, args) {
-        if (strcmp(node->key, "xdp-steer")
-            && strcmp(node->key, "xdp-steer-mode")) {
-            kv[n].key = node->key;
-            kv[n].value = node->value;
-            n++;
-        }
+        kv[n].key = node->key;
+        kv[n].value = node->value;
+        n++;
     }
-    error = xsk_opts_parse(kv, n, &opts, &msg);
-    free(kv);
-
-    if (!error) {
-        n_dev_rxq = count_rx_queues(name);
-        if (n_dev_rxq && opts.start_queue + opts.n_rxq > n_dev_rxq) {
-            msg = xasprintf("'start-queue' %d + 'n_rxq' %d needs more than "
-                            "the %d RX queue(s) of the interface",
-                            opts.start_queue, opts.n_rxq, n_dev_rxq);
-            error = EINVAL;
-        }
-    }
-    if (error) {
-        VLOG_WARN_BUF(errp, "%s: %s", name, msg);
-        free(msg);
-        return error;
-    }
-
-    if (opts.n_rxq > 1 && opts.mode == XSK_MODE_GENERIC) {
-        VLOG_WARN("%s: 'n_rxq' %d in generic mode: on veth, generic XDP "
-                  "reports wrong queue numbers; use xdp-mode=native",
-                  name, opts.n_rxq);
-    }
-
     ovs_mutex_lock(&dev->mutex);
-    if (set_steer(port, name, smap_get(args, "xdp-steer"),
-                  smap_get(args, "xdp-steer-mode"))) {
+    error = xsk_port_request(&port->core, kv, n, n_dev_rxq, &changes, &msg);
+    if (!error && changes & XSK_PORT_STEER_CHANGED) {
         netdev_change_seq_changed(netdev);
     }
-    if (!xsk_opts_equal(&opts, &port->requested)) {
-        port->requested = opts;
+    if (!error && changes & XSK_PORT_RESTART) {
         netdev_request_reconfigure(netdev);
     }
     ovs_mutex_unlock(&dev->mutex);
-    return 0;
+    free(kv);
+
+    if (error) {
+        VLOG_WARN_BUF(errp, "%s: %s", name, msg);
+        free(msg);
+    }
+    return error;
 }
 
 int
@@ -667,11 +499,11 @@ netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add_format(args, "n_rxq", "%d", port->opts.n_rxq);
-    smap_add(args, "xdp-mode", xsk_mode_name(port->opts.mode));
+    smap_add_format(args, "n_rxq", "%d", port->core.opts.n_rxq);
+    smap_add(args, "xdp-mode", xsk_mode_name(port->core.opts.mode));
     smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->core.mode_in_use));
     smap_add(args, "use-need-wakeup",
-             port->opts.need_wakeup ? "true" : "false");
+             port->core.opts.need_wakeup ? "true" : "false");
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -681,38 +513,26 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
+    struct xsk_port *core = &port->core;
     const char *name = netdev_get_name(netdev);
-    char *msg = NULL;
     int error;
     int mtu;
 
     if (netdev_get_mtu(netdev, &mtu)) {
         mtu = ETH_PAYLOAD_MAX;
     }
-    __atomic_store_n(&port->core.rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    xsk_port_set_mtu(core, mtu);
 
     ovs_mutex_lock(&dev->mutex);
-    if (port->configured && !port->error
-        && xsk_opts_equal(&port->requested, &port->opts)
-        && netdev->n_rxq == port->requested.n_rxq) {
+    if (xsk_port_is_current(core)
+        && netdev->n_rxq == core->requested.n_rxq) {
         goto out;
     }
 
-    free(port->error);
-    port->error = NULL;
-    error = xsk_port_start(&port->core, linux_get_ifindex(name),
-                           &port->requested, &msg);
-
-    port->opts = port->requested;
-    port->configured = true;
-    __atomic_store_n(&port->core.rx_cfg.frame_cap, max_frame_len(&port->opts),
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&port->core.rx_cfg.csum_mode,
-                     port->opts.csum_fix ? XSK_RX_CSUM_MARK : XSK_RX_CSUM_KEEP,
-                     __ATOMIC_RELAXED);
+    error = xsk_port_configure(core, linux_get_ifindex(name));
     /* OVS finishes in software the partial checksums of packets to a port
      * that does not say it takes them (ovs-patches/0006). */
-    if (!error && port->core.tx_md) {
+    if (!error && core->tx_md) {
         netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_CKSUM
                             | NETDEV_TX_OFFLOAD_UDP_CKSUM;
     } else {
@@ -720,19 +540,18 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
                               | NETDEV_TX_OFFLOAD_UDP_CKSUM);
     }
     if (error) {
-        /* Keep the port, without sockets, so that OVS does not delete and
+        /* The port stays, without sockets, so that OVS does not delete and
          * re-add it in a loop; status and the log say why. */
-        port->error = msg;
-        VLOG_WARN("%s: AF_XDP set-up failed: %s", name, port->error);
+        VLOG_WARN("%s: AF_XDP set-up failed: %s", name, core->error);
     } else {
         VLOG_INFO("%s: %d queue(s) from %d in %s mode (%s), UMEM %u",
-                  name, port->core.n_queues, port->opts.start_queue,
-                  xsk_mode_name(port->core.mode_in_use),
-                  port->core.queues[0].sock->zerocopy ? "zero-copy" : "copy",
-                  port->core.umem->id);
+                  name, core->n_queues, core->opts.start_queue,
+                  xsk_mode_name(core->mode_in_use),
+                  core->queues[0].sock->zerocopy ? "zero-copy" : "copy",
+                  core->umem->id);
     }
-    netdev->n_rxq = port->core.n_queues;
-    netdev->n_txq = port->core.n_queues;
+    netdev->n_rxq = core->n_queues;
+    netdev->n_txq = core->n_queues;
     netdev_change_seq_changed(netdev);
 
 out:
@@ -764,7 +583,7 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
  * bits), with OVS's checksum offload flags: the output port's kernel
  * finishes it (TX metadata), or OVS does where it needs the bytes whole. */
 static void
-rx_mark_csum(struct dp_packet *packet, uint32_t csum)
+netdev_xsk_rx_mark_csum(struct dp_packet *packet, uint32_t csum)
 {
     if (csum & XSK_RX_CSUM_TCP) {
         dp_packet_hwol_set_csum_tcp(packet);
@@ -782,7 +601,7 @@ rx_mark_csum(struct dp_packet *packet, uint32_t csum)
  * packet (a jumbo slot's spans the slot), or a copy of malloc'd data, which
  * is freed. */
 static struct dp_packet *
-rx_packet(struct xsk_umem *umem, const struct xsk_rx_pkt *p)
+netdev_xsk_rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
 {
     struct dp_packet *packet;
 
@@ -791,18 +610,18 @@ rx_packet(struct xsk_umem *umem, const struct xsk_rx_pkt *p)
                                                     XSK_RX_HEADROOM);
         free(p->data);
         if (p->csum) {
-            rx_mark_csum(packet, p->csum);
+            netdev_xsk_rx_mark_csum(packet, p->csum);
         }
         return packet;
     }
-    packet = &((struct xsk_packet *) umem->user)[p->frame].packet;
+    packet = &((struct netdev_xsk_packet *) umem->user)[p->frame].packet;
     dp_packet_use_afxdp(packet, p->data,
                         xsk_frame_in_slot(umem, p->frame)
                         ? xsk_slot_size(umem) : umem->key.frame_size,
                         (char *) p->data - xsk_frame_ptr(umem, p->frame));
     dp_packet_set_size(packet, p->len);
     if (p->csum) {
-        rx_mark_csum(packet, p->csum);
+        netdev_xsk_rx_mark_csum(packet, p->csum);
     }
     return packet;
 }
@@ -814,7 +633,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
     struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
     struct xsk_port_queue *q = &port->core.queues[rxq_->queue_id];
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     uint32_t n;
 
     BUILD_ASSERT_DECL(XSK_RX_BURST == NETDEV_MAX_BURST);
@@ -828,7 +647,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
         return EAGAIN;
     }
     for (uint32_t i = 0; i < n; i++) {
-        dp_packet_batch_add(batch, rx_packet(umem, &pkts[i]));
+        dp_packet_batch_add(batch, netdev_xsk_rx_packet(umem, &pkts[i]));
     }
     if (qfill) {
         *qfill = xsk_rxq_pending(&q->rx);
@@ -841,7 +660,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
  * says it takes it).  A packet whose L4 header OVS has not located gets its
  * checksum finished here instead. */
 static void
-tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
+netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
 {
     const char *l4 = dp_packet_l4(packet);
     ptrdiff_t start = l4 ? l4 - (const char *) dp_packet_data(packet) : 0;
@@ -860,10 +679,10 @@ tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
  * mask of the packets handed to the ring as they are (zero-copy): those are
  * no longer the caller's to free. */
 static uint32_t
-xsk_queue_send(const char *name, struct xsk_port_queue *q,
-               struct dp_packet_batch *batch)
+netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
+                      struct dp_packet_batch *batch)
 {
-    struct xsk_umem *umem = q->sock->umem;
+    struct xsk_umem_pool *umem = q->sock->umem;
     struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
     struct xsk_tx_stats *st = &q->tx_stats;
     uint64_t too_big = st->too_big;
@@ -875,8 +694,8 @@ xsk_queue_send(const char *name, struct xsk_port_queue *q,
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        const struct xsk_packet *xp = CONTAINER_OF(packet, struct xsk_packet,
-                                                   packet);
+        const struct netdev_xsk_packet *xp
+            = CONTAINER_OF(packet, struct netdev_xsk_packet, packet);
 
         pkts[i].data = dp_packet_data(packet);
         pkts[i].len = dp_packet_size(packet);
@@ -884,7 +703,7 @@ xsk_queue_send(const char *name, struct xsk_port_queue *q,
                         ? xp->frame : XSK_TX_COPY;
         pkts[i].csum_start = 0;
         if (OVS_UNLIKELY(dp_packet_hwol_l4_mask(packet))) {
-            tx_csum_request(packet, &pkts[i]);
+            netdev_xsk_tx_csum_request(packet, &pkts[i]);
         }
     }
     handed = xsk_tx_burst(q->sock, xsk_tcache_get(umem), pkts,
@@ -926,7 +745,7 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
         ovs_spin_lock(&txq->lock);
     }
     if (OVS_LIKELY(q->sock)) {
-        handed = xsk_queue_send(netdev_get_name(netdev), q, batch);
+        handed = netdev_xsk_queue_send(netdev_get_name(netdev), q, batch);
     } else {
         q->tx_stats.dropped += dp_packet_batch_size(batch);
     }
@@ -948,35 +767,23 @@ netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
+    struct xsk_port_totals t;
+
+    ovs_mutex_lock(&dev->mutex);
+    xsk_port_totals(&port->core, &t);
+    ovs_mutex_unlock(&dev->mutex);
 
     /* Fields left alone stay UINT64_MAX, "not counted", as netdev_get_stats()
      * set them: OVSDB then leaves them out instead of showing a 0 that is
      * not true (size buckets, multicast, collisions...). */
-    ovs_mutex_lock(&dev->mutex);
-    stats->rx_packets = stats->rx_bytes = stats->rx_dropped = 0;
-    stats->rx_errors = 0;
-    stats->tx_packets = stats->tx_bytes = stats->tx_dropped = 0;
-    stats->tx_errors = 0;
-    for (int i = 0; i < port->core.n_queues; i++) {
-        struct xsk_port_queue *q = &port->core.queues[i];
-        struct xdp_statistics xs;
-
-        stats->tx_packets += q->tx_stats.packets;
-        stats->tx_bytes += q->tx_stats.bytes;
-        stats->tx_dropped += q->tx_stats.dropped;
-        stats->rx_packets += q->rx.stats.packets;
-        stats->rx_bytes += q->rx.stats.bytes;
-        stats->rx_dropped += q->rx.stats.dropped;
-        if (q->sock) {
-            stats->tx_dropped += q->sock->stats.tx_busy;
-            if (!xsk_sock_get_xdp_stats(q->sock, &xs)) {
-                stats->rx_dropped += xs.rx_dropped + xs.rx_ring_full;
-                stats->rx_errors += xs.rx_invalid_descs;
-                stats->tx_errors += xs.tx_invalid_descs;
-            }
-        }
-    }
-    ovs_mutex_unlock(&dev->mutex);
+    stats->rx_packets = t.rx.packets;
+    stats->rx_bytes = t.rx.bytes;
+    stats->rx_dropped = t.rx.dropped + t.xdp.rx_dropped + t.xdp.rx_ring_full;
+    stats->rx_errors = t.xdp.rx_invalid_descs;
+    stats->tx_packets = t.tx.packets;
+    stats->tx_bytes = t.tx.bytes;
+    stats->tx_dropped = t.tx.dropped + t.sock.tx_busy;
+    stats->tx_errors = t.xdp.tx_invalid_descs;
     return 0;
 }
 
@@ -986,147 +793,45 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    uint64_t zc = 0, copied = 0, fixed = 0, busy = 0, full = 0, empty = 0;
-    uint64_t chains = 0, supers = 0, segs = 0;
-    uint64_t partial = 0, csum_offloaded = 0, csum_finished = 0;
-    uint64_t zc_chains = 0, copied_chains = 0;
-    struct netdev_custom_counter *c;
-    size_t n = 0;
+    struct xsk_counter *c;
+    size_t n;
+
+    BUILD_ASSERT_DECL(XSK_COUNTER_NAME_SIZE
+                      == NETDEV_CUSTOM_STATS_NAME_SIZE);
 
     ovs_mutex_lock(&dev->mutex);
-    custom_stats->counters = xcalloc(14 + 7 * port->core.n_queues
-                                     + XSK_STEER_N_COUNTS,
-                                     sizeof *custom_stats->counters);
-    c = custom_stats->counters;
-
-#define XSK_COUNTER(VALUE, ...)                                         \
-    do {                                                                \
-        snprintf(c[n].name, NETDEV_CUSTOM_STATS_NAME_SIZE, __VA_ARGS__); \
-        c[n].value = (VALUE);                                           \
-        n++;                                                            \
-    } while (0)
-
-    for (int i = 0; i < port->core.n_queues; i++) {
-        struct xsk_port_queue *q = &port->core.queues[i];
-        struct xdp_statistics xs;
-
-        zc += q->tx_stats.zero_copy;
-        copied += q->tx_stats.copied;
-        zc_chains += q->tx_stats.zero_copy_chains;
-        copied_chains += q->tx_stats.copied_chains;
-        fixed += q->rx.stats.csum_fixed;
-        partial += q->rx.stats.csum_partial;
-        csum_offloaded += q->tx_stats.csum_offloaded;
-        csum_finished += q->tx_stats.csum_finished;
-        chains += q->rx.stats.chains;
-        supers += q->rx.stats.super_packets;
-        segs += q->rx.stats.gso_segments;
-        if (!q->sock || xsk_sock_get_xdp_stats(q->sock, &xs)) {
-            continue;
-        }
-        busy += q->sock->stats.tx_busy;
-        full += q->sock->stats.tx_ring_full;
-        empty += q->sock->stats.fill_empty;
-        XSK_COUNTER(xs.rx_dropped, "xsk_queue_%d_rx_dropped", i);
-        XSK_COUNTER(xs.rx_invalid_descs, "xsk_queue_%d_rx_invalid_descs", i);
-        XSK_COUNTER(xs.tx_invalid_descs, "xsk_queue_%d_tx_invalid_descs", i);
-        XSK_COUNTER(xs.rx_ring_full, "xsk_queue_%d_rx_ring_full", i);
-        XSK_COUNTER(xs.rx_fill_ring_empty_descs,
-                    "xsk_queue_%d_rx_fill_ring_empty_descs", i);
-        XSK_COUNTER(q->rx.stats.packets, "xsk_queue_%d_rx_packets", i);
-        XSK_COUNTER(q->sock->stats.rx_packets, "xsk_queue_%d_rx_descs", i);
-    }
-    XSK_COUNTER(zc, "tx_zero_copy_packets");
-    XSK_COUNTER(copied, "tx_copied_packets");
-    XSK_COUNTER(zc_chains, "tx_zero_copy_multi_buffer_packets");
-    XSK_COUNTER(copied_chains, "tx_copied_multi_buffer_packets");
-    XSK_COUNTER(fixed, "rx_checksum_fixed");
-    XSK_COUNTER(partial, "rx_checksum_partial");
-    XSK_COUNTER(csum_offloaded, "tx_checksum_offloaded");
-    XSK_COUNTER(csum_finished, "tx_checksum_finished");
-    XSK_COUNTER(busy, "tx_busy_drops");
-    XSK_COUNTER(full, "tx_ring_full_drops");
-    XSK_COUNTER(empty, "fill_ring_starved");
-    XSK_COUNTER(chains, "rx_multi_buffer_packets");
-    XSK_COUNTER(supers, "rx_gso_super_packets");
-    XSK_COUNTER(segs, "rx_gso_segments");
-    if (port->core.prog && port->core.steer.mode != XSK_STEER_ALL) {
-        uint64_t hits[XSK_STEER_N_COUNTS];
-
-        if (!xsk_prog_steer_counts(port->core.prog, hits)) {
-            for (uint32_t i = 0; i < port->core.steer.n_rules; i++) {
-                XSK_COUNTER(hits[i], "xdp_steer_rule_%u_packets", i);
-            }
-            XSK_COUNTER(hits[XSK_STEER_TO_HOST], "xdp_steer_to_host_packets");
-        }
-    }
-#undef XSK_COUNTER
-
-    custom_stats->size = n;
+    c = xmalloc(xsk_port_max_counters(&port->core) * sizeof *c);
+    n = xsk_port_counters(&port->core, c);
     ovs_mutex_unlock(&dev->mutex);
+
+    custom_stats->counters = xcalloc(n, sizeof *custom_stats->counters);
+    for (size_t i = 0; i < n; i++) {
+        ovs_strlcpy(custom_stats->counters[i].name, c[i].name,
+                    NETDEV_CUSTOM_STATS_NAME_SIZE);
+        custom_stats->counters[i].value = c[i].value;
+    }
+    custom_stats->size = n;
+    free(c);
     return 0;
+}
+
+static void
+netdev_xsk_status_put(void *args, const char *key, const char *value)
+{
+    smap_add(args, key, value);
 }
 
 int
 netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    const struct xsk_opts *o = &port->opts;
-    const struct xsk_port *core = &port->core;
+    const struct xsk_port *core = &netdev_xsk_port_of(netdev)->core;
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add(args, "xdp-mode", xsk_mode_name(o->mode));
-    if (core->mode_in_use == XSK_MODE_GENERIC && core->n_queues > 1) {
-        smap_add(args, "afxdp-warning", "several queues in generic mode: "
-                 "generic XDP on veth reports wrong queue numbers, so some "
-                 "queues may get no traffic; use xdp-mode=native");
-    }
-    if (port->error) {
-        smap_add(args, "xdp-mode-in-use", "none");
-        smap_add(args, "afxdp-error", port->error);
-    } else if (core->n_queues && core->queues[0].sock) {
-        struct xsk_sock *s = core->queues[0].sock;
-
-        smap_add(args, "xdp-mode-in-use", xsk_mode_name(core->mode_in_use));
-        smap_add(args, "zero-copy", s->zerocopy ? "true" : "false");
-        smap_add_format(args, "xdp-prog-id", "%u",
-                        core->prog ? core->prog->id : 0);
-        smap_add_format(args, "umem", "%u", core->umem->id);
-        smap_add_format(args, "umem-frames", "%u", core->umem->key.n_frames);
-    }
-    smap_add_format(args, "n_rxq", "%d", core->n_queues);
-    smap_add_format(args, "start-queue", "%d", o->start_queue);
-    smap_add_format(args, "frame-size", "%u", o->frame_size);
-    smap_add_format(args, "n_rxq_desc", "%u", o->rx_ring);
-    smap_add_format(args, "n_txq_desc", "%u", o->tx_ring);
-    smap_add_format(args, "max-frame-len", "%d", max_frame_len(o));
-    smap_add(args, "multi-buffer", core->sg_refused
-             ? "refused by the kernel" : "true");
-    smap_add_format(args, "max-mtu", "%d", max_mtu(port));
-    smap_add(args, "rx-checksum-fix", o->csum_fix ? "true" : "false");
-    smap_add(args, "tx-checksum-offload",
-             core->tx_md ? "true"
-             : !o->tx_csum ? "false"
-             : "no AF_XDP TX metadata in this kernel: OVS finishes "
-               "partial checksums in software");
-    smap_add(args, "xdp-steer-mode", xsk_steer_mode_name(core->steer.mode));
-    if (core->steer.n_rules) {
-        struct ds rules = DS_EMPTY_INITIALIZER;
-
-        for (uint32_t i = 0; i < core->steer.n_rules; i++) {
-            ds_put_format(&rules, "%s%s", i ? "," : "",
-                          core->steer.rules[i].text);
-        }
-        smap_add(args, "xdp-steer", ds_cstr(&rules));
-        ds_destroy(&rules);
-    }
-    if (port->steer_error) {
-        smap_add(args, "xdp-steer-error", port->steer_error);
-    }
+    xsk_report_status(core, netdev_xsk_status_put, args);
     netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
                               core->prog ? core->prog->tc_error : 0,
-                              o->redirect, args);
+                              core->opts.redirect, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -1158,7 +863,7 @@ netdev_xsk_get_redirect(const struct netdev *netdev)
 
     ovs_mutex_lock(&dev->mutex);
     port = netdev_xsk_port_of(netdev);
-    redirect = port ? port->opts.redirect : XSK_REDIRECT_AUTO;
+    redirect = port ? port->core.opts.redirect : XSK_REDIRECT_AUTO;
     ovs_mutex_unlock(&dev->mutex);
     return redirect;
 }
@@ -1194,8 +899,8 @@ netdev_xsk_purge_output(int ifindex)
 {
     struct netdev_xsk_port *port;
 
-    ovs_mutex_lock(&xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &xsk_ports) {
+    ovs_mutex_lock(&netdev_xsk_ports_mutex);
+    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
         uint32_t n;
 
         n = xsk_flow_purge_output(xsk_port_flows_lock(&port->core),
@@ -1207,5 +912,5 @@ netdev_xsk_purge_output(int ifindex)
                       netdev_get_name(&port->dev->up), n, ifindex);
         }
     }
-    ovs_mutex_unlock(&xsk_ports_mutex);
+    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* A device's XDP features (kernel >= 6.3), read from the "netdev" generic
- * netlink family; see xsk-features.h.  Plain netlink, since this system's
- * libbpf (1.1) cannot ask. */
+ * netlink family, and its RX queues, from sysfs; see xsk-features.h.  Plain
+ * netlink, since this system's libbpf (1.1) cannot ask. */
 
 #include "xsk-features.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -188,4 +189,20 @@ xsk_if_is_veth(int ifindex, bool *is_veth)
     }
     close(fd);
     return error;
+}
+
+int
+xsk_if_n_rx_queues(const char *sysfs_net, const char *name)
+{
+    char path[256];
+    int n;
+
+    for (n = 0; n < 1024; n++) {
+        snprintf(path, sizeof path, "%s/%s/queues/rx-%d", sysfs_net, name,
+                 n);
+        if (access(path, F_OK)) {
+            break;
+        }
+    }
+    return n;
 }

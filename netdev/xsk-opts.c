@@ -271,3 +271,18 @@ xsk_opts_parse(const struct xsk_kv *kv, size_t n, struct xsk_opts *o,
     *o = new;
     return 0;
 }
+
+/* Checks options 'o', valid on their own, against a device with 'n_dev_rxq'
+ * RX queues (0: unknown, nothing to check; xsk_if_n_rx_queues()).  Returns
+ * 0, or EINVAL with the reason in '*errp' (caller frees). */
+int
+xsk_opts_check_device(const struct xsk_opts *o, int n_dev_rxq, char **errp)
+{
+    if (n_dev_rxq && o->start_queue + o->n_rxq > n_dev_rxq) {
+        add_problem(errp, "'start-queue' %d + 'n_rxq' %d needs more than "
+                    "the %d RX queue(s) of the interface", o->start_queue,
+                    o->n_rxq, n_dev_rxq);
+        return EINVAL;
+    }
+    return 0;
+}

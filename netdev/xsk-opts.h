@@ -67,5 +67,7 @@ int xsk_opts_parse(const struct xsk_kv *, size_t n, struct xsk_opts *,
 const char *xsk_mode_name(enum xsk_mode);
 const char *xsk_out_redirect_name(enum xsk_out_redirect);
 bool xsk_opts_equal(const struct xsk_opts *, const struct xsk_opts *);
+int xsk_opts_check_device(const struct xsk_opts *, int n_dev_rxq,
+                          char **errp);
 
 #endif /* xsk-opts.h */

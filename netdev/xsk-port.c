@@ -90,6 +90,8 @@ xsk_port_init(struct xsk_port *port, const struct xsk_port_ops *ops,
     memset(port, 0, sizeof *port);
     port->ops = ops;
     port->aux = aux;
+    xsk_opts_init(&port->requested);
+    port->opts = port->requested;
     xsk_steer_init(&port->steer);
     pthread_mutex_init(&port->flow_mutex, NULL);
     port->flows = malloc(sizeof *port->flows);
@@ -106,6 +108,10 @@ xsk_port_uninit(struct xsk_port *port)
     xsk_flow_table_destroy(port->flows);
     free(port->flows);
     port->flows = NULL;
+    free(port->steer_error);
+    port->steer_error = NULL;
+    free(port->error);
+    port->error = NULL;
     pthread_mutex_destroy(&port->flow_mutex);
 }
 
@@ -324,6 +330,115 @@ xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
     return 0;
 }
 
+/* Takes the user's 'n' options 'kv' (Interface:options) for 'port', on a
+ * device with 'n_dev_rxq' RX queues (0: unknown).  The steering keys
+ * ("xdp-steer", "xdp-steer-mode") are the port's; the others are parsed
+ * strictly (xsk-opts.h).  Returns EINVAL with every problem in '*errp'
+ * (caller frees), and changes nothing, if an option is bad.  Otherwise the
+ * steering rules apply at once (xsk_port_configure_steer()), the other
+ * options become 'requested', and '*changes' says what changed
+ * (XSK_PORT_*): with XSK_PORT_RESTART the caller configures the port
+ * again (xsk_port_configure()). */
+int
+xsk_port_request(struct xsk_port *port, const struct xsk_kv *kv, size_t n,
+                 int n_dev_rxq, unsigned int *changes, char **errp)
+{
+    const char *rules = NULL, *mode = NULL;
+    struct xsk_kv *opts_kv;
+    size_t n_opts = 0;
+    struct xsk_opts o;
+    int error;
+
+    *changes = 0;
+    opts_kv = malloc((n + 1) * sizeof *opts_kv);
+    XSK_ASSERT(opts_kv);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(kv[i].key, "xdp-steer")) {
+            rules = kv[i].value;
+        } else if (!strcmp(kv[i].key, "xdp-steer-mode")) {
+            mode = kv[i].value;
+        } else {
+            opts_kv[n_opts++] = kv[i];
+        }
+    }
+    error = xsk_opts_parse(opts_kv, n_opts, &o, errp);
+    free(opts_kv);
+    if (!error) {
+        error = xsk_opts_check_device(&o, n_dev_rxq, errp);
+    }
+    if (error) {
+        return error;
+    }
+
+    if (o.n_rxq > 1 && o.mode == XSK_MODE_GENERIC) {
+        port_log(port, XSK_PORT_LOG_WARN, "'n_rxq' %d in generic mode: on "
+                 "veth, generic XDP reports wrong queue numbers; use "
+                 "xdp-mode=native", o.n_rxq);
+    }
+    if (xsk_port_configure_steer(port, rules, mode)) {
+        *changes |= XSK_PORT_STEER_CHANGED;
+    }
+    if (!xsk_opts_equal(&o, &port->requested)) {
+        port->requested = o;
+        *changes |= XSK_PORT_RESTART;
+    }
+    return 0;
+}
+
+/* Returns true if 'port' runs as 'requested' says: configured with those
+ * options, and not failed. */
+bool
+xsk_port_is_current(const struct xsk_port *port)
+{
+    return port->configured && !port->error
+           && xsk_opts_equal(&port->requested, &port->opts);
+}
+
+/* Starts 'port' on interface 'ifindex' with its 'requested' options
+ * (xsk_port_start()), which are then in effect ('opts') whether or not the
+ * set-up worked, and sets what the queues' pollers read from them
+ * ('rx_cfg').  Returns 0, or a positive errno with the reason in 'error':
+ * the port then stays, with queues that have no socket. */
+int
+xsk_port_configure(struct xsk_port *port, int ifindex)
+{
+    char *msg = NULL;
+    int error;
+
+    free(port->error);
+    port->error = NULL;
+    error = xsk_port_start(port, ifindex, &port->requested, &msg);
+
+    port->opts = port->requested;
+    port->configured = true;
+    __atomic_store_n(&port->rx_cfg.frame_cap, xsk_port_max_frame_len(port),
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&port->rx_cfg.csum_mode,
+                     port->opts.csum_fix ? XSK_RX_CSUM_MARK
+                                         : XSK_RX_CSUM_KEEP,
+                     __ATOMIC_RELAXED);
+    if (error) {
+        port->error = msg;
+    }
+    return error;
+}
+
+/* Makes 'mtu' the MTU of 'port''s interface for its queues' pollers (a
+ * larger TCP packet is a super-packet to cut). */
+void
+xsk_port_set_mtu(struct xsk_port *port, int mtu)
+{
+    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+}
+
+/* The largest frame 'port' receives in one buffer, with the options in
+ * effect. */
+int
+xsk_port_max_frame_len(const struct xsk_port *port)
+{
+    return port->opts.frame_size - XSK_RX_HEADROOM;
+}
+
 /* Makes 'steer' the rules of 'port', written into its program at once if
  * one is attached.  Returns 0, or a positive errno if the program refused
  * them (the rules in force then stay). */
@@ -339,6 +454,46 @@ xsk_port_set_steer(struct xsk_port *port, const struct xsk_steer *steer)
     }
     port->steer = *steer;
     return 0;
+}
+
+/* Parses steering rules 'rules' and mode 'mode' (either NULL for the
+ * default) and makes them 'port''s (xsk_port_set_steer()).  Bad rules, or
+ * rules the program refuses, are not applied: the reason goes to
+ * 'steer_error' (the user shows it: Interface:error and status) and to a
+ * warning in the log, and the rules in force stay, so that a typo does not
+ * take the port down.  Returns true if the rules in force or the refusal
+ * changed. */
+bool
+xsk_port_configure_steer(struct xsk_port *port, const char *rules,
+                         const char *mode)
+{
+    bool same, had_error = port->steer_error != NULL;
+    struct xsk_steer steer;
+    char *msg = NULL;
+    int error;
+
+    error = xsk_steer_parse(rules, mode, &steer, &msg);
+    same = !error && xsk_steer_equal(&steer, &port->steer);
+    if (!error && !same) {
+        error = xsk_port_set_steer(port, &steer);
+        if (error) {
+            xsk_set_err(&msg, "cannot write the steering rules into the "
+                        "XDP program: %s", strerror(error));
+        }
+    }
+    free(port->steer_error);
+    port->steer_error = error ? msg : NULL;
+    if (error) {
+        port_log(port, XSK_PORT_LOG_WARN, "%s; the previous steering rules "
+                 "stay in force", msg);
+        return true;
+    }
+    if (same) {
+        return had_error;
+    }
+    port_log(port, XSK_PORT_LOG_INFO, "steering mode %s, %u rule(s)",
+             xsk_steer_mode_name(steer.mode), steer.n_rules);
+    return true;
 }
 
 /* Returns the largest MTU 'port' carries with frames of 'frame_size' bytes:

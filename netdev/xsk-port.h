@@ -54,15 +54,17 @@
  * Thread safety
  * -------------
  *
- * Start, teardown, stop and steering changes are serialised by the caller
- * (the glue's 'dev->mutex'; the fatal-signal hook runs when nothing else
- * configures).  The flow table is written by the flow API from another
- * thread (dpif-netdev's offload thread) and guarded by the port's flow
- * lock: take it with xsk_port_flows_lock() for any access to 'flows'; start
- * and stop take it themselves to attach and detach the table.  The flow
- * lock comes after the caller's configuration lock, never before.
- * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; write it
- * with relaxed atomic stores). */
+ * Start, teardown, stop, configuration ('requested', 'opts', 'error') and
+ * steering changes are serialised by the caller (the glue's 'dev->mutex';
+ * the fatal-signal hook runs when nothing else configures).  The flow
+ * table is written by the flow API from another thread (dpif-netdev's
+ * offload thread) and guarded by the port's flow lock: take it with
+ * xsk_port_flows_lock() for any access to 'flows'; start and stop take it
+ * themselves to attach and detach the table.  The flow lock comes after
+ * the caller's configuration lock, never before.
+ * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; it is
+ * written with relaxed atomic stores: xsk_port_configure(),
+ * xsk_port_set_mtu()). */
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -103,21 +105,24 @@ struct xsk_port_ops {
     int (*prog_set_queue)(struct xsk_prog *, uint32_t queue_id, int xsk_fd);
     void (*prog_clear_queue)(struct xsk_prog *, uint32_t queue_id);
     int (*prog_set_steer)(struct xsk_prog *, const struct xsk_steer *);
+    int (*prog_steer_counts)(const struct xsk_prog *,
+                             uint64_t counts[XSK_STEER_N_COUNTS]);
     /* Writes the flow table into a program's maps; the 'struct xsk_prog *'
      * is its 'aux'. */
     const struct xsk_flow_backend *flow_backend;
 
     /* Sockets (xsk-sock.h).  'sock_refill' puts free frames of the
      * socket's UMEM on its fill ring (xsk_sock_refill()). */
-    int (*sock_create)(struct xsk_umem *, const struct xsk_sock_cfg *,
+    int (*sock_create)(struct xsk_umem_pool *, const struct xsk_sock_cfg *,
                        struct xsk_sock **, char **errp);
     void (*sock_destroy)(struct xsk_sock *);
     void (*sock_refill)(struct xsk_sock *);
+    int (*sock_xdp_stats)(const struct xsk_sock *, struct xdp_statistics *);
     bool (*tx_md_supported)(void);
 
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
      * it; 'umem_sweep' destroys those that no socket uses any more. */
-    int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem **);
+    int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem_pool **);
     void (*umem_sweep)(void);
 
     /* Logs 'msg' about 'port' (may be NULL: no log).  The user prefixes
@@ -139,6 +144,14 @@ struct xsk_port {
     const struct xsk_port_ops *ops;
     void *aux;                          /* The user's, for 'ops->log'. */
 
+    /* Options: 'requested' is the user's (xsk_opts_init() until it sets
+     * them), 'opts' those of the last xsk_port_configure(), in effect. */
+    struct xsk_opts requested;
+    struct xsk_opts opts;
+    bool configured;                    /* xsk_port_configure() has run. */
+    char *error;                        /* Why its set-up failed (malloc'd),
+                                         * or NULL. */
+
     /* Set by xsk_port_start(). */
     int ifindex;                        /* Negative: the interface was not
                                          * found. */
@@ -148,13 +161,15 @@ struct xsk_port {
     bool tx_md;                         /* Sockets send partial checksums
                                          * with TX metadata. */
     struct xsk_prog *prog;              /* NULL: no program attached. */
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     int n_queues;
     struct xsk_port_queue *queues;
     struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */
 
     struct xsk_steer steer;             /* Rules in force (in 'prog'
                                          * whenever it is set). */
+    char *steer_error;                  /* Why the last rules given were
+                                         * refused (malloc'd), or NULL. */
 
     pthread_mutex_t flow_mutex;
     struct xsk_flow_table *flows;       /* Under 'flow_mutex'. */
@@ -166,10 +181,23 @@ void xsk_port_uninit(struct xsk_port *);
 
 int xsk_port_start(struct xsk_port *, int ifindex, const struct xsk_opts *,
                    char **errp);
+/* What xsk_port_request() changed. */
+#define XSK_PORT_STEER_CHANGED 1        /* Steering rules or their refusal:
+                                         * the status changed. */
+#define XSK_PORT_RESTART 2              /* 'requested': configure again. */
+
+int xsk_port_request(struct xsk_port *, const struct xsk_kv *, size_t n,
+                     int n_dev_rxq, unsigned int *changes, char **errp);
+bool xsk_port_is_current(const struct xsk_port *);
+int xsk_port_configure(struct xsk_port *, int ifindex);
+void xsk_port_set_mtu(struct xsk_port *, int mtu);
+int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);
 void xsk_port_stop(struct xsk_port *);
 
 int xsk_port_set_steer(struct xsk_port *, const struct xsk_steer *);
+bool xsk_port_configure_steer(struct xsk_port *, const char *rules,
+                              const char *mode);
 int xsk_port_max_mtu(const struct xsk_port *, uint32_t frame_size);
 
 struct xsk_flow_table *xsk_port_flows_lock(struct xsk_port *);

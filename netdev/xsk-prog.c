@@ -16,6 +16,7 @@
 
 #include "xsk-compat.h"
 #include "xsk-grace.h"
+#include "xsk-percpu.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
 #define XSK_BPF_TCX_INGRESS 46  /* enum bpf_attach_type, Linux 6.6. */
@@ -247,17 +248,12 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
     int active_fd = bpf_map__fd(prog->skel->maps.steer_active);
     struct xsk_steer_hkey keys[2 * XSK_STEER_MAX_RULES], hk;
     uint32_t next = prog->steer_set ^ 1, zero = 0, n_keys = 0;
-    int n_cpus = libbpf_num_possible_cpus();
     struct xsk_steer_set set;
-    uint64_t *zeros = NULL;
     int error = 0;
 
     error = xsk_grace_wait(prog->steer_grace[next]);
     if (error) {
         return error;
-    }
-    if (n_cpus <= 0 || !(zeros = calloc(n_cpus, sizeof *zeros))) {
-        return ENOMEM;
     }
 
     /* Empty the inactive set: collect its keys first, since deleting
@@ -282,8 +278,7 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
     for (uint32_t i = 0; !error && i < XSK_STEER_N_COUNTS; i++) {
         uint32_t index = next * XSK_STEER_N_COUNTS + i;
 
-        error = bpf_map_update_elem(counts_fd, &index, zeros, BPF_ANY)
-                ? errno : 0;
+        error = xsk_percpu_zero(counts_fd, &index, sizeof(uint64_t));
     }
     if (!error) {
         memset(&set, 0, sizeof set);
@@ -302,7 +297,6 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
         prog->steer_grace[next] = 0;
         prog->steer_set = next;
     }
-    free(zeros);
     return error;
 }
 
@@ -314,25 +308,12 @@ xsk_prog_steer_counts(const struct xsk_prog *prog,
                       uint64_t counts[XSK_STEER_N_COUNTS])
 {
     int counts_fd = bpf_map__fd(prog->skel->maps.steer_counts);
-    int n_cpus = libbpf_num_possible_cpus();
-    uint64_t *values;
     int error = 0;
 
-    if (n_cpus <= 0 || !(values = calloc(n_cpus, sizeof *values))) {
-        return ENOMEM;
-    }
     for (uint32_t i = 0; !error && i < XSK_STEER_N_COUNTS; i++) {
         uint32_t index = prog->steer_set * XSK_STEER_N_COUNTS + i;
 
-        counts[i] = 0;
-        if (bpf_map_lookup_elem(counts_fd, &index, values)) {
-            error = errno;
-            break;
-        }
-        for (int cpu = 0; cpu < n_cpus; cpu++) {
-            counts[i] += values[cpu];
-        }
+        error = xsk_percpu_sum_u64(counts_fd, &index, &counts[i]);
     }
-    free(values);
     return error;
 }

@@ -102,7 +102,7 @@ deliver(struct xsk_rxq *q, struct xsk_rx_pkt *pkts, uint32_t *n,
 static uint32_t
 buffer_get(struct xsk_tcache *tc, uint32_t cap, uint32_t len)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
     uint32_t frame;
 
     if (len <= cap) {
@@ -136,7 +136,7 @@ static bool
 segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
         uint32_t mtu, struct xsk_rx_pkt *pkts, uint32_t *n)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
     uint32_t frames[XSK_RX_MAX_SEGS];
     uint8_t *bufs[XSK_RX_MAX_SEGS];
     uint32_t lens[XSK_RX_MAX_SEGS];
@@ -185,7 +185,7 @@ rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
          uint32_t *n)
 {
     struct xsk_sock *sock = q->sock;
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     uint32_t frames[XSK_MAX_CHAIN_LEN / 2048];
     uint32_t len = 0, dst = XSK_RX_HEAP, csum;
     uint8_t *pkt = q->linear;
@@ -269,7 +269,7 @@ xsk_rxq_recv(struct xsk_rxq *q, struct xsk_tcache *tc,
              struct xsk_rx_pkt pkts[XSK_RX_BURST])
 {
     struct xsk_sock *sock = q->sock;
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     struct xsk_rx_cfg cfg;
     uint32_t n_out = 0, n, k, idx;
 

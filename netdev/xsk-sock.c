@@ -60,7 +60,7 @@ init_ring(struct xsk_ring_cons *r, char *map, const struct xdp_ring_offset *o,
  * half of them for packets in flight and for TX copies.  Caller holds
  * umem->mutex. */
 static void
-update_fill_targets(struct xsk_umem *umem)
+update_fill_targets(struct xsk_umem_pool *umem)
 {
     uint32_t share;
 
@@ -103,7 +103,7 @@ bind_retry(int fd, const struct sockaddr_xdp *sxdp)
 
 /* Registers the UMEM's memory on 'fd'. */
 static int
-register_umem(int fd, const struct xsk_umem *umem)
+register_umem(int fd, const struct xsk_umem_pool *umem)
 {
     struct xsk_umem_reg_v2 reg = {
         .addr = (uintptr_t) umem->base,
@@ -128,7 +128,7 @@ xsk_tx_md_supported(void)
     static int supported = -1;
 
     if (supported < 0) {
-        struct xsk_umem umem;
+        struct xsk_umem_pool umem;
         int fd;
 
         memset(&umem, 0, sizeof umem);
@@ -155,7 +155,7 @@ xsk_tx_md_supported(void)
  * flags, later ones share it.  Returns 0 and stores the socket in '*sockp',
  * or a positive errno with a one-line reason in '*errp' (caller frees). */
 int
-xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
+xsk_sock_create(struct xsk_umem_pool *umem, const struct xsk_sock_cfg *cfg,
                 struct xsk_sock **sockp, char **errp)
 {
     struct xdp_mmap_offsets off;
@@ -178,8 +178,8 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
     sock->queue_id = cfg->queue_id;
 
     pthread_mutex_lock(&umem->mutex);
-    for (sock->slot = 0; sock->slot < XSK_MAX_SOCKS; sock->slot++) {
-        if (!umem->socks[sock->slot]) {
+    for (sock->index = 0; sock->index < XSK_MAX_SOCKS; sock->index++) {
+        if (!umem->socks[sock->index]) {
             break;
         }
     }
@@ -189,7 +189,7 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
         }
     }
     pthread_mutex_unlock(&umem->mutex);
-    if (sock->slot == XSK_MAX_SOCKS) {
+    if (sock->index == XSK_MAX_SOCKS) {
         xsk_set_err(errp, "too many AF_XDP sockets on one UMEM (%d)",
                     XSK_MAX_SOCKS);
         error = ENOSPC;
@@ -290,7 +290,7 @@ xsk_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
     sock->sg = umem->key.bind_flags & XDP_USE_SG;
 
     pthread_mutex_lock(&umem->mutex);
-    umem->socks[sock->slot] = sock;
+    umem->socks[sock->index] = sock;
     umem->n_socks++;
     update_fill_targets(umem);
     pthread_mutex_unlock(&umem->mutex);
@@ -317,7 +317,7 @@ err_free:
 void
 xsk_sock_destroy(struct xsk_sock *sock)
 {
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
 
     if (!sock) {
         return;
@@ -332,13 +332,13 @@ xsk_sock_destroy(struct xsk_sock *sock)
     close(sock->fd);
 
     pthread_mutex_lock(&umem->mutex);
-    umem->socks[sock->slot] = NULL;
+    umem->socks[sock->index] = NULL;
     umem->n_socks--;
     update_fill_targets(umem);
     pthread_mutex_unlock(&umem->mutex);
 
-    xsk_frames_reclaim(umem, XSK_OWNER_RX(sock->slot));
-    xsk_frames_reclaim(umem, XSK_OWNER_TX(sock->slot));
+    xsk_frames_reclaim(umem, XSK_OWNER_RX(sock->index));
+    xsk_frames_reclaim(umem, XSK_OWNER_TX(sock->index));
     free(sock);
 }
 
@@ -356,7 +356,8 @@ xsk_sock_refill(struct xsk_sock *sock, struct xsk_tcache *tc)
         if (xsk_prod_nb_free(&sock->fill, XSK_BATCH) < XSK_BATCH) {
             return;
         }
-        n = xsk_frames_get(tc, frames, XSK_BATCH, XSK_OWNER_RX(sock->slot));
+        n = xsk_frames_get(tc, frames, XSK_BATCH,
+                           XSK_OWNER_RX(sock->index));
         if (!n) {
             sock->stats.fill_empty++;
             return;
@@ -432,7 +433,7 @@ xsk_sock_tx_reserve(struct xsk_sock *sock, uint32_t n, uint32_t *idx)
 
 /* Hands the first 'used' of the 'reserved' descriptors of the last
  * xsk_sock_tx_reserve() to the kernel and gives the rest back.  The frames
- * of the used descriptors must be XSK_OWNER_TX(slot) already. */
+ * of the used descriptors must be XSK_OWNER_TX(index) already. */
 void
 xsk_sock_tx_submit(struct xsk_sock *sock, uint32_t reserved, uint32_t used)
 {
@@ -534,7 +535,7 @@ load32(const uint32_t *p)
  * flows the counts are taken at slightly different moments, so a false
  * result is only final when the datapath is quiet. */
 bool
-xsk_umem_account(struct xsk_umem *umem, struct xsk_places *p)
+xsk_umem_account(struct xsk_umem_pool *umem, struct xsk_places *p)
 {
     uint64_t owner_free = 0, owner_packet = 0, total;
     struct xsk_tcache *tc;

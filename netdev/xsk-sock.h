@@ -29,9 +29,9 @@
  *           consumer: the sender, under the same txq lock
  *           (xsk_sock_complete())
  *
- * Frames given to 'fill' are owned XSK_OWNER_RX(slot) until they come back
- * from 'rx'; frames given to 'tx' are XSK_OWNER_TX(slot) until they come back
- * from 'comp'.  xsk_sock_destroy() returns all of them, including any the
+ * Frames given to 'fill' are owned XSK_OWNER_RX(index) until they come
+ * back from 'rx'; frames given to 'tx' are XSK_OWNER_TX(index) until they
+ * come back from 'comp'.  xsk_sock_destroy() returns all of them, including any the
  * kernel kept, once the socket is closed. */
 
 #include <stdbool.h>
@@ -60,8 +60,9 @@ struct xsk_sock_stats {
 };
 
 struct xsk_sock {
-    struct xsk_umem *umem;
-    uint16_t slot;              /* Index in umem->socks[]. */
+    struct xsk_umem_pool *umem;
+    uint16_t index;             /* In umem->socks[]; its frames are
+                                 * XSK_OWNER_RX(index) or _TX(index). */
     int fd;
     int ifindex;
     uint32_t queue_id;
@@ -93,7 +94,7 @@ struct xsk_places {
     uint64_t pool, cache, fill, rx, packets, tx, comp, slots;
 };
 
-int xsk_sock_create(struct xsk_umem *, const struct xsk_sock_cfg *,
+int xsk_sock_create(struct xsk_umem_pool *, const struct xsk_sock_cfg *,
                     struct xsk_sock **, char **errp);
 void xsk_sock_destroy(struct xsk_sock *);
 
@@ -124,7 +125,7 @@ xsk_sock_tx_desc(struct xsk_sock *sock, uint32_t idx)
 
 int xsk_sock_get_xdp_stats(const struct xsk_sock *, struct xdp_statistics *);
 
-bool xsk_umem_account(struct xsk_umem *, struct xsk_places *);
+bool xsk_umem_account(struct xsk_umem_pool *, struct xsk_places *);
 
 /* TX metadata length a UMEM is registered with when its sockets finish
  * partial checksums through the kernel (struct xsk_tx_md). */

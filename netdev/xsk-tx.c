@@ -16,7 +16,7 @@ _Static_assert(sizeof(struct xsk_tx_md) == XSK_TX_MD_LEN,
 
 /* Bytes of a copy in one frame: all of it after the TX metadata. */
 static uint32_t
-copy_cap(const struct xsk_umem *umem)
+copy_cap(const struct xsk_umem_pool *umem)
 {
     return umem->key.frame_size - umem->key.tx_md_len;
 }
@@ -25,7 +25,7 @@ copy_cap(const struct xsk_umem *umem)
  * in: a packet's frame of the UMEM, and with TX metadata, not a slot, with
  * room for the metadata in front. */
 static bool
-can_zero_copy(const struct xsk_umem *umem, const struct xsk_tx_pkt *p)
+can_zero_copy(const struct xsk_umem_pool *umem, const struct xsk_tx_pkt *p)
 {
     uint32_t md = umem->key.tx_md_len;
 
@@ -41,7 +41,7 @@ can_zero_copy(const struct xsk_umem *umem, const struct xsk_tx_pkt *p)
  * cut where its data crosses a frame boundary; a copy fills whole frames
  * after their metadata room. */
 static uint32_t
-n_descs(const struct xsk_umem *umem, const struct xsk_tx_pkt *p)
+n_descs(const struct xsk_umem_pool *umem, const struct xsk_tx_pkt *p)
 {
     if (can_zero_copy(umem, p) && p->len) {
         return xsk_ptr_to_frame(umem, p->data + p->len - 1)
@@ -57,13 +57,13 @@ static bool
 tx_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
         const struct xsk_tx_pkt *p, uint32_t n)
 {
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     uint32_t md = umem->key.tx_md_len;
     uint32_t cap = copy_cap(umem);
     uint32_t frames[XSK_MAX_CHAIN_LEN / 2048 + 1];
     uint32_t got;
 
-    got = xsk_frames_get(tc, frames, n, XSK_OWNER_TX(sock->slot));
+    got = xsk_frames_get(tc, frames, n, XSK_OWNER_TX(sock->index));
     if (XSK_UNLIKELY(got < n)) {
         xsk_frames_put(tc, frames, got);
         return false;
@@ -88,14 +88,14 @@ static bool
 tx_slot(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
         const struct xsk_tx_pkt *p)
 {
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     uint32_t first = xsk_ptr_to_frame(umem, p->data);
     uint32_t last = xsk_ptr_to_frame(umem, p->data + p->len - 1);
     uint64_t addr = (const char *) p->data - umem->base;
     uint64_t end = addr + p->len;
 
     if (XSK_UNLIKELY(!xsk_slot_packet_to_tx(tc, p->frame, first, last,
-                                            sock->slot))) {
+                                            sock->index))) {
         return false;
     }
     for (uint32_t f = first; f <= last; f++) {
@@ -117,7 +117,7 @@ static bool
 tx_zero_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
              const struct xsk_tx_pkt *p)
 {
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     struct xdp_desc *desc;
 
     if (!can_zero_copy(umem, p)) {
@@ -126,7 +126,7 @@ tx_zero_copy(struct xsk_sock *sock, struct xsk_tcache *tc, uint32_t idx,
     if (xsk_frame_in_slot(umem, p->frame)) {
         return tx_slot(sock, tc, idx, p);
     }
-    if (!xsk_frame_packet_to_tx(tc, p->frame, sock->slot)) {
+    if (!xsk_frame_packet_to_tx(tc, p->frame, sock->index)) {
         return false;
     }
     desc = xsk_sock_tx_desc(sock, idx);
@@ -143,7 +143,7 @@ static void
 tx_csum(struct xsk_sock *sock, uint32_t idx, const struct xsk_tx_pkt *p,
         struct xsk_tx_stats *stats)
 {
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     struct xdp_desc *desc = xsk_sock_tx_desc(sock, idx);
     uint8_t *data = (uint8_t *) umem->base + desc->addr;
 
@@ -170,7 +170,7 @@ xsk_tx_burst(struct xsk_sock *sock, struct xsk_tcache *tc,
              const struct xsk_tx_pkt *pkts, uint32_t n,
              struct xsk_tx_stats *stats)
 {
-    struct xsk_umem *umem = sock->umem;
+    struct xsk_umem_pool *umem = sock->umem;
     uint32_t max_descs = sock->sg ? XSK_MAX_CHAIN_LEN / umem->key.frame_size
                                   : 1;
     uint32_t descs[XSK_TX_BURST];

@@ -13,7 +13,7 @@ __thread struct xsk_tcache *xsk_tcaches[XSK_MAX_UMEMS];
 
 /* The process's UMEMs, by id. */
 static pthread_mutex_t umems_mutex = PTHREAD_MUTEX_INITIALIZER;
-static struct xsk_umem *umems[XSK_MAX_UMEMS];
+static struct xsk_umem_pool *umems[XSK_MAX_UMEMS];
 
 /* Flushes the caches of an exiting thread. */
 static pthread_key_t tcache_key;
@@ -36,9 +36,9 @@ is_pow2(uint32_t x)
 /* Creates a UMEM of 'key->n_frames' frames of 'key->frame_size' bytes, all
  * in the pool.  Returns 0 and stores it in '*umemp', or a positive errno. */
 int
-xsk_umem_create(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+xsk_umem_create(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
 {
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     unsigned int id;
     int error;
 
@@ -136,7 +136,7 @@ err_free:
  * packet or thread still holds one of its frames other than in a cache.
  * Caches of other threads are orphaned (their threads drop them). */
 void
-xsk_umem_destroy(struct xsk_umem *umem)
+xsk_umem_destroy(struct xsk_umem_pool *umem)
 {
     struct xsk_tcache *tc;
 
@@ -169,10 +169,10 @@ xsk_umem_destroy(struct xsk_umem *umem)
 }
 
 /* Returns the existing UMEM with 'key', or NULL. */
-struct xsk_umem *
+struct xsk_umem_pool *
 xsk_umem_find(const struct xsk_umem_key *key)
 {
-    struct xsk_umem *found = NULL;
+    struct xsk_umem_pool *found = NULL;
 
     pthread_mutex_lock(&umems_mutex);
     for (unsigned int i = 0; i < XSK_MAX_UMEMS && !found; i++) {
@@ -188,7 +188,7 @@ xsk_umem_find(const struct xsk_umem_key *key)
  * those given back to slots that are not whole yet.  The caller holds
  * 'umem->mutex'. */
 void
-xsk_umem_count_slots(struct xsk_umem *umem, uint64_t *frames)
+xsk_umem_count_slots(struct xsk_umem_pool *umem, uint64_t *frames)
 {
     *frames += (uint64_t) umem->n_free_slots * umem->slot_frames;
     for (uint32_t i = 0; i < umem->n_slots; i++) {
@@ -199,7 +199,7 @@ xsk_umem_count_slots(struct xsk_umem *umem, uint64_t *frames)
 /* Returns true if 'umem' has no socket and every frame is free (in the pool,
  * a cache or a slot). */
 bool
-xsk_umem_idle(struct xsk_umem *umem)
+xsk_umem_idle(struct xsk_umem_pool *umem)
 {
     struct xsk_tcache *tc;
     uint64_t n;
@@ -221,7 +221,7 @@ xsk_umem_idle(struct xsk_umem *umem)
 unsigned int
 xsk_umem_sweep(void)
 {
-    struct xsk_umem *unused[XSK_MAX_UMEMS];
+    struct xsk_umem_pool *unused[XSK_MAX_UMEMS];
     unsigned int n = 0, n_destroyed = 0;
 
     pthread_mutex_lock(&umems_mutex);
@@ -243,7 +243,7 @@ xsk_umem_sweep(void)
 
 /* Calls 'cb' for every UMEM of the process. */
 void
-xsk_umem_foreach(void (*cb)(struct xsk_umem *, void *aux), void *aux)
+xsk_umem_foreach(void (*cb)(struct xsk_umem_pool *, void *aux), void *aux)
 {
     pthread_mutex_lock(&umems_mutex);
     for (unsigned int i = 0; i < XSK_MAX_UMEMS; i++) {
@@ -256,7 +256,7 @@ xsk_umem_foreach(void (*cb)(struct xsk_umem *, void *aux), void *aux)
 
 /* Slow path of xsk_tcache_get(): creates the calling thread's cache. */
 struct xsk_tcache *
-xsk_tcache_get__(struct xsk_umem *umem)
+xsk_tcache_get__(struct xsk_umem_pool *umem)
 {
     struct xsk_tcache *tc = xsk_tcaches[umem->id];
 
@@ -285,7 +285,7 @@ xsk_tcache_get__(struct xsk_umem *umem)
 static uint32_t
 tcache_refill(struct xsk_tcache *tc, uint32_t want)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
     uint32_t n;
 
     pthread_mutex_lock(&umem->mutex);
@@ -308,7 +308,7 @@ tcache_refill(struct xsk_tcache *tc, uint32_t want)
 static void
 tcache_spill(struct xsk_tcache *tc, uint32_t n)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
 
     pthread_mutex_lock(&umem->mutex);
     tc->n -= n;
@@ -352,7 +352,7 @@ xsk_frames_get(struct xsk_tcache *tc, uint32_t *frames, uint32_t n,
  * slot is free again once all its frames are back.  With 'locked', the
  * caller holds umem->mutex. */
 static void
-slot_frame_back(struct xsk_umem *umem, uint32_t frame, bool locked)
+slot_frame_back(struct xsk_umem_pool *umem, uint32_t frame, bool locked)
 {
     uint32_t slot = (frame - umem->slot_base) / umem->slot_frames;
 
@@ -378,7 +378,7 @@ slot_frame_back(struct xsk_umem *umem, uint32_t frame, bool locked)
 uint32_t
 xsk_slot_get_for_packet(struct xsk_tcache *tc)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
     uint32_t slot, head;
 
     if (!umem->n_slots) {
@@ -402,7 +402,7 @@ xsk_slot_get_for_packet(struct xsk_tcache *tc)
 /* Returns true if 'head' is the first frame of a slot all of whose frames
  * are owned by a packet. */
 static bool
-slot_is_packet(const struct xsk_umem *umem, uint32_t head)
+slot_is_packet(const struct xsk_umem_pool *umem, uint32_t head)
 {
     if (!xsk_frame_in_slot(umem, head)
         || (head - umem->slot_base) % umem->slot_frames) {
@@ -417,14 +417,15 @@ slot_is_packet(const struct xsk_umem *umem, uint32_t head)
 }
 
 /* The packet that owns the slot starting at frame 'head' gives frames
- * 'first' to 'last' (its data) to TX socket 'slot' without a copy; its other
- * frames go back to the slot.  Returns false (and leaves everything as it
- * is) if the slot was not a packet's or 'first'..'last' is not in it. */
+ * 'first' to 'last' (its data) to TX socket 'sock' (its index) without a
+ * copy; its other frames go back to the slot.  Returns false (and leaves
+ * everything as it is) if the slot was not a packet's or 'first'..'last' is
+ * not in it. */
 bool
 xsk_slot_packet_to_tx(struct xsk_tcache *tc, uint32_t head, uint32_t first,
-                      uint32_t last, uint16_t slot)
+                      uint32_t last, uint16_t sock)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
 
     if (XSK_UNLIKELY(!slot_is_packet(umem, head) || first < head
                      || last < first
@@ -433,7 +434,7 @@ xsk_slot_packet_to_tx(struct xsk_tcache *tc, uint32_t head, uint32_t first,
     }
     for (uint32_t i = head; i < head + umem->slot_frames; i++) {
         if (i >= first && i <= last) {
-            umem->owner[i] = XSK_OWNER_TX(slot);
+            umem->owner[i] = XSK_OWNER_TX(sock);
         } else {
             slot_frame_back(umem, i, false);
         }
@@ -466,7 +467,7 @@ xsk_frames_put(struct xsk_tcache *tc, const uint32_t *frames, uint32_t n)
 void
 xsk_frame_packet_free__(struct xsk_tcache *tc, uint32_t frame)
 {
-    struct xsk_umem *umem = tc->umem;
+    struct xsk_umem_pool *umem = tc->umem;
     bool in_slot = xsk_frame_in_slot(umem, frame);
 
     if (in_slot ? !slot_is_packet(umem, frame)
@@ -489,7 +490,7 @@ xsk_frame_packet_free__(struct xsk_tcache *tc, uint32_t frame)
  * longer touch the frames of a closed socket: whatever was left on its rings,
  * or kept by the kernel, comes back. */
 void
-xsk_frames_reclaim(struct xsk_umem *umem, uint16_t owner)
+xsk_frames_reclaim(struct xsk_umem_pool *umem, uint16_t owner)
 {
     pthread_mutex_lock(&umem->mutex);
     for (uint32_t i = 0; i < umem->key.n_frames; i++) {
@@ -526,7 +527,7 @@ tcache_thread_exit(void *caches_)
     pthread_mutex_lock(&umems_mutex);
     for (unsigned int i = 0; i < XSK_MAX_UMEMS; i++) {
         struct xsk_tcache *tc = caches[i];
-        struct xsk_umem *umem = tc ? tc->umem : NULL;
+        struct xsk_umem_pool *umem = tc ? tc->umem : NULL;
 
         if (umem) {
             struct xsk_tcache **p;

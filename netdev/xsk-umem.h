@@ -6,12 +6,14 @@
 /* Shared UMEM frame pool.
  * =======================
  *
- * One xsk_umem is one memory area cut into equal frames that every AF_XDP
- * socket of the same kind (frame size, frame count, bind flags) shares: a
- * frame received on one port can be put on another port's TX ring as it is,
- * with no copy.  The area is registered with the kernel by the first socket
+ * One xsk_umem_pool is one memory area cut into equal frames that every
+ * AF_XDP socket of the same kind (frame size, frame count, bind flags)
+ * shares: a frame received on one port can be put on another port's TX ring
+ * as it is, with no copy.  The area is registered with the kernel by the first socket
  * (xsk-sock.c) and joined by the others.  This file owns the memory, the free
  * frames and the record of where every frame is.  It includes no OVS header.
+ * (The name is not libxdp's: its opaque 'struct xsk_umem' is a different
+ * type, which this code never uses.)
  *
  * Frame places
  * ------------
@@ -25,12 +27,12 @@
  *     cache       XSK_OWNER_FREE         the cache's thread: to a fill ring,
  *                                        to a TX ring (copied-in packet), or
  *                                        a slab back to the pool
- *     fill, rx    XSK_OWNER_RX(slot)     kernel: fill -> rx; the rxq's
+ *     fill, rx    XSK_OWNER_RX(sock)     kernel: fill -> rx; the rxq's
  *                                        thread: rx -> packet
  *     packet      XSK_OWNER_PACKET       whoever holds the dp_packet: to a
  *                                        TX ring (zero-copy send) or to its
  *                                        own cache (packet freed)
- *     tx, comp    XSK_OWNER_TX(slot)     kernel: tx -> completion; the
+ *     tx, comp    XSK_OWNER_TX(sock)     kernel: tx -> completion; the
  *                                        txq's sender: completion -> cache
  *     slots       XSK_OWNER_FREE         the rxq's thread, a jumbo slot at a
  *                                        time, to a packet (below)
@@ -87,11 +89,12 @@
 #define XSK_SLOT_MIN_BYTES 10240
 #define XSK_SLOT_MIN 16         /* Fewer slots than this: none at all. */
 
-/* Values of xsk_umem 'owner[]'. */
+/* Values of xsk_umem_pool 'owner[]'.  'SOCK' is a socket's index in
+ * 'socks[]' (xsk_sock 'index'), not a jumbo slot. */
 #define XSK_OWNER_FREE 0
 #define XSK_OWNER_PACKET 1
-#define XSK_OWNER_RX(SLOT) ((uint16_t) (2 + (SLOT)))
-#define XSK_OWNER_TX(SLOT) ((uint16_t) (0x8000 | (2 + (SLOT))))
+#define XSK_OWNER_RX(SOCK) ((uint16_t) (2 + (SOCK)))
+#define XSK_OWNER_TX(SOCK) ((uint16_t) (0x8000 | (2 + (SOCK))))
 
 struct xsk_sock;
 
@@ -110,7 +113,7 @@ struct xsk_umem_key {
 /* A per-thread cache of free frames of one UMEM.  Only its thread touches
  * 'frames' and 'n'; other threads read 'n' and 'packets' for accounting. */
 struct xsk_tcache {
-    struct xsk_umem *umem;      /* NULL once the UMEM is destroyed. */
+    struct xsk_umem_pool *umem;      /* NULL once the UMEM is destroyed. */
     struct xsk_tcache *next;    /* In umem->caches, under umem->mutex. */
     uint32_t n;                 /* Frames in 'frames'. */
     int64_t packets;            /* Frames this thread gave to packets minus
@@ -118,7 +121,7 @@ struct xsk_tcache {
     uint32_t frames[XSK_TCACHE_SIZE];
 };
 
-struct xsk_umem {
+struct xsk_umem_pool {
     /* Immutable after xsk_umem_create(). */
     struct xsk_umem_key key;
     char *base;                 /* Page-aligned area of 'size' bytes. */
@@ -143,24 +146,25 @@ struct xsk_umem {
     uint32_t *slot_stack;       /* Free slot indexes. */
     uint32_t n_free_slots;      /* Slots in 'slot_stack'. */
     struct xsk_tcache *caches;  /* Every thread's cache of this UMEM. */
-    struct xsk_sock *socks[XSK_MAX_SOCKS]; /* Indexed by slot. */
+    struct xsk_sock *socks[XSK_MAX_SOCKS]; /* By xsk_sock 'index'. */
     unsigned int n_socks;
     int64_t orphan_packets;     /* 'packets' of caches of exited threads. */
     uint64_t bad_frees;         /* Frees refused (frame not a packet's). */
 };
 
-int xsk_umem_create(const struct xsk_umem_key *, struct xsk_umem **);
-void xsk_umem_destroy(struct xsk_umem *);
-struct xsk_umem *xsk_umem_find(const struct xsk_umem_key *);
-bool xsk_umem_idle(struct xsk_umem *);
+int xsk_umem_create(const struct xsk_umem_key *, struct xsk_umem_pool **);
+void xsk_umem_destroy(struct xsk_umem_pool *);
+struct xsk_umem_pool *xsk_umem_find(const struct xsk_umem_key *);
+bool xsk_umem_idle(struct xsk_umem_pool *);
 unsigned int xsk_umem_sweep(void);
-void xsk_umem_foreach(void (*cb)(struct xsk_umem *, void *aux), void *aux);
+void xsk_umem_foreach(void (*cb)(struct xsk_umem_pool *, void *aux),
+                      void *aux);
 
-struct xsk_tcache *xsk_tcache_get__(struct xsk_umem *);
+struct xsk_tcache *xsk_tcache_get__(struct xsk_umem_pool *);
 
 /* Returns the calling thread's cache for 'umem'. */
 static inline struct xsk_tcache *
-xsk_tcache_get(struct xsk_umem *umem)
+xsk_tcache_get(struct xsk_umem_pool *umem)
 {
     extern __thread struct xsk_tcache *xsk_tcaches[XSK_MAX_UMEMS];
     struct xsk_tcache *tc = xsk_tcaches[umem->id];
@@ -171,24 +175,24 @@ xsk_tcache_get(struct xsk_umem *umem)
 uint32_t xsk_frames_get(struct xsk_tcache *, uint32_t *frames, uint32_t n,
                         uint16_t new_owner);
 void xsk_frames_put(struct xsk_tcache *, const uint32_t *frames, uint32_t n);
-void xsk_frames_reclaim(struct xsk_umem *, uint16_t owner);
+void xsk_frames_reclaim(struct xsk_umem_pool *, uint16_t owner);
 void xsk_tcache_flush(struct xsk_tcache *);
 
 /* Frame number <-> UMEM offset <-> pointer. */
 static inline uint32_t
-xsk_addr_to_frame(const struct xsk_umem *umem, uint64_t addr)
+xsk_addr_to_frame(const struct xsk_umem_pool *umem, uint64_t addr)
 {
     return addr >> umem->frame_shift;
 }
 
 static inline uint64_t
-xsk_frame_to_addr(const struct xsk_umem *umem, uint32_t frame)
+xsk_frame_to_addr(const struct xsk_umem_pool *umem, uint32_t frame)
 {
     return (uint64_t) frame << umem->frame_shift;
 }
 
 static inline char *
-xsk_frame_ptr(const struct xsk_umem *umem, uint32_t frame)
+xsk_frame_ptr(const struct xsk_umem_pool *umem, uint32_t frame)
 {
     return umem->base + ((uint64_t) frame << umem->frame_shift);
 }
@@ -196,7 +200,7 @@ xsk_frame_ptr(const struct xsk_umem *umem, uint32_t frame)
 /* Returns the frame that contains 'p', or UINT32_MAX if 'p' is outside the
  * area. */
 static inline uint32_t
-xsk_ptr_to_frame(const struct xsk_umem *umem, const void *p)
+xsk_ptr_to_frame(const struct xsk_umem_pool *umem, const void *p)
 {
     uintptr_t off = (uintptr_t) p - (uintptr_t) umem->base;
 
@@ -205,22 +209,22 @@ xsk_ptr_to_frame(const struct xsk_umem *umem, const void *p)
 
 /* Returns true if 'frame' belongs to a jumbo slot. */
 static inline bool
-xsk_frame_in_slot(const struct xsk_umem *umem, uint32_t frame)
+xsk_frame_in_slot(const struct xsk_umem_pool *umem, uint32_t frame)
 {
     return frame >= umem->slot_base;
 }
 
 /* Bytes of a slot's buffer. */
 static inline uint32_t
-xsk_slot_size(const struct xsk_umem *umem)
+xsk_slot_size(const struct xsk_umem_pool *umem)
 {
     return umem->slot_frames << umem->frame_shift;
 }
 
 uint32_t xsk_slot_get_for_packet(struct xsk_tcache *);
 bool xsk_slot_packet_to_tx(struct xsk_tcache *, uint32_t head,
-                           uint32_t first, uint32_t last, uint16_t slot);
-void xsk_umem_count_slots(struct xsk_umem *, uint64_t *frames);
+                           uint32_t first, uint32_t last, uint16_t sock);
+void xsk_umem_count_slots(struct xsk_umem_pool *, uint64_t *frames);
 
 /* Frame 'frame', just received by a socket, now belongs to a packet. */
 static inline void
@@ -241,18 +245,18 @@ xsk_frames_get_for_packets(struct xsk_tcache *tc, uint32_t *frames,
     return n;
 }
 
-/* The packet that owned 'frame' gives it to TX socket 'slot' without a
- * copy.  Returns false (and leaves everything as it is) if the frame was not
- * a packet's. */
+/* The packet that owned 'frame' gives it to TX socket 'sock' (its index)
+ * without a copy.  Returns false (and leaves everything as it is) if the
+ * frame was not a packet's. */
 static inline bool
-xsk_frame_packet_to_tx(struct xsk_tcache *tc, uint32_t frame, uint16_t slot)
+xsk_frame_packet_to_tx(struct xsk_tcache *tc, uint32_t frame, uint16_t sock)
 {
     uint16_t *owner = &tc->umem->owner[frame];
 
     if (XSK_UNLIKELY(*owner != XSK_OWNER_PACKET)) {
         return false;
     }
-    *owner = XSK_OWNER_TX(slot);
+    *owner = XSK_OWNER_TX(sock);
     tc->packets--;
     return true;
 }

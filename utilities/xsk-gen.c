@@ -58,7 +58,7 @@ struct gen_opts {
 
 struct gen {
     struct gen_opts o;
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     struct xsk_sock *sock;
     struct xsk_tcache *tc;
 
@@ -159,7 +159,7 @@ send_batch(struct gen *g, uint32_t n)
         return 0;
     }
     got = xsk_frames_get(g->tc, frames, reserved,
-                         XSK_OWNER_TX(g->sock->slot));
+                         XSK_OWNER_TX(g->sock->index));
     for (uint32_t i = 0; i < got; i++) {
         struct xdp_desc *d = xsk_sock_tx_desc(g->sock, idx + i);
 

@@ -90,7 +90,7 @@ struct sink_verify {
 struct sink {
     struct sink_opts o;
     struct xsk_prog *prog;
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     struct xsk_tcache *tc;
     struct sink_queue q[XSK_PROG_MAX_QUEUES];
     unsigned int n_socks;       /* Entries of 'q' with a socket. */

@@ -19,7 +19,7 @@
 static void
 check_and_free(struct fake *f, const struct xsk_rx_pkt *p)
 {
-    struct xsk_umem *umem = f->umem;
+    struct xsk_umem_pool *umem = f->umem;
 
     if (p->frame == XSK_RX_HEAP) {
         FUZZ_CHECK(p->len <= XSK_MAX_CHAIN_LEN, "heap packet %u", p->len);

@@ -20,7 +20,7 @@
 #define RING_SIZE 512
 
 struct fake {
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     struct xsk_sock sock;
     uint32_t prod[4], cons[4], flags[4];
     uint64_t fill_ring[RING_SIZE];

@@ -421,12 +421,56 @@ test_upstream_wording(void)
     tap_group("n_rxq=42 gives exactly \"Too big 'n_rxq' (42 > 16)\"");
 }
 
+/* Options against the device's RX queues: 'start-queue' + 'n_rxq' must
+ * not need more queues than the device has; 0 queues means unknown. */
+static void
+test_check_device(void)
+{
+    static const struct {
+        int start_queue, n_rxq, n_dev_rxq;
+        const char *want;       /* NULL: accepted. */
+    } rows[] = {
+        { 0, 1, 1, NULL },
+        { 0, 4, 4, NULL },
+        { 3, 1, 4, NULL },
+        { 0, 16, 0, NULL },     /* Unknown: no check. */
+        { 63, 1, 0, NULL },
+        { 0, 2, 1, "'start-queue' 0 + 'n_rxq' 2 needs more than the 1 RX "
+          "queue(s) of the interface" },
+        { 4, 1, 4, "'start-queue' 4 + 'n_rxq' 1 needs more than the 4 RX "
+          "queue(s) of the interface" },
+    };
+
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct xsk_opts o;
+        char *err = NULL;
+        int error;
+
+        xsk_opts_init(&o);
+        o.start_queue = rows[i].start_queue;
+        o.n_rxq = rows[i].n_rxq;
+        error = xsk_opts_check_device(&o, rows[i].n_dev_rxq, &err);
+        if (rows[i].want) {
+            CHECK(error == EINVAL && err && !strcmp(err, rows[i].want),
+                  "row %zu: error %d, message \"%s\"", i, error,
+                  err ? err : "(null)");
+        } else {
+            CHECK(!error && !err, "row %zu: refused: %s", i,
+                  err ? err : "(null)");
+        }
+        free(err);
+    }
+    tap_group("xsk_opts_check_device(): queues needed against the "
+              "device's");
+}
+
 int
 main(void)
 {
     test_defaults();
     test_equal_and_names();
     test_upstream_wording();
+    test_check_device();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_case(&cases[i]);
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* Unit test of a port's life cycle, netdev/xsk-port.c.  Needs no root and
- * no OVS; prints TAP (tap.h).
+/* Unit test of a port's life cycle, netdev/xsk-port.c, and of what it
+ * reports, netdev/xsk-report.c.  Needs no root and no OVS; prints TAP
+ * (tap.h).
  *
  * The port reaches the kernel through fake ops that record every call in a
  * trace and fail where a case says.  The cases are one table: each row
@@ -13,6 +14,10 @@
  * teardown of a started port, every program, socket and UMEM created has
  * been destroyed, and the program was freed only once the flow table had
  * let go of it.
+ *
+ * Further tables drive a started port through steering options and
+ * configurations one row after the other, and pin its counters, its status
+ * and its afxdp/show lines.
  *
  * Trace tokens ('!' marks a call made to fail):
  *
@@ -31,6 +36,7 @@
 #include <string.h>
 
 #include "xsk-prog.h"
+#include "xsk-report.h"
 #include "tap.h"
 
 #define N_FRAMES 256
@@ -47,6 +53,9 @@ struct faults {
     int sock_q1;                /* Creating the socket of queue 1. */
     int map_q1;                 /* Setting queue 1's XSKMAP entry. */
     int flows;                  /* Writing the flow table. */
+    int set_steer;              /* Writing steering rules. */
+    int steer_counts;           /* Reading the steering hits. */
+    int xdp_stats_q1;           /* Reading queue 1's kernel counters. */
 };
 
 /* What the fake kernel has seen. */
@@ -58,7 +67,8 @@ static struct {
     int progs_made, socks_made, umems_made;
     int freed_in_use;           /* Programs freed while the flow table
                                  * still wrote to them. */
-    struct xsk_umem *umem[MAX_UMEMS];
+    struct xsk_umem_pool *umem[MAX_UMEMS];
+    char last_log[256];         /* The last log line's text. */
 } k;
 
 static void
@@ -129,6 +139,22 @@ fake_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *steer)
 {
     (void) prog;
     (void) steer;
+    return k.f.set_steer;
+}
+
+/* Rule i has 100 + i hits, the host 99. */
+static int
+fake_prog_steer_counts(const struct xsk_prog *prog,
+                       uint64_t counts[XSK_STEER_N_COUNTS])
+{
+    (void) prog;
+    if (k.f.steer_counts) {
+        return k.f.steer_counts;
+    }
+    for (int i = 0; i < XSK_STEER_N_COUNTS; i++) {
+        counts[i] = 100 + i;
+    }
+    counts[XSK_STEER_TO_HOST] = 99;
     return 0;
 }
 
@@ -145,7 +171,7 @@ static const struct xsk_flow_backend fake_flow_backend = {
 };
 
 static int
-fake_sock_create(struct xsk_umem *umem, const struct xsk_sock_cfg *cfg,
+fake_sock_create(struct xsk_umem_pool *umem, const struct xsk_sock_cfg *cfg,
                  struct xsk_sock **sockp, char **errp)
 {
     uint32_t flags = umem->key.bind_flags;
@@ -194,6 +220,26 @@ fake_sock_refill(struct xsk_sock *sock)
     trace("F", 0);
 }
 
+/* The kernel's counters of queue q: 1000 * (q + 1) plus the field's
+ * number. */
+static int
+fake_sock_xdp_stats(const struct xsk_sock *sock, struct xdp_statistics *xs)
+{
+    uint64_t base = 1000 * (sock->queue_id + 1);
+
+    if (sock->queue_id == 1 && k.f.xdp_stats_q1) {
+        return k.f.xdp_stats_q1;
+    }
+    memset(xs, 0, sizeof *xs);
+    xs->rx_dropped = base + 1;
+    xs->rx_invalid_descs = base + 2;
+    xs->tx_invalid_descs = base + 3;
+    xs->rx_ring_full = base + 4;
+    xs->rx_fill_ring_empty_descs = base + 5;
+    xs->tx_ring_empty_descs = base + 6;
+    return 0;
+}
+
 static bool
 fake_tx_md_supported(void)
 {
@@ -201,29 +247,29 @@ fake_tx_md_supported(void)
 }
 
 static int
-fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem **umemp)
+fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
 {
-    struct xsk_umem *umem;
-    int slot = -1;
+    struct xsk_umem_pool *umem;
+    int free_id = -1;
 
     for (int i = 0; i < MAX_UMEMS; i++) {
         if (k.umem[i] && !memcmp(&k.umem[i]->key, key, sizeof *key)) {
             *umemp = k.umem[i];
             return 0;
         }
-        if (!k.umem[i] && slot < 0) {
-            slot = i;
+        if (!k.umem[i] && free_id < 0) {
+            free_id = i;
         }
     }
     trace("U", k.f.umem);
     if (k.f.umem) {
         return k.f.umem;
     }
-    XSK_ASSERT(slot >= 0);
+    XSK_ASSERT(free_id >= 0);
     umem = calloc(1, sizeof *umem);
     umem->key = *key;
-    umem->id = slot;
-    k.umem[slot] = umem;
+    umem->id = free_id;
+    k.umem[free_id] = umem;
     k.umems++;
     k.umems_made++;
     *umemp = umem;
@@ -248,7 +294,7 @@ fake_log(const struct xsk_port *port, enum xsk_port_log_level level,
          const char *msg)
 {
     (void) port;
-    (void) msg;
+    snprintf(k.last_log, sizeof k.last_log, "%s", msg);
     trace(level == XSK_PORT_LOG_DBG ? "dbg"
           : level == XSK_PORT_LOG_INFO ? "info" : "warn", 0);
 }
@@ -259,10 +305,12 @@ static const struct xsk_port_ops fake_ops = {
     .prog_set_queue = fake_prog_set_queue,
     .prog_clear_queue = fake_prog_clear_queue,
     .prog_set_steer = fake_prog_set_steer,
+    .prog_steer_counts = fake_prog_steer_counts,
     .flow_backend = &fake_flow_backend,
     .sock_create = fake_sock_create,
     .sock_destroy = fake_sock_destroy,
     .sock_refill = fake_sock_refill,
+    .sock_xdp_stats = fake_sock_xdp_stats,
     .tx_md_supported = fake_tx_md_supported,
     .umem_get = fake_umem_get,
     .umem_sweep = fake_umem_sweep,
@@ -507,6 +555,564 @@ test_steer_kept(void)
     tap_group("steering rules kept while stopped");
 }
 
+/* Starts 'port' in generic mode with 'n_rxq' queues over the fakes. */
+static void
+start_port(struct xsk_port *port, int n_rxq)
+{
+    struct xsk_opts o;
+    char *msg = NULL;
+
+    memset(&k, 0, sizeof k);
+    k.port = port;
+    xsk_port_init(port, &fake_ops, NULL);
+    opts_for(&cases[0], &o);
+    o.mode = XSK_MODE_GENERIC;
+    o.n_rxq = n_rxq;
+    CHECK(!xsk_port_start(port, 7, &o, &msg), "start: %s", msg);
+    free(msg);
+}
+
+static void
+stop_port(struct xsk_port *port)
+{
+    xsk_port_teardown(port);
+    check_no_leak("after teardown");
+    xsk_port_uninit(port);
+}
+
+/* Steering options given one after the other to a started port: what
+ * comes into force, what is refused and why, and whether the port says
+ * something changed (the glue then tells OVS). */
+static void
+test_configure_steer(void)
+{
+    static const struct {
+        const char *rules, *mode;
+        int set_steer;          /* The program refuses the rules. */
+        bool want_changed;
+        const char *want_error; /* In 'steer_error', NULL: none. */
+        uint32_t want_rules;    /* In force after the row. */
+        const char *want_log;   /* The row's log line, "": none. */
+    } rows[] = {
+        { "icmp,arp", "match", 0, true, NULL, 2,
+          "steering mode match, 2 rule(s)" },
+        { "icmp,arp", "match", 0, false, NULL, 2, "" },
+        { "icmp,nonsense", "match", 0, true, "nonsense", 2,
+          "; the previous steering rules stay in force" },
+        { "icmp,nonsense", "match", 0, true, "nonsense", 2,
+          "; the previous steering rules stay in force" },
+        { "icmp,arp", "match", 0, true, NULL, 2, "" },
+        { "udp:4789", "match", EPERM, true, "cannot write the steering "
+          "rules into the XDP program: Operation not permitted", 2,
+          "; the previous steering rules stay in force" },
+        { "udp:4789", "match", 0, true, NULL, 1,
+          "steering mode match, 1 rule(s)" },
+        { NULL, NULL, 0, true, NULL, 0, "steering mode all, 0 rule(s)" },
+        { NULL, NULL, 0, false, NULL, 0, "" },
+    };
+    struct xsk_port port;
+
+    start_port(&port, 1);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        bool changed;
+
+        k.f.set_steer = rows[i].set_steer;
+        k.last_log[0] = '\0';
+        changed = xsk_port_configure_steer(&port, rows[i].rules,
+                                           rows[i].mode);
+        CHECK(changed == rows[i].want_changed, "row %zu: changed %d", i,
+              changed);
+        if (rows[i].want_error) {
+            CHECK(port.steer_error
+                  && strstr(port.steer_error, rows[i].want_error),
+                  "row %zu: refusal \"%s\", want \"%s\"", i,
+                  port.steer_error ? port.steer_error : "(none)",
+                  rows[i].want_error);
+        } else {
+            CHECK(!port.steer_error, "row %zu: refused: %s", i,
+                  port.steer_error);
+        }
+        CHECK(port.steer.n_rules == rows[i].want_rules,
+              "row %zu: %u rule(s) in force, want %u", i,
+              port.steer.n_rules, rows[i].want_rules);
+        CHECK(rows[i].want_log[0] ? strstr(k.last_log, rows[i].want_log)
+                                  != NULL
+                                  : !k.last_log[0],
+              "row %zu: log \"%s\", want \"%s\"", i, k.last_log,
+              rows[i].want_log);
+    }
+    stop_port(&port);
+    tap_group("steering options: applied, kept, refused with the reason");
+}
+
+/* Sets distinct counters on queue 'q' of 'port': the receive path's
+ * 10 * (q + 1) plus the field's number, the sender's 20 * (q + 1) plus, the
+ * socket's 30 * (q + 1) plus. */
+static void
+set_queue_counters(struct xsk_port *port, int q)
+{
+    struct xsk_rx_stats *rx = &port->queues[q].rx.stats;
+    struct xsk_tx_stats *tx = &port->queues[q].tx_stats;
+    struct xsk_sock_stats *ss = &port->queues[q].sock->stats;
+    uint64_t r = 10 * (q + 1), t = 20 * (q + 1), s = 30 * (q + 1);
+
+    *rx = (struct xsk_rx_stats) {
+        .packets = r + 1, .bytes = r + 2, .csum_fixed = r + 3,
+        .csum_partial = r + 4, .chains = r + 5, .super_packets = r + 6,
+        .gso_segments = r + 7, .dropped = r + 8,
+    };
+    *tx = (struct xsk_tx_stats) {
+        .packets = t + 1, .bytes = t + 2, .dropped = t + 3, .too_big = t + 4,
+        .ring_full = t + 5, .no_frame = t + 6, .zero_copy = t + 7,
+        .copied = t + 8, .zero_copy_chains = t + 9, .copied_chains = t + 10,
+        .csum_offloaded = t + 11, .csum_finished = t + 12,
+    };
+    *ss = (struct xsk_sock_stats) {
+        .rx_packets = s + 1, .tx_packets = s + 2, .tx_busy = s + 3,
+        .tx_ring_full = s + 4, .fill_empty = s + 5, .kicks = s + 6,
+    };
+}
+
+/* The named counters of a 2-queue port whose queue 1's kernel counters
+ * cannot be read (its "xsk_queue_1_*" are left out), with one steering
+ * rule; then the totals. */
+static void
+test_counters(void)
+{
+    static const struct xsk_counter want[] = {
+        { "xsk_queue_0_rx_dropped", 1001 },
+        { "xsk_queue_0_rx_invalid_descs", 1002 },
+        { "xsk_queue_0_tx_invalid_descs", 1003 },
+        { "xsk_queue_0_rx_ring_full", 1004 },
+        { "xsk_queue_0_rx_fill_ring_empty_descs", 1005 },
+        { "xsk_queue_0_rx_packets", 11 },
+        { "xsk_queue_0_rx_descs", 31 },
+        { "tx_zero_copy_packets", 27 + 47 },
+        { "tx_copied_packets", 28 + 48 },
+        { "tx_zero_copy_multi_buffer_packets", 29 + 49 },
+        { "tx_copied_multi_buffer_packets", 30 + 50 },
+        { "rx_checksum_fixed", 13 + 23 },
+        { "rx_checksum_partial", 14 + 24 },
+        { "tx_checksum_offloaded", 31 + 51 },
+        { "tx_checksum_finished", 32 + 52 },
+        { "tx_busy_drops", 33 + 63 },
+        { "tx_ring_full_drops", 34 + 64 },
+        { "fill_ring_starved", 35 + 65 },
+        { "rx_multi_buffer_packets", 15 + 25 },
+        { "rx_gso_super_packets", 16 + 26 },
+        { "rx_gso_segments", 17 + 27 },
+        { "xdp_steer_rule_0_packets", 100 },
+        { "xdp_steer_to_host_packets", 99 },
+    };
+    struct xsk_port_totals t;
+    struct xsk_port port;
+    struct xsk_counter *c;
+    size_t n;
+
+    start_port(&port, 2);
+    k.f.xdp_stats_q1 = EBADF;
+    set_queue_counters(&port, 0);
+    set_queue_counters(&port, 1);
+    CHECK(xsk_port_configure_steer(&port, "icmp", "match"), "rules");
+
+    c = calloc(xsk_port_max_counters(&port), sizeof *c);
+    n = xsk_port_counters(&port, c);
+    CHECK(n == XSK_ARRAY_SIZE(want), "%zu counters, want %zu", n,
+          XSK_ARRAY_SIZE(want));
+    for (size_t i = 0; i < n && i < XSK_ARRAY_SIZE(want); i++) {
+        CHECK(!strcmp(c[i].name, want[i].name) && c[i].value == want[i].value,
+              "counter %zu: %s=%llu, want %s=%llu", i, c[i].name,
+              (unsigned long long) c[i].value, want[i].name,
+              (unsigned long long) want[i].value);
+    }
+    CHECK(n <= xsk_port_max_counters(&port), "more counters than room");
+
+    /* Without readable hits the steering counters are left out. */
+    k.f.steer_counts = EIO;
+    n = xsk_port_counters(&port, c);
+    CHECK(n == XSK_ARRAY_SIZE(want) - 2, "%zu counters without hits", n);
+    free(c);
+
+    xsk_port_totals(&port, &t);
+    CHECK(t.rx.packets == 11 + 21 && t.rx.dropped == 18 + 28
+          && t.tx.packets == 21 + 41 && t.tx.dropped == 23 + 43
+          && t.sock.tx_busy == 33 + 63 && t.sock.kicks == 36 + 66,
+          "totals of both queues: rx %llu/%llu tx %llu/%llu busy %llu",
+          (unsigned long long) t.rx.packets,
+          (unsigned long long) t.rx.dropped,
+          (unsigned long long) t.tx.packets,
+          (unsigned long long) t.tx.dropped,
+          (unsigned long long) t.sock.tx_busy);
+    CHECK(t.xdp.rx_dropped == 1001 && t.xdp.rx_ring_full == 1004
+          && t.xdp.rx_invalid_descs == 1002
+          && t.xdp.tx_invalid_descs == 1003,
+          "kernel counters of queue 0 only: %llu",
+          (unsigned long long) t.xdp.rx_dropped);
+    stop_port(&port);
+    tap_group("named counters and totals of a port, summed once");
+}
+
+/* Returns what 'write' wrote to a memory stream (caller frees). */
+static char *
+report(void (*write)(struct xsk_port *, FILE *), struct xsk_port *port)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    XSK_ASSERT(f);
+    write(port, f);
+    fclose(f);
+    return buf;
+}
+
+static void
+write_queues(struct xsk_port *port, FILE *f)
+{
+    xsk_report_queues(port, "p0", port->umem, f);
+}
+
+static void
+write_steer(struct xsk_port *port, FILE *f)
+{
+    xsk_report_steer(port, "p0", f);
+}
+
+static void
+write_flows(struct xsk_port *port, FILE *f)
+{
+    xsk_report_flows(port, "p0", f);
+}
+
+static void
+write_umem(struct xsk_port *port, FILE *f)
+{
+    struct xsk_places p = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+    port->umem->n_slots = 9;
+    port->umem->bad_frees = 10;
+    xsk_report_umem(port->umem, &p, true, f);
+    xsk_report_umem(port->umem, &p, false, f);
+}
+
+/* The lines of "afxdp/show", one row per report. */
+static void
+test_show(void)
+{
+    static const struct {
+        const char *name;
+        void (*write)(struct xsk_port *, FILE *);
+        const char *rules;      /* Steering rules given first, or NULL. */
+        const char *want;
+    } rows[] = {
+        { "UMEM: frames per place", write_umem, NULL,
+          "umem 0: frames=256 frame-size=4096 jumbo-slots=9 pool=1 "
+          "cache=2 fill=3 rx=4 packets=5 tx=6 completion=7 slots=8 "
+          "bad-frees=10 accounted=yes\n"
+          "umem 0: frames=256 frame-size=4096 jumbo-slots=9 pool=1 "
+          "cache=2 fill=3 rx=4 packets=5 tx=6 completion=7 slots=8 "
+          "bad-frees=10 accounted=no\n" },
+        { "queues of the UMEM", write_queues, NULL,
+          "  p0 queue 0: mode=generic copy rx=11 tx=21\n"
+          "  p0 queue 1: mode=generic copy rx=21 tx=41\n" },
+        { "steering: all frames, nothing refused", write_steer, NULL, "" },
+        { "steering: rules and hits", write_steer, "icmp,udp:53",
+          "port p0: xdp-steer-mode=match rules=2 to-host=99\n"
+          "  rule 0 'icmp': packets=100\n"
+          "  rule 1 'udp:53': packets=101\n" },
+        { "steering: a refusal", write_steer, "nonsense", NULL },
+        { "flows: none, no line", write_flows, NULL, "" },
+    };
+    struct xsk_port port;
+
+    start_port(&port, 2);
+    set_queue_counters(&port, 0);
+    set_queue_counters(&port, 1);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        char *text;
+
+        if (rows[i].rules) {
+            xsk_port_configure_steer(&port, rows[i].rules, "match");
+        }
+        text = report(rows[i].write, &port);
+        if (rows[i].want) {
+            CHECK(!strcmp(text, rows[i].want), "%s: \"%s\", want \"%s\"",
+                  rows[i].name, text, rows[i].want);
+        } else {
+            CHECK(strstr(text, "port p0: xdp-steer-mode=match rules=2")
+                  && strstr(text, "  refused: ") && strstr(text, "nonsense"),
+                  "%s: \"%s\"", rows[i].name, text);
+        }
+        free(text);
+    }
+    stop_port(&port);
+    tap_group("afxdp/show lines");
+}
+
+/* The user's options given to a port one row after the other: what is
+ * refused and why, what changes, and what is logged. */
+static void
+test_request(void)
+{
+    static const struct {
+        const char *name;
+        struct xsk_kv kv[4];    /* Up to the first NULL key. */
+        int n_dev_rxq;
+        int want_error;
+        const char *want_words; /* In the reason, on failure. */
+        unsigned int want_changes;
+        int want_n_rxq;         /* 'requested' after the row. */
+        uint32_t want_rules;    /* Steering rules in force after it. */
+        const char *want_log;   /* "": none. */
+    } rows[] = {
+        { "no options: the defaults, nothing changes", { { NULL, NULL } },
+          0, 0, NULL, 0, 1, 0, "" },
+        { "two queues", { { "n_rxq", "2" }, { NULL, NULL } }, 4, 0, NULL,
+          XSK_PORT_RESTART, 2, 0, "" },
+        { "steering rules alone", { { "n_rxq", "2" },
+                                    { "xdp-steer", "icmp,arp" },
+                                    { "xdp-steer-mode", "match" },
+                                    { NULL, NULL } },
+          4, 0, NULL, XSK_PORT_STEER_CHANGED, 2, 2,
+          "steering mode match, 2 rule(s)" },
+        { "bad value: refused, rules kept", { { "n_rxq", "abc" },
+                                              { "xdp-steer", "udp" },
+                                              { NULL, NULL } },
+          4, EINVAL, "'n_rxq' must be an integer", 0, 2, 2, "" },
+        { "more queues than the device", { { "n_rxq", "3" },
+                                           { "start-queue", "2" },
+                                           { NULL, NULL } },
+          4, EINVAL, "needs more than the 4 RX queue(s)", 0, 2, 2, "" },
+        { "unknown queue count: taken", { { "n_rxq", "3" },
+                                          { "start-queue", "2" },
+                                          { NULL, NULL } },
+          0, 0, NULL, XSK_PORT_RESTART | XSK_PORT_STEER_CHANGED, 3, 0,
+          "steering mode all, 0 rule(s)" },
+        { "generic mode, several queues: a warning",
+          { { "n_rxq", "2" }, { "xdp-mode", "generic" }, { NULL, NULL } },
+          0, 0, NULL, XSK_PORT_RESTART, 2, 0,
+          "'n_rxq' 2 in generic mode: on veth, generic XDP reports wrong "
+          "queue numbers; use xdp-mode=native" },
+        { "bad steering rule: refused alone",
+          { { "n_rxq", "2" }, { "xdp-mode", "generic" },
+            { "xdp-steer", "nonsense" }, { NULL, NULL } },
+          0, 0, NULL, XSK_PORT_STEER_CHANGED, 2, 0,
+          "the previous steering rules stay in force" },
+    };
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        unsigned int changes = 0xff;
+        char *msg = NULL;
+        size_t n = 0;
+        int error;
+
+        while (n < XSK_ARRAY_SIZE(rows[i].kv) && rows[i].kv[n].key) {
+            n++;
+        }
+        k.last_log[0] = '\0';
+        error = xsk_port_request(&port, rows[i].kv, n, rows[i].n_dev_rxq,
+                                 &changes, &msg);
+        CHECK(error == rows[i].want_error, "%s: error %d (%s)",
+              rows[i].name, error, msg ? msg : "no reason");
+        if (error) {
+            CHECK(msg && strstr(msg, rows[i].want_words),
+                  "%s: reason \"%s\"", rows[i].name, msg ? msg : "(none)");
+        } else {
+            CHECK(changes == rows[i].want_changes, "%s: changes %#x",
+                  rows[i].name, changes);
+        }
+        CHECK(port.requested.n_rxq == rows[i].want_n_rxq,
+              "%s: %d queue(s) requested", rows[i].name,
+              port.requested.n_rxq);
+        CHECK(port.steer.n_rules == rows[i].want_rules,
+              "%s: %u rule(s)", rows[i].name, port.steer.n_rules);
+        CHECK(rows[i].want_log[0] ? strstr(k.last_log, rows[i].want_log)
+                                    != NULL
+                                  : !k.last_log[0],
+              "%s: log \"%s\"", rows[i].name, k.last_log);
+        free(msg);
+    }
+    xsk_port_uninit(&port);
+    tap_group("options from the user: parsed, checked, applied");
+}
+
+/* One configuration step of test_configure(). */
+struct configure_step {
+    const char *name;
+    int n_rxq;                  /* Requested. */
+    bool csum_fix;              /* Requested. */
+    int ifindex;
+    struct faults f;
+    int want_error;
+    const char *want_words;     /* In 'error', on failure. */
+};
+
+/* A port configured again and again with what its user requested: the
+ * options come into effect whether or not the set-up works, the reason of
+ * a failure stays until the next configuration, and the pollers' settings
+ * follow the options. */
+static void
+test_configure(void)
+{
+    static const struct configure_step steps[] = {
+        { "first configuration", 1, true, 7, { 0 }, 0, NULL },
+        { "two queues", 2, true, 7, { 0 }, 0, NULL },
+        { "no XDP at all", 2, true, 7,
+          { .attach_drv = EOPNOTSUPP, .attach_skb = EPERM },
+          EPERM, "cannot attach the XDP program" },
+        { "XDP back, no checksum fix", 1, false, 7, { 0 }, 0, NULL },
+        { "no interface", 1, false, -ENODEV, { 0 }, ENODEV,
+          "cannot find the interface" },
+    };
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    CHECK(!xsk_port_is_current(&port), "current before any configuration");
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(steps); i++) {
+        const struct configure_step *c = &steps[i];
+        int error;
+
+        k.f = c->f;
+        port.requested.n_rxq = c->n_rxq;
+        port.requested.csum_fix = c->csum_fix;
+        port.requested.frame_size = FRAME_SIZE;
+        port.requested.umem_frames = N_FRAMES;
+        port.requested.tx_csum = false;
+        /* Current only if the last step worked with these options. */
+        CHECK(xsk_port_is_current(&port)
+              == (i > 0 && !steps[i - 1].want_error
+                  && steps[i - 1].n_rxq == c->n_rxq
+                  && steps[i - 1].csum_fix == c->csum_fix),
+              "%s: current before its configuration: %d", c->name,
+              xsk_port_is_current(&port));
+
+        error = xsk_port_configure(&port, c->ifindex);
+        CHECK(error == c->want_error, "%s: error %d, want %d", c->name,
+              error, c->want_error);
+        CHECK(xsk_opts_equal(&port.opts, &port.requested),
+              "%s: the requested options are not in effect", c->name);
+        CHECK(port.n_queues == c->n_rxq, "%s: %d queue(s)", c->name,
+              port.n_queues);
+        CHECK(port.rx_cfg.frame_cap == FRAME_SIZE - 256,
+              "%s: frame capacity %u", c->name, port.rx_cfg.frame_cap);
+        CHECK(port.rx_cfg.csum_mode == (c->csum_fix ? XSK_RX_CSUM_MARK
+                                                    : XSK_RX_CSUM_KEEP),
+              "%s: checksum mode %u", c->name, port.rx_cfg.csum_mode);
+        if (c->want_error) {
+            CHECK(port.error && strstr(port.error, c->want_words),
+                  "%s: reason \"%s\"", c->name,
+                  port.error ? port.error : "(none)");
+            CHECK(!xsk_port_is_current(&port), "%s: a failed port is "
+                  "current", c->name);
+        } else {
+            CHECK(!port.error, "%s: reason \"%s\" left", c->name,
+                  port.error);
+            CHECK(xsk_port_is_current(&port), "%s: not current", c->name);
+        }
+    }
+    xsk_port_set_mtu(&port, 1500);
+    CHECK(port.rx_cfg.mtu == 1500, "MTU %u", port.rx_cfg.mtu);
+    stop_port(&port);
+    tap_group("configuration: options in effect, reasons, pollers' "
+              "settings");
+}
+
+/* What test_status() collects: "key=value\n" lines. */
+static char status_text[4096];
+
+static void
+status_put(void *aux, const char *key, const char *value)
+{
+    size_t len = strlen(status_text);
+
+    (void) aux;
+    snprintf(status_text + len, sizeof status_text - len, "%s=%s\n", key,
+             value);
+}
+
+/* Interface:status of a started port with steering rules, and of a port
+ * whose set-up failed. */
+static void
+test_status(void)
+{
+    static const char want_started[] =
+        "xdp-mode=generic\n"
+        "afxdp-warning=several queues in generic mode: generic XDP on veth "
+        "reports wrong queue numbers, so some queues may get no traffic; "
+        "use xdp-mode=native\n"
+        "xdp-mode-in-use=generic\n"
+        "zero-copy=false\n"
+        "xdp-prog-id=0\n"
+        "umem=0\n"
+        "umem-frames=256\n"
+        "n_rxq=2\n"
+        "start-queue=0\n"
+        "frame-size=4096\n"
+        "n_rxq_desc=2048\n"
+        "n_txq_desc=2048\n"
+        "max-frame-len=3840\n"
+        "multi-buffer=true\n"
+        "max-mtu=9000\n"
+        "rx-checksum-fix=true\n"
+        "tx-checksum-offload=false\n"
+        "xdp-steer-mode=match\n"
+        "xdp-steer=icmp,arp\n";
+    static const char want_failed[] =
+        "xdp-mode=best-effort\n"
+        "xdp-mode-in-use=none\n"
+        "afxdp-error=cannot find the interface: No such device\n"
+        "n_rxq=1\n"
+        "start-queue=0\n"
+        "frame-size=2048\n"
+        "n_rxq_desc=2048\n"
+        "n_txq_desc=2048\n"
+        "max-frame-len=1792\n"
+        "multi-buffer=true\n"
+        "max-mtu=9000\n"
+        "rx-checksum-fix=true\n"
+        "tx-checksum-offload=no AF_XDP TX metadata in this kernel: OVS "
+        "finishes partial checksums in software\n"
+        "xdp-steer-mode=all\n"
+        "xdp-steer-error=";
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    port.requested.mode = XSK_MODE_GENERIC;
+    port.requested.n_rxq = 2;
+    port.requested.frame_size = FRAME_SIZE;
+    port.requested.umem_frames = N_FRAMES;
+    port.requested.tx_csum = false;
+    CHECK(!xsk_port_configure(&port, 7), "configure: %s", port.error);
+    xsk_port_configure_steer(&port, "icmp,arp", "match");
+    status_text[0] = '\0';
+    xsk_report_status(&port, status_put, NULL);
+    CHECK(!strcmp(status_text, want_started), "started port:\n%s",
+          status_text);
+    CHECK(!port.steer_error, "rules refused: %s", port.steer_error);
+    stop_port(&port);
+
+    memset(&k, 0, sizeof k);
+    k.port = &port;
+    xsk_port_init(&port, &fake_ops, NULL);
+    port.requested.frame_size = 2048;
+    CHECK(xsk_port_configure(&port, -ENODEV) == ENODEV, "no ENODEV");
+    xsk_port_configure_steer(&port, "nonsense", NULL);
+    status_text[0] = '\0';
+    xsk_report_status(&port, status_put, NULL);
+    CHECK(!strncmp(status_text, want_failed, strlen(want_failed)),
+          "failed port:\n%s", status_text);
+    stop_port(&port);
+    tap_group("Interface:status of a started and of a failed port");
+}
+
 int
 main(void)
 {
@@ -518,5 +1124,11 @@ main(void)
     }
     test_restart();
     test_steer_kept();
+    test_configure_steer();
+    test_counters();
+    test_show();
+    test_request();
+    test_configure();
+    test_status();
     return tap_done();
 }

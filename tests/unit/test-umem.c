@@ -43,12 +43,12 @@ rnd(void)
     return rnd_r(&main_rng);
 }
 
-static struct xsk_umem *
+static struct xsk_umem_pool *
 create(uint32_t frame_size, uint32_t n_frames, uint32_t bind_flags)
 {
     struct xsk_umem_key key = { .frame_size = frame_size, .n_frames = n_frames,
                                 .bind_flags = bind_flags };
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     int error = xsk_umem_create(&key, &umem);
 
     CHECK(!error && umem, "xsk_umem_create(%u, %u, %#x) failed: %s",
@@ -59,7 +59,7 @@ create(uint32_t frame_size, uint32_t n_frames, uint32_t bind_flags)
 /* Returns the sum of 'packets' over the caches of 'umem' and its
  * 'orphan_packets'. */
 static int64_t
-packets_total(struct xsk_umem *umem)
+packets_total(struct xsk_umem_pool *umem)
 {
     int64_t n;
 
@@ -74,7 +74,7 @@ packets_total(struct xsk_umem *umem)
 
 /* Returns the frames in the caches of 'umem'. */
 static uint64_t
-cached_total(struct xsk_umem *umem)
+cached_total(struct xsk_umem_pool *umem)
 {
     uint64_t n = 0;
 
@@ -111,7 +111,8 @@ see_free_frames(const uint32_t *frames, uint32_t n, uint8_t *seen,
  * exactly once, no other frame is there, and every owner[] is as in the
  * model.  'what' names the moment.  Returns true if all agree. */
 static bool
-check_frames(struct xsk_umem *umem, const uint16_t *model, const char *what)
+check_frames(struct xsk_umem_pool *umem, const uint16_t *model,
+             const char *what)
 {
     uint32_t n_frames = umem->key.n_frames;
     uint8_t *seen = calloc(n_frames, 1);
@@ -183,7 +184,8 @@ test_create(void)
         struct xsk_umem_key key = { .frame_size = cases[i].frame_size,
                                     .n_frames = cases[i].n_frames,
                                     .bind_flags = XDP_USE_NEED_WAKEUP };
-        struct xsk_umem *umem = (struct xsk_umem *) &key;   /* Not NULL. */
+        /* Not NULL. */
+        struct xsk_umem_pool *umem = (struct xsk_umem_pool *) &key;
         int error = xsk_umem_create(&key, &umem);
 
         CHECK(error == cases[i].error, "returned %d (%s), want %d",
@@ -221,7 +223,7 @@ test_create(void)
 }
 
 static void
-count_umem(struct xsk_umem *umem, void *n_)
+count_umem(struct xsk_umem_pool *umem, void *n_)
 {
     int *n = n_;
 
@@ -240,9 +242,12 @@ test_find(void)
                                .bind_flags = 0 };
     struct xsk_umem_key k4 = { .frame_size = 2048, .n_frames = 128,
                                .bind_flags = 0 };
-    struct xsk_umem *u1 = create(k1.frame_size, k1.n_frames, k1.bind_flags);
-    struct xsk_umem *u2 = create(k2.frame_size, k2.n_frames, k2.bind_flags);
-    struct xsk_umem *u3 = create(k3.frame_size, k3.n_frames, k3.bind_flags);
+    struct xsk_umem_pool *u1 = create(k1.frame_size, k1.n_frames,
+                                      k1.bind_flags);
+    struct xsk_umem_pool *u2 = create(k2.frame_size, k2.n_frames,
+                                      k2.bind_flags);
+    struct xsk_umem_pool *u3 = create(k3.frame_size, k3.n_frames,
+                                      k3.bind_flags);
     int n = 0;
 
     CHECK(xsk_umem_find(&k1) == u1, "k1 not found");
@@ -270,7 +275,7 @@ test_find(void)
 static void
 test_table_full(void)
 {
-    struct xsk_umem *umems[XSK_MAX_UMEMS], *extra;
+    struct xsk_umem_pool *umems[XSK_MAX_UMEMS], *extra;
     struct xsk_umem_key key = { .frame_size = 2048, .n_frames = 1,
                                 .bind_flags = 0 };
     int error;
@@ -278,7 +283,7 @@ test_table_full(void)
     for (int i = 0; i < XSK_MAX_UMEMS; i++) {
         umems[i] = create(2048, 1, i);
     }
-    extra = (struct xsk_umem *) &key;
+    extra = (struct xsk_umem_pool *) &key;
     error = xsk_umem_create(&key, &extra);
     CHECK(error == ENOSPC && !extra, "UMEM %d: returned %d, want ENOSPC",
           XSK_MAX_UMEMS + 1, error);
@@ -303,7 +308,7 @@ test_frame_math(void)
 
     for (size_t i = 0; i < 2; i++) {
         uint32_t fs = frame_sizes[i];
-        struct xsk_umem *umem = create(fs, N, 0);
+        struct xsk_umem_pool *umem = create(fs, N, 0);
         const uint32_t offsets[] = { 0, 1, 256, 1500, fs / 2, fs - 1 };
         const uint32_t frames[] = { 0, 1, 2, N / 2, N - 1 };
         uintptr_t base;
@@ -360,7 +365,7 @@ test_frame_math(void)
     /* Offsets past 4 GB, on a UMEM that is never mapped: only 'frame_shift'
      * matters. */
     {
-        struct xsk_umem fake;
+        struct xsk_umem_pool fake;
         uint32_t last = (1u << 24) - 1;
 
         memset(&fake, 0, sizeof fake);
@@ -381,7 +386,7 @@ test_frame_math(void)
 
 /* The test's view of one UMEM used from one thread. */
 struct model {
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     struct xsk_tcache *tc;
     uint16_t *owner;            /* Per frame: the owner it should have. */
     uint32_t *held;             /* Frames with an RX/TX owner ("rings"). */
@@ -392,7 +397,7 @@ struct model {
 };
 
 static void
-model_init(struct model *m, struct xsk_umem *umem)
+model_init(struct model *m, struct xsk_umem_pool *umem)
 {
     uint32_t n = umem->key.n_frames;
 
@@ -426,16 +431,16 @@ take_at(uint32_t *array, uint32_t *n, uint32_t i)
 static uint16_t
 random_ring_owner(void)
 {
-    uint16_t slot = rnd() % 4;
+    uint16_t sock = rnd() % 4;
 
-    return rnd() & 1 ? XSK_OWNER_RX(slot) : XSK_OWNER_TX(slot);
+    return rnd() & 1 ? XSK_OWNER_RX(sock) : XSK_OWNER_TX(sock);
 }
 
 /* Checks the counts: pool + caches + packets + held == n_frames. */
 static bool
 check_counts(struct model *m, const char *what)
 {
-    struct xsk_umem *umem = m->umem;
+    struct xsk_umem_pool *umem = m->umem;
     int64_t packets = packets_total(umem);
     uint64_t cached = cached_total(umem);
     uint64_t sum = umem->n_free + cached + packets + m->n_held;
@@ -520,7 +525,7 @@ model_to_packet(struct model *m, uint32_t i)
 static void
 model_reclaim(struct model *m, uint16_t owner)
 {
-    struct xsk_umem *umem = m->umem;
+    struct xsk_umem_pool *umem = m->umem;
     uint32_t n_free = umem->n_free, n = 0;
     uint8_t *mark = calloc(umem->key.n_frames, 1);
 
@@ -552,7 +557,7 @@ model_reclaim(struct model *m, uint16_t owner)
 static const char *
 model_step(struct model *m)
 {
-    struct xsk_umem *umem = m->umem;
+    struct xsk_umem_pool *umem = m->umem;
     struct xsk_tcache *tc = m->tc;
     uint32_t r = rnd() % 100;
 
@@ -578,12 +583,12 @@ model_step(struct model *m)
     } else if (r < 75 && m->n_pkts) {
         uint32_t i = rnd() % m->n_pkts;
         uint32_t f = m->pkts[i];
-        uint16_t slot = rnd() % 4;
+        uint16_t sock = rnd() % 4;
 
-        if (CHECK(xsk_frame_packet_to_tx(tc, f, slot), "packet frame %u "
+        if (CHECK(xsk_frame_packet_to_tx(tc, f, sock), "packet frame %u "
                   "refused by TX", f)) {
             take_at(m->pkts, &m->n_pkts, i);
-            m->owner[f] = XSK_OWNER_TX(slot);
+            m->owner[f] = XSK_OWNER_TX(sock);
             m->held[m->n_held++] = f;
         }
         return "packet to tx";
@@ -663,7 +668,7 @@ static void
 test_random_moves(uint32_t frame_size, uint32_t n_frames, int steps,
                   uint64_t seed)
 {
-    struct xsk_umem *umem = create(frame_size, n_frames, 0);
+    struct xsk_umem_pool *umem = create(frame_size, n_frames, 0);
     struct model m;
     int failed_at = -1;
 
@@ -738,7 +743,7 @@ model_packet_free(struct model *m, uint32_t f)
 static void
 test_double_free(void)
 {
-    struct xsk_umem *umem = create(2048, 1024, 0);
+    struct xsk_umem_pool *umem = create(2048, 1024, 0);
     uint32_t f, n_cache, n_free;
     struct model m;
 
@@ -819,7 +824,7 @@ test_reclaim(void)
         XSK_OWNER_RX(XSK_MAX_SOCKS - 1), XSK_OWNER_TX(XSK_MAX_SOCKS - 1),
     };
     enum { N_OWNERS = sizeof owners / sizeof owners[0] };
-    struct xsk_umem *umem = create(4096, 2048, 0);
+    struct xsk_umem_pool *umem = create(4096, 2048, 0);
     struct model m;
 
     if (!umem) {
@@ -865,7 +870,7 @@ test_pool_dry(void)
     static const uint32_t sizes[] = { 1, 63, 100, 200, 1000 };
 
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        struct xsk_umem *umem = create(2048, sizes[i], 0);
+        struct xsk_umem_pool *umem = create(2048, sizes[i], 0);
         struct model m;
         uint32_t total = 0, got;
 
@@ -904,7 +909,7 @@ test_pool_dry(void)
 static void
 test_big_request(void)
 {
-    struct xsk_umem *umem = create(2048, 4096, 0);
+    struct xsk_umem_pool *umem = create(2048, 4096, 0);
     struct model m;
 
     if (!umem) {
@@ -939,7 +944,7 @@ struct mt_queue {
 };
 
 struct mt_shared {
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     int n_threads;
     int iterations;
     int keep;                   /* Packets thread 0 leaves to main(). */
@@ -1038,7 +1043,7 @@ worker_main(void *w_)
 {
     struct mt_worker *w = w_;
     struct mt_shared *sh = w->sh;
-    struct xsk_umem *umem = sh->umem;
+    struct xsk_umem_pool *umem = sh->umem;
     struct xsk_tcache *tc = xsk_tcache_get(umem);
     uint32_t *buf = malloc(umem->key.n_frames * sizeof *buf);
     struct mt_queue *next = &sh->queues[(w->id + 1) % sh->n_threads];
@@ -1125,7 +1130,7 @@ static void
 test_threads(int n_threads, int iterations, int keep)
 {
     struct mt_worker workers[MAX_THREADS];
-    struct xsk_umem *umem = create(2048, 2048, 0);
+    struct xsk_umem_pool *umem = create(2048, 2048, 0);
     uint32_t n_frames = 2048, n_kept;
     uint64_t taken = 0, remote = 0, short_gets = 0;
     struct xsk_tcache *tc;
@@ -1227,7 +1232,7 @@ test_threads(int n_threads, int iterations, int keep)
 
 /* A thread that keeps caches of UMEMs destroyed under it. */
 struct orphan_arg {
-    struct xsk_umem *u1, *u3, *u2;
+    struct xsk_umem_pool *u1, *u3, *u2;
     pthread_barrier_t barrier;
     struct xsk_tcache *tc1;
     uint64_t errors;
@@ -1245,7 +1250,7 @@ orphan_error(struct orphan_arg *a, const char *msg, uint32_t value)
 /* Takes and puts back a few frames, so that 'umem' has a cache here with
  * frames in it. */
 static struct xsk_tcache *
-touch(struct xsk_umem *umem, struct orphan_arg *a)
+touch(struct xsk_umem_pool *umem, struct orphan_arg *a)
 {
     struct xsk_tcache *tc = xsk_tcache_get(umem);
     uint32_t frames[10], n;
@@ -1272,7 +1277,7 @@ orphan_main(void *a_)
     a->tc1 = touch(a->u1, a);
     touch(a->u3, a);
     pthread_barrier_wait(&a->barrier);
-    /* main() destroys u1 and u3 and creates u2 in u1's slot. */
+    /* main() destroys u1 and u3 and creates u2 with u1's id. */
     pthread_barrier_wait(&a->barrier);
     tc2 = touch(a->u2, a);
     if (tc2->umem != a->u2) {
@@ -1321,7 +1326,7 @@ test_orphan_caches(void)
     }
     pthread_barrier_destroy(&a.barrier);
     tap_group("UMEMs destroyed while a thread caches their frames: the "
-              "thread moves on to a new UMEM in the same slot and exits "
+              "thread moves on to a new UMEM with the same id and exits "
               "cleanly");
 }
 
@@ -1382,7 +1387,7 @@ test_exit_during_destroy(int rounds)
 /* Counts distinct entries of the free slot stack of 'umem'; returns false if
  * one is out of range or there twice. */
 static bool
-slot_stack_ok(struct xsk_umem *umem)
+slot_stack_ok(struct xsk_umem_pool *umem)
 {
     uint8_t *seen = calloc(umem->n_slots + 1, 1);
     bool ok = true;
@@ -1400,7 +1405,7 @@ slot_stack_ok(struct xsk_umem *umem)
 
 /* The 'slots' place of 'umem' (xsk_umem_count_slots()). */
 static uint64_t
-slot_place(struct xsk_umem *umem)
+slot_place(struct xsk_umem_pool *umem)
 {
     uint64_t n = 0;
 
@@ -1424,7 +1429,7 @@ test_slot_layout(void)
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct xsk_umem *umem = create(cases[i].frame_size,
+        struct xsk_umem_pool *umem = create(cases[i].frame_size,
                                        cases[i].n_frames, cases[i].flags);
 
         if (!umem) {
@@ -1454,7 +1459,7 @@ test_slot_layout(void)
 static void
 test_slot_moves(void)
 {
-    struct xsk_umem *umem = create(4096, 1024, XDP_USE_SG);
+    struct xsk_umem_pool *umem = create(4096, 1024, XDP_USE_SG);
     uint32_t heads[64], frames[XSK_TCACHE_SIZE];
     struct xsk_tcache *tc;
     uint32_t n, k, got;
@@ -1555,7 +1560,7 @@ test_slot_moves(void)
  * each by one thread and the rest by the other, as when a completion and a
  * packet free race. */
 struct slot_race {
-    struct xsk_umem *umem;
+    struct xsk_umem_pool *umem;
     pthread_barrier_t barrier;
     uint32_t heads[64];
     uint32_t n;
@@ -1649,7 +1654,7 @@ test_sweep(void)
 {
     struct xsk_umem_key key = { .frame_size = 2048, .n_frames = 256,
                                 .bind_flags = XDP_COPY };
-    struct xsk_umem *used, *held, *idle;
+    struct xsk_umem_pool *used, *held, *idle;
     struct xsk_tcache *tc;
     uint32_t frame;
 
@@ -1674,7 +1679,7 @@ test_sweep(void)
     CHECK(xsk_umem_sweep() == 0, "nothing left");
 
     for (int i = 0; i < 4 * XSK_MAX_UMEMS; i++) {
-        struct xsk_umem *u;
+        struct xsk_umem_pool *u;
         int error;
 
         key.n_frames = 256 + i;         /* A new frame count each time. */

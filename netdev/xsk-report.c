@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+
+/* A port's and a UMEM's counters and "afxdp/show" text (xsk-report.h).
+ * Includes no OVS header. */
+
+#include "xsk-report.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "xsk-flow.h"
+#include "xsk-prog.h"
+
+/* Gives 'put' the status of 'port' (Interface:status), one key and value
+ * at a time: the options and the mode in effect, why the set-up failed if
+ * it did, what the kernel refused or lacks, and the steering rules. */
+void
+xsk_report_status(const struct xsk_port *port,
+                  void (*put)(void *aux, const char *key, const char *value),
+                  void *aux)
+{
+    char rules[XSK_STEER_MAX_RULES * XSK_STEER_TEXT_MAX];
+    const struct xsk_opts *o = &port->opts;
+    char num[32];
+
+#define PUT_NUM(KEY, FORMAT, VALUE)                     \
+    do {                                                \
+        snprintf(num, sizeof num, FORMAT, VALUE);       \
+        put(aux, KEY, num);                             \
+    } while (0)
+
+    put(aux, "xdp-mode", xsk_mode_name(o->mode));
+    if (port->mode_in_use == XSK_MODE_GENERIC && port->n_queues > 1) {
+        put(aux, "afxdp-warning", "several queues in generic mode: generic "
+            "XDP on veth reports wrong queue numbers, so some queues may "
+            "get no traffic; use xdp-mode=native");
+    }
+    if (port->error) {
+        put(aux, "xdp-mode-in-use", "none");
+        put(aux, "afxdp-error", port->error);
+    } else if (port->n_queues && port->queues[0].sock) {
+        put(aux, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+        put(aux, "zero-copy",
+            port->queues[0].sock->zerocopy ? "true" : "false");
+        PUT_NUM("xdp-prog-id", "%u", port->prog ? port->prog->id : 0);
+        PUT_NUM("umem", "%u", port->umem->id);
+        PUT_NUM("umem-frames", "%u", port->umem->key.n_frames);
+    }
+    PUT_NUM("n_rxq", "%d", port->n_queues);
+    PUT_NUM("start-queue", "%d", o->start_queue);
+    PUT_NUM("frame-size", "%u", o->frame_size);
+    PUT_NUM("n_rxq_desc", "%u", o->rx_ring);
+    PUT_NUM("n_txq_desc", "%u", o->tx_ring);
+    PUT_NUM("max-frame-len", "%d", xsk_port_max_frame_len(port));
+    put(aux, "multi-buffer",
+        port->sg_refused ? "refused by the kernel" : "true");
+    PUT_NUM("max-mtu", "%d",
+            xsk_port_max_mtu(port, port->requested.frame_size));
+    put(aux, "rx-checksum-fix", o->csum_fix ? "true" : "false");
+    put(aux, "tx-checksum-offload",
+        port->tx_md ? "true"
+        : !o->tx_csum ? "false"
+        : "no AF_XDP TX metadata in this kernel: OVS finishes partial "
+          "checksums in software");
+    put(aux, "xdp-steer-mode", xsk_steer_mode_name(port->steer.mode));
+    if (port->steer.n_rules) {
+        size_t len = 0;
+
+        for (uint32_t i = 0; i < port->steer.n_rules && len < sizeof rules;
+             i++) {
+            len += snprintf(rules + len, sizeof rules - len, "%s%s",
+                            i ? "," : "", port->steer.rules[i].text);
+        }
+        put(aux, "xdp-steer", rules);
+    }
+    if (port->steer_error) {
+        put(aux, "xdp-steer-error", port->steer_error);
+    }
+#undef PUT_NUM
+}
+
+/* Adds the counters of every queue of 'port' to 't'.  The kernel's socket
+ * counters are read once per socket: 'xdp_ok[i]' says whether queue i's
+ * were given (false without a socket), and 'xdp[i]' holds them. */
+static void
+sum_queues(const struct xsk_port *port, struct xsk_port_totals *t,
+           struct xdp_statistics xdp[], bool xdp_ok[])
+{
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < port->n_queues; i++) {
+        const struct xsk_port_queue *q = &port->queues[i];
+        const struct xsk_rx_stats *rx = &q->rx.stats;
+        const struct xsk_tx_stats *tx = &q->tx_stats;
+        struct xdp_statistics xs;
+
+        t->rx.packets += rx->packets;
+        t->rx.bytes += rx->bytes;
+        t->rx.csum_fixed += rx->csum_fixed;
+        t->rx.csum_partial += rx->csum_partial;
+        t->rx.chains += rx->chains;
+        t->rx.super_packets += rx->super_packets;
+        t->rx.gso_segments += rx->gso_segments;
+        t->rx.dropped += rx->dropped;
+
+        t->tx.packets += tx->packets;
+        t->tx.bytes += tx->bytes;
+        t->tx.dropped += tx->dropped;
+        t->tx.too_big += tx->too_big;
+        t->tx.ring_full += tx->ring_full;
+        t->tx.no_frame += tx->no_frame;
+        t->tx.zero_copy += tx->zero_copy;
+        t->tx.copied += tx->copied;
+        t->tx.zero_copy_chains += tx->zero_copy_chains;
+        t->tx.copied_chains += tx->copied_chains;
+        t->tx.csum_offloaded += tx->csum_offloaded;
+        t->tx.csum_finished += tx->csum_finished;
+
+        xdp_ok[i] = false;
+        if (!q->sock) {
+            continue;
+        }
+        t->sock.rx_packets += q->sock->stats.rx_packets;
+        t->sock.tx_packets += q->sock->stats.tx_packets;
+        t->sock.tx_busy += q->sock->stats.tx_busy;
+        t->sock.tx_ring_full += q->sock->stats.tx_ring_full;
+        t->sock.fill_empty += q->sock->stats.fill_empty;
+        t->sock.kicks += q->sock->stats.kicks;
+        if (port->ops->sock_xdp_stats(q->sock, &xs)) {
+            continue;
+        }
+        xdp_ok[i] = true;
+        xdp[i] = xs;
+        t->xdp.rx_dropped += xs.rx_dropped;
+        t->xdp.rx_invalid_descs += xs.rx_invalid_descs;
+        t->xdp.tx_invalid_descs += xs.tx_invalid_descs;
+        t->xdp.rx_ring_full += xs.rx_ring_full;
+        t->xdp.rx_fill_ring_empty_descs += xs.rx_fill_ring_empty_descs;
+        t->xdp.tx_ring_empty_descs += xs.tx_ring_empty_descs;
+    }
+}
+
+/* Stores in 't' the counters of 'port' summed over its queues. */
+void
+xsk_port_totals(const struct xsk_port *port, struct xsk_port_totals *t)
+{
+    struct xdp_statistics xdp[XSK_MAX_RXQ];
+    bool xdp_ok[XSK_MAX_RXQ];
+
+    XSK_ASSERT(port->n_queues <= XSK_MAX_RXQ);
+    sum_queues(port, t, xdp, xdp_ok);
+}
+
+/* The most counters xsk_port_counters() stores for 'port'. */
+size_t
+xsk_port_max_counters(const struct xsk_port *port)
+{
+    return 14 + 7 * port->n_queues + XSK_STEER_N_COUNTS;
+}
+
+/* Stores 'value' under the printf()-style name 'format' in 'c[(*n)++]'. */
+static void __attribute__((format(printf, 4, 5)))
+put(struct xsk_counter *c, size_t *n, uint64_t value, const char *format,
+    ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(c[*n].name, sizeof c[*n].name, format, args);
+    va_end(args);
+    c[*n].value = value;
+    (*n)++;
+}
+
+/* Stores the named counters of 'port' in 'c', which has room for
+ * xsk_port_max_counters(): the kernel's counters of each queue whose socket
+ * gave them ("xsk_queue_N_*"), the port's totals, then the steering rules'
+ * hits when rules select frames.  Returns how many it stored. */
+size_t
+xsk_port_counters(const struct xsk_port *port, struct xsk_counter *c)
+{
+    struct xdp_statistics xdp[XSK_MAX_RXQ];
+    bool xdp_ok[XSK_MAX_RXQ];
+    struct xsk_port_totals t;
+    size_t n = 0;
+
+    XSK_ASSERT(port->n_queues <= XSK_MAX_RXQ);
+    sum_queues(port, &t, xdp, xdp_ok);
+    for (int i = 0; i < port->n_queues; i++) {
+        const struct xsk_port_queue *q = &port->queues[i];
+        const struct xdp_statistics *xs = &xdp[i];
+
+        if (!xdp_ok[i]) {
+            continue;
+        }
+        put(c, &n, xs->rx_dropped, "xsk_queue_%d_rx_dropped", i);
+        put(c, &n, xs->rx_invalid_descs, "xsk_queue_%d_rx_invalid_descs", i);
+        put(c, &n, xs->tx_invalid_descs, "xsk_queue_%d_tx_invalid_descs", i);
+        put(c, &n, xs->rx_ring_full, "xsk_queue_%d_rx_ring_full", i);
+        put(c, &n, xs->rx_fill_ring_empty_descs,
+            "xsk_queue_%d_rx_fill_ring_empty_descs", i);
+        put(c, &n, q->rx.stats.packets, "xsk_queue_%d_rx_packets", i);
+        put(c, &n, q->sock->stats.rx_packets, "xsk_queue_%d_rx_descs", i);
+    }
+    put(c, &n, t.tx.zero_copy, "tx_zero_copy_packets");
+    put(c, &n, t.tx.copied, "tx_copied_packets");
+    put(c, &n, t.tx.zero_copy_chains, "tx_zero_copy_multi_buffer_packets");
+    put(c, &n, t.tx.copied_chains, "tx_copied_multi_buffer_packets");
+    put(c, &n, t.rx.csum_fixed, "rx_checksum_fixed");
+    put(c, &n, t.rx.csum_partial, "rx_checksum_partial");
+    put(c, &n, t.tx.csum_offloaded, "tx_checksum_offloaded");
+    put(c, &n, t.tx.csum_finished, "tx_checksum_finished");
+    put(c, &n, t.sock.tx_busy, "tx_busy_drops");
+    put(c, &n, t.sock.tx_ring_full, "tx_ring_full_drops");
+    put(c, &n, t.sock.fill_empty, "fill_ring_starved");
+    put(c, &n, t.rx.chains, "rx_multi_buffer_packets");
+    put(c, &n, t.rx.super_packets, "rx_gso_super_packets");
+    put(c, &n, t.rx.gso_segments, "rx_gso_segments");
+    if (port->prog && port->steer.mode != XSK_STEER_ALL) {
+        uint64_t hits[XSK_STEER_N_COUNTS];
+
+        if (!port->ops->prog_steer_counts(port->prog, hits)) {
+            for (uint32_t i = 0; i < port->steer.n_rules; i++) {
+                put(c, &n, hits[i], "xdp_steer_rule_%"PRIu32"_packets", i);
+            }
+            put(c, &n, hits[XSK_STEER_TO_HOST], "xdp_steer_to_host_packets");
+        }
+    }
+    return n;
+}
+
+/* Names of the places of struct xsk_places, in its order. */
+static const char *const place_names[] = {
+    "pool", "cache", "fill", "rx", "packets", "tx", "completion", "slots",
+};
+
+/* Writes the "afxdp/show" line of 'umem' to 'f': its frames per place 'p'
+ * as xsk_umem_account() counted them, and whether they added up
+ * ('accounted').  (The caller counts: under traffic it may count again
+ * after a pause, in whatever way its threads may sleep.) */
+void
+xsk_report_umem(const struct xsk_umem_pool *umem,
+                const struct xsk_places *p, bool accounted, FILE *f)
+{
+    const uint64_t counts[] = {
+        p->pool, p->cache, p->fill, p->rx, p->packets, p->tx, p->comp,
+        p->slots,
+    };
+
+    _Static_assert(XSK_ARRAY_SIZE(counts) == XSK_ARRAY_SIZE(place_names),
+                   "a name for each place");
+
+    fprintf(f, "umem %u: frames=%u frame-size=%u jumbo-slots=%u", umem->id,
+            umem->key.n_frames, umem->key.frame_size, umem->n_slots);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(counts); i++) {
+        fprintf(f, " %s=%"PRIu64, place_names[i], counts[i]);
+    }
+    fprintf(f, " bad-frees=%"PRIu64" accounted=%s\n", umem->bad_frees,
+            accounted ? "yes" : "no");
+}
+
+/* Writes to 'f' a line for each queue of 'port' (named 'name') whose socket
+ * uses 'umem'. */
+void
+xsk_report_queues(const struct xsk_port *port, const char *name,
+                  const struct xsk_umem_pool *umem, FILE *f)
+{
+    for (int q = 0; q < port->n_queues; q++) {
+        const struct xsk_sock *s = port->queues[q].sock;
+
+        if (s && s->umem == umem) {
+            fprintf(f, "  %s queue %u: mode=%s %s rx=%"PRIu64" tx=%"PRIu64
+                    "\n", name, s->queue_id,
+                    xsk_mode_name(port->mode_in_use),
+                    s->zerocopy ? "zero-copy" : "copy",
+                    port->queues[q].rx.stats.packets,
+                    port->queues[q].tx_stats.packets);
+        }
+    }
+}
+
+/* Writes to 'f' the steering rules of 'port' (named 'name') with their
+ * hits, and the last refusal; nothing if the port takes every frame and
+ * refused nothing. */
+void
+xsk_report_steer(const struct xsk_port *port, const char *name, FILE *f)
+{
+    const struct xsk_steer *st = &port->steer;
+    uint64_t hits[XSK_STEER_N_COUNTS];
+    bool counted;
+
+    if (st->mode == XSK_STEER_ALL && !port->steer_error) {
+        return;
+    }
+    counted = port->prog && !port->ops->prog_steer_counts(port->prog, hits);
+    fprintf(f, "port %s: xdp-steer-mode=%s rules=%u", name,
+            xsk_steer_mode_name(st->mode), st->n_rules);
+    if (counted) {
+        fprintf(f, " to-host=%"PRIu64, hits[XSK_STEER_TO_HOST]);
+    }
+    fputc('\n', f);
+    for (uint32_t i = 0; i < st->n_rules; i++) {
+        fprintf(f, "  rule %u '%s'", i, st->rules[i].text);
+        if (counted) {
+            fprintf(f, ": packets=%"PRIu64, hits[i]);
+        }
+        fputc('\n', f);
+    }
+    if (port->steer_error) {
+        fprintf(f, "  refused: %s\n", port->steer_error);
+    }
+}
+
+/* Writes to 'f' the size of the offloaded-flow table of 'port' (named
+ * 'name'), if it has flows.  Takes the port's flow lock. */
+void
+xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
+{
+    const struct xsk_flow_table *flows = xsk_port_flows_lock(port);
+
+    if (flows->n_rules) {
+        fprintf(f, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
+                " mask(s), %"PRIu64" offloaded since start\n", name,
+                flows->n_rules,
+                flows->n_masks - xsk_flow_n_empty_masks(flows),
+                flows->n_puts);
+    }
+    xsk_port_flows_unlock(port);
+}

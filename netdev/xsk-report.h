@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+
+#ifndef XSK_REPORT_H
+#define XSK_REPORT_H 1
+
+/* What a port and a UMEM report, as numbers and as text: a port's status
+ * (key-value pairs: Interface:status), its counters summed over its queues,
+ * the named list of its counters (the netdev's custom statistics), and the
+ * lines of "ovs-appctl afxdp/show".  Includes no OVS header: the OVS glue
+ * (netdev-xsk.c) copies the numbers into OVS's structs, the status into an
+ * smap and the text into its unixctl reply.  The port's name, which only
+ * the glue knows, comes in as 'name'.
+ *
+ * Ownership: nothing returned here is the caller's to free; the text goes
+ * to the caller's FILE (an open_memstream() in the glue).
+ *
+ * Thread safety: the counters are read as the queues' threads write them,
+ * without a lock (a total may be a few packets behind).  For the status and
+ * the counters the caller holds its configuration lock, so that the queues
+ * and sockets stay (the glue's afxdp/show holds only its list of ports'
+ * lock, as it always did).  xsk_report_flows() takes the port's flow lock
+ * itself.  The steering hits are read from the program through the port's
+ * ops, the kernel's socket counters through 'sock_xdp_stats'. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xsk-port.h"
+
+/* Gives 'put' the status of a port, one key and value at a time. */
+void xsk_report_status(const struct xsk_port *,
+                       void (*put)(void *aux, const char *key,
+                                   const char *value),
+                       void *aux);
+
+/* A port's counters, each summed over its queues. */
+struct xsk_port_totals {
+    struct xsk_rx_stats rx;
+    struct xsk_tx_stats tx;
+    struct xsk_sock_stats sock;         /* Of every socket. */
+    struct xdp_statistics xdp;          /* The kernel's, of the sockets
+                                         * whose counters it gave. */
+};
+
+void xsk_port_totals(const struct xsk_port *, struct xsk_port_totals *);
+
+/* One named counter ("tx_zero_copy_packets", "xsk_queue_0_rx_dropped"). */
+#define XSK_COUNTER_NAME_SIZE 64
+struct xsk_counter {
+    char name[XSK_COUNTER_NAME_SIZE];
+    uint64_t value;
+};
+
+size_t xsk_port_max_counters(const struct xsk_port *);
+size_t xsk_port_counters(const struct xsk_port *, struct xsk_counter *);
+
+/* "afxdp/show" lines. */
+void xsk_report_umem(const struct xsk_umem_pool *, const struct xsk_places *,
+                     bool accounted, FILE *);
+void xsk_report_queues(const struct xsk_port *, const char *name,
+                       const struct xsk_umem_pool *, FILE *);
+void xsk_report_steer(const struct xsk_port *, const char *name, FILE *);
+void xsk_report_flows(struct xsk_port *, const char *name, FILE *);
+
+#endif /* xsk-report.h */
