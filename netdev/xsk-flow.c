@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* The offloaded-flow table of one port; see xsk-flow.h. */
+/* The offloaded-flow table of one port, and the translation of OVS's
+ * action lists into its rules' actions (xsk_flow_build_*()); see
+ * xsk-flow.h. */
 
 #include "xsk-flow.h"
 

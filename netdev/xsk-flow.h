@@ -4,7 +4,10 @@
 #define XSK_FLOW_H 1
 
 /* The offloaded flows of one port: what is in its XDP program's flow maps
- * (xsk-flow-abi.h), and the bookkeeping behind them.
+ * (xsk-flow-abi.h), and the bookkeeping behind them; and the rules that
+ * decide which of OVS's action lists a rule can carry out
+ * (xsk_flow_build_*(), below), so that the unit test can check them
+ * without OVS.
  *
  * The table is the authority; the program is a copy.  A table is attached
  * to the maps of one loaded program through a backend (xsk-prog-flow.c for
