@@ -19,11 +19,12 @@
  *
  * Offloaded flows (netdev/xsk-flow-abi.h): a frame steering sends to the
  * switch is then looked up in the port's offloaded megaflows; a hit is
- * dropped or redirected (devmap 'flow_ports') here, and counted, and never
- * reaches the socket.  parse_flow() reads the headers as OVS's
- * miniflow_extract() does, or gives up on the frame (it then goes to the
- * socket, where OVS classifies it itself): that is what keeps offloaded
- * forwarding exactly OVS's.
+ * dropped or redirected (devmap 'flow_ports') here, and counted, or passed
+ * to the kernel for the tc program below (the skb path, which also copies
+ * a frame to several outputs), and never reaches the socket.  parse_flow()
+ * reads the headers as OVS's miniflow_extract() does, or gives up on the
+ * frame (it then goes to the socket, where OVS classifies it itself): that
+ * is what keeps offloaded forwarding exactly OVS's.
  *
  * SEC("xdp.frags") declares that the program handles multi-buffer frames;
  * without it the kernel limits a veth's peer MTU to about 3.5 KB.
@@ -518,6 +519,26 @@ count_flow(const struct xsk_flow_action *act, __u32 flen)
     }
 }
 
+/* Whether every output of rule 'act' is in the devmap (it leaves when no
+ * rule outputs there any more) and, unless 'gso', takes a frame of 'flen'
+ * bytes (the output's MTU).  'ctx' is the XDP or tc context. */
+static __always_inline bool
+outputs_ready(void *ctx, const struct xsk_flow_action *act, __u32 flen,
+              bool gso)
+{
+#pragma unroll
+    for (int i = 0; i < XSK_FLOW_MAX_OUTPUTS; i++) {
+        if (i >= act->n_outputs) {
+            break;
+        }
+        if (!bpf_map_lookup_elem(&flow_ports, &act->out_ifindex[i])
+            || (!gso && !fits_mtu(ctx, act->out_ifindex[i], flen))) {
+            return false;
+        }
+    }
+    return act->n_outputs >= 1;
+}
+
 /* Looks the frame up in the offloaded flows.  Returns the XDP action of
  * the matching flow, or -1 if none matches (or the frame cannot be looked
  * up, or the flow cannot take it): then it goes to the socket.  A frame
@@ -543,15 +564,15 @@ offload(struct xdp_md *ctx)
         return XDP_DROP;
     }
 
-    if (act->flags & XSK_FLOW_VIA_SKB || partial || flen != end - data) {
-        /* A frame that would not fit the output's MTU goes to OVS: the
+    if (act->flags & XSK_FLOW_VIA_SKB || act->n_outputs != 1 || partial
+        || flen != end - data) {
+        /* A frame that would not fit an output's MTU goes to OVS: the
          * kernel would drop it.  A frame too big for the device it came
          * in on is a GSO super-packet, which the kernel cuts to size and
-         * which has no MTU check to pass. */
+         * which has no MTU check to pass.  Several outputs: only the skb
+         * path can copy the frame. */
         if (!(act->flags & XSK_FLOW_SKB_OK)
-            || !bpf_map_lookup_elem(&flow_ports, &act->out_ifindex)
-            || (fits_mtu(ctx, 0, flen)
-                && !fits_mtu(ctx, act->out_ifindex, flen))) {
+            || !outputs_ready(ctx, act, flen, !fits_mtu(ctx, 0, flen))) {
             return -1;
         }
         return XDP_PASS;
@@ -559,7 +580,7 @@ offload(struct xdp_md *ctx)
 
     /* Redirect first: if the port has left the devmap, the frame goes to
      * OVS unmodified. */
-    ret = bpf_redirect_map(&flow_ports, act->out_ifindex, 0);
+    ret = bpf_redirect_map(&flow_ports, act->out_ifindex[0], 0);
     if (ret != XDP_REDIRECT) {
         return -1;
     }
@@ -626,7 +647,9 @@ has_mac_header(struct __sk_buff *skb)
  * of the skb path, and frames that steering or a queue without a socket
  * sends to the kernel stack.  An skb that steering sends to the switch and
  * that an XSK_FLOW_OUTPUT rule with the skb path matches goes to the
- * egress of the output port as it is (GSO, checksum state); any other is
+ * egress of each output port as it is (GSO, checksum state): a clone to
+ * each output but the last (bpf_clone_redirect(), at once), the skb itself
+ * to the last (bpf_redirect(), when the program returns).  Any other is
  * left to what comes next (TCX_NEXT). */
 SEC("tc")
 int
@@ -635,6 +658,7 @@ ovs_xsk_tc(struct __sk_buff *skb)
     struct xsk_flow_action *act;
     bool partial = false;
     void *data, *end;
+    __u32 last = 0;
     __u8 mac[12];
 
     if (!has_mac_header(skb)) {
@@ -652,9 +676,7 @@ ovs_xsk_tc(struct __sk_buff *skb)
     act = lookup(data, end, skb->len, &partial);
     if (!act || act->kind != XSK_FLOW_OUTPUT
         || !(act->flags & XSK_FLOW_SKB_OK)
-        || !bpf_map_lookup_elem(&flow_ports, &act->out_ifindex)
-        || !(skb->gso_segs > 1
-             || fits_mtu(skb, act->out_ifindex, skb->len))) {
+        || !outputs_ready(skb, act, skb->len, skb->gso_segs > 1)) {
         return -1;
     }
     if (act->flags & XSK_FLOW_SET_ETH) {
@@ -668,7 +690,17 @@ ovs_xsk_tc(struct __sk_buff *skb)
         }
     }
     count_flow(act, skb->len);
-    return bpf_redirect(act->out_ifindex, 0);
+#pragma unroll
+    for (int i = 1; i < XSK_FLOW_MAX_OUTPUTS; i++) {
+        if (i >= act->n_outputs) {
+            break;
+        }
+        /* A clone that cannot be made or sent is lost to that output
+         * only, as a full queue would lose it. */
+        bpf_clone_redirect(skb, act->out_ifindex[last], 0);
+        last = i;
+    }
+    return bpf_redirect(act->out_ifindex[last], 0);
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

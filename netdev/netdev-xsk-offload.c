@@ -19,25 +19,29 @@
  * conntrack and other metadata, tunnels) must be wildcarded, and
  * recirc_id 0.
  *
- * Actions: one output to an afxdp port of the same datapath, optionally
- * after setting Ethernet addresses; or drop (no action, or an explicit
- * drop).
+ * Actions: up to XSK_FLOW_MAX_OUTPUTS outputs to afxdp ports of the same
+ * datapath (a flood among them, or an OpenFlow rule with several outputs),
+ * optionally after setting Ethernet addresses, the same for every output;
+ * or drop (no action, or an explicit drop).  xsk-flow.h says which orders
+ * are expressible.  "dpctl/dump-flows -m" shows each offloaded flow's way
+ * out (xsk_flow_layer()) after "dp:".
  *
  * An output is an XDP redirect through the devmap or the skb path, a
  * redirect by the port's tc program (xsk-flow-abi.h; chosen by
- * xsk_flow_out_flags()).  An XDP redirect into a device that cannot take
- * it is a silent drop in the kernel: a veth can take redirected frames only
- * while its peer runs an XDP program or has GRO on (xsk-features.h).  So
- * veths get the skb path, unless the output port says otherwise
- * ("offload-redirect") or the in_port has no tc program; an output reached
- * by XDP redirects must report that it can take them, when the flow is
- * offloaded and at each revalidation (flow_get()); a flow whose output port
- * stops being able to is punted (xsk-flow.h), and its packets go to OVS
- * again.
+ * xsk_flow_out_flags()); several outputs always take the skb path, where
+ * the tc program clones the skb.  An XDP redirect into a device that
+ * cannot take it is a silent drop in the kernel: a veth can take
+ * redirected frames only while its peer runs an XDP program or has GRO on
+ * (xsk-features.h).  So veths get the skb path, unless the output port
+ * says otherwise ("offload-redirect") or the in_port has no tc program; an
+ * output reached by XDP redirects must report that it can take them, when
+ * the flow is offloaded and at each revalidation (flow_get()); a flow whose
+ * output port stops being able to is punted (xsk-flow.h), and its packets
+ * go to OVS again.
  *
  * Port removal: dpif-netdev flushes a port's flows (flow_flush()) before it
  * lets the port go; that also punts every other port's rules that output
- * to it.
+ * to it, alone or among other outputs.
  *
  * Counters: an offloaded flow's packets are counted in the program, and
  * flow_get() hands the counts to dpif-netdev, which adds them to the
@@ -245,52 +249,68 @@ spec_from_match(const struct match *match, struct xsk_flow_spec *spec)
     return NULL;
 }
 
-/* Converts the actions of a megaflow into 'a'.  Returns NULL, or why they
- * cannot be offloaded. */
+/* Fills output step 'st' for OVS port 'port' of the datapath of 'netdev'
+ * (the in_port, whose tc program is 'in_has_tc'). */
+static void
+output_step(struct netdev *netdev, odp_port_t port, bool in_has_tc,
+            struct xsk_flow_step *st)
+{
+    struct netdev *out;
+
+    memset(st, 0, sizeof *st);
+    st->type = XSK_FLOW_STEP_OUTPUT;
+    st->out.in_has_tc = in_has_tc;
+    out = netdev_ports_get(port, netdev_get_dpif_type(netdev));
+    if (out && netdev_xsk_is_afxdp(out)) {
+        st->ifindex = netdev_xsk_get_ifindex(out);
+        st->out.redirect = netdev_xsk_get_redirect(out);
+    }
+    netdev_close(out);
+    if (st->ifindex > 0) {
+        st->out.out_takes_xdp = can_redirect_to__(st->ifindex,
+                                                  &st->out.out_is_veth);
+    } else {
+        st->ifindex = 0;
+    }
+}
+
+/* Fills set step 'st' from the value 'v' and mask 'mask' of a set
+ * action. */
+static void
+set_eth_step(const struct ovs_key_ethernet *v,
+             const struct ovs_key_ethernet *mask, struct xsk_flow_step *st)
+{
+    memset(st, 0, sizeof *st);
+    st->type = XSK_FLOW_STEP_SET_ETH;
+    memcpy(st->eth.dst, v->eth_dst.ea, ETH_ADDR_LEN);
+    memcpy(st->eth.dst_mask, mask->eth_dst.ea, ETH_ADDR_LEN);
+    memcpy(st->eth.src, v->eth_src.ea, ETH_ADDR_LEN);
+    memcpy(st->eth.src_mask, mask->eth_src.ea, ETH_ADDR_LEN);
+}
+
+/* Converts the actions of a megaflow entering 'netdev' into 'a': outputs
+ * to afxdp ports (at most XSK_FLOW_MAX_OUTPUTS), sets of Ethernet
+ * addresses, drop; xsk_flow_build_step() decides whether their order can
+ * be expressed.  Returns NULL, or why they cannot be offloaded. */
 static const char *
 action_from_odp(struct netdev *netdev, const struct nlattr *actions,
                 size_t actions_len, struct xsk_flow_action *a)
 {
+    bool in_has_tc = netdev_xsk_has_skb_path(netdev);
+    struct xsk_flow_build b;
     const struct nlattr *nla;
     size_t left;
 
-    memset(a, 0, sizeof *a);
-    a->kind = XSK_FLOW_DROP;
+    xsk_flow_build_init(&b, netdev_xsk_get_ifindex(netdev), a);
     NL_ATTR_FOR_EACH_UNSAFE (nla, left, actions, actions_len) {
         enum ovs_action_attr type = nl_attr_type(nla);
+        struct xsk_flow_step st;
 
-        if (a->kind == XSK_FLOW_OUTPUT) {
-            return "actions after the output";
-        }
         if (type == OVS_ACTION_ATTR_OUTPUT) {
-            odp_port_t port = nl_attr_get_odp_port(nla);
-            struct xsk_flow_out o = {
-                .in_has_tc = netdev_xsk_has_skb_path(netdev),
-            };
-            struct netdev *out;
-            const char *why;
-            int ifindex = -1;
-
-            out = netdev_ports_get(port, netdev_get_dpif_type(netdev));
-            if (out && netdev_xsk_is_afxdp(out)) {
-                ifindex = netdev_xsk_get_ifindex(out);
-                o.redirect = netdev_xsk_get_redirect(out);
-            }
-            netdev_close(out);
-            if (ifindex <= 0) {
-                return "output to a port that is not a working afxdp port";
-            }
-            o.out_takes_xdp = can_redirect_to__(ifindex, &o.out_is_veth);
-            a->kind = XSK_FLOW_OUTPUT;
-            a->out_ifindex = ifindex;
-            why = xsk_flow_out_flags(&o, a);
-            if (why) {
-                return why;
-            }
+            output_step(netdev, nl_attr_get_odp_port(nla), in_has_tc, &st);
         } else if (type == OVS_ACTION_ATTR_DROP) {
-            if (left != NLA_ALIGN(nla->nla_len)) {
-                return "actions after a drop";
-            }
+            memset(&st, 0, sizeof st);
+            st.type = XSK_FLOW_STEP_DROP;
         } else if (type == OVS_ACTION_ATTR_SET
                    || type == OVS_ACTION_ATTR_SET_MASKED) {
             const struct nlattr *key = nl_attr_get(nla);
@@ -312,23 +332,15 @@ action_from_odp(struct netdev *netdev, const struct nlattr *actions,
             } else {
                 mask = &exact;
             }
-            a->flags |= XSK_FLOW_SET_ETH;
-            for (int i = 0; i < ETH_ADDR_LEN; i++) {
-                a->eth_dst[i] = (a->eth_dst[i] & ~mask->eth_dst.ea[i])
-                                | (v->eth_dst.ea[i] & mask->eth_dst.ea[i]);
-                a->eth_dst_mask[i] |= mask->eth_dst.ea[i];
-                a->eth_src[i] = (a->eth_src[i] & ~mask->eth_src.ea[i])
-                                | (v->eth_src.ea[i] & mask->eth_src.ea[i]);
-                a->eth_src_mask[i] |= mask->eth_src.ea[i];
-            }
+            set_eth_step(v, mask, &st);
         } else {
             return "an action the XDP program does not carry out";
         }
+        if (!xsk_flow_build_step(&b, &st)) {
+            break;
+        }
     }
-    if (a->kind == XSK_FLOW_DROP) {
-        a->flags = 0;           /* Setting fields of a dropped packet. */
-    }
-    return NULL;
+    return xsk_flow_build_finish(&b);
 }
 
 static void
@@ -457,14 +469,14 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
     ufid_from_ovs(ufid, &u);
     error = xsk_flow_get(t, &u, &s, &a);
     if (!error && a.kind == XSK_FLOW_OUTPUT && !(a.flags & XSK_FLOW_VIA_SKB)
-        && !can_redirect_to(a.out_ifindex)) {
+        && a.n_outputs == 1 && !can_redirect_to(a.out_ifindex[0])) {
         /* Its frames would be dropped: back to OVS with them. */
         xsk_flow_punt(t, &u);
         a.kind = XSK_FLOW_PUNT;
         VLOG_INFO_RL(&rl, "%s: flow "UUID_FMT" no longer offloaded: its "
                      "output port (ifindex %"PRIu32") cannot take XDP "
                      "redirects any more", netdev_get_name(netdev),
-                     UUID_ARGS((struct uuid *) ufid), a.out_ifindex);
+                     UUID_ARGS((struct uuid *) ufid), a.out_ifindex[0]);
     }
     netdev_xsk_flows_unlock(netdev);
     if (error) {
@@ -474,7 +486,7 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
     /* A punted flow's counters are OVS's too, but its packets now go
      * through OVS. */
     attrs->offloaded = a.kind != XSK_FLOW_PUNT;
-    attrs->dp_layer = attrs->offloaded ? "xdp" : "ovs";
+    attrs->dp_layer = xsk_flow_layer(&a);
     attrs->dp_extra_info = NULL;
     return 0;
 }

@@ -21,12 +21,15 @@
  *
  * Two ways out for a matching frame (struct xsk_flow_action's flags): an
  * XDP redirect through the devmap, the cheapest, for outputs that take XDP
- * frames for good; or the skb path (struct xsk_flow_meta), for outputs that
- * cannot or may stop to (a veth takes XDP frames only while its peer runs
- * an XDP program or has GRO on, and an XDP redirect it cannot take is a
- * silent drop), and for frames an XDP frame cannot carry: a partial
- * checksum (CHECKSUM_PARTIAL, from a sender with checksum offload) and a
- * GSO super-packet (multi-buffer).
+ * frames for good; or the skb path, for outputs that cannot or may stop to
+ * (a veth takes XDP frames only while its peer runs an XDP program or has
+ * GRO on, and an XDP redirect it cannot take is a silent drop), for frames
+ * an XDP frame cannot carry (a partial checksum, CHECKSUM_PARTIAL, from a
+ * sender with checksum offload, and a GSO super-packet, multi-buffer), and
+ * for rules with several outputs: the XDP program passes the frame to the
+ * kernel untouched, and the port's tc program (tcx ingress) looks the skb
+ * up again and redirects it, after bpf_clone_redirect()ing a copy to each
+ * output but the last (an XDP frame cannot be copied cheaply).
  *
  * Atomicity: 'flow_rules' is a hash map without preallocation, so an
  * update replaces an element as a whole (RCU); the program sees the old
@@ -46,6 +49,7 @@
 #define XSK_FLOW_MAX_MASKS 16       /* Masks per port: lookups per frame. */
 #define XSK_FLOW_MAX_PORTS 64       /* Output ports per port. */
 #define XSK_FLOW_N_LISTS 8          /* Copies of the mask list. */
+#define XSK_FLOW_MAX_OUTPUTS 4      /* Outputs of one rule. */
 
 /* What the program extracts from a frame, as OVS's struct flow has it.
  * Multi-byte fields are in network byte order.  A field the frame does not
@@ -80,8 +84,9 @@ struct xsk_flow_hkey {
 
 enum xsk_flow_kind {
     XSK_FLOW_DROP = 1,
-    XSK_FLOW_OUTPUT = 2,        /* To 'out_ifindex' ('flow_ports'), by XDP
-                                 * redirect or the skb path (flags). */
+    XSK_FLOW_OUTPUT = 2,        /* To each of 'out_ifindex' ('flow_ports'),
+                                 * by XDP redirect or the skb path
+                                 * (flags). */
     XSK_FLOW_PUNT = 3,          /* To the socket, as if no rule matched: a
                                  * flow OVS keeps but the program can no
                                  * longer carry out; the rule stays only to
@@ -91,32 +96,27 @@ enum xsk_flow_kind {
 #define XSK_FLOW_SET_ETH 1      /* Rewrite the Ethernet addresses first. */
 #define XSK_FLOW_VIA_SKB 2      /* Output through the skb path always (the
                                  * output cannot take XDP frames, or may
-                                 * stop taking them at any time: a veth). */
+                                 * stop taking them at any time: a veth;
+                                 * or the rule has several outputs). */
 #define XSK_FLOW_SKB_OK 4       /* The in_port's tc program is attached, so
                                  * frames an XDP redirect would break
                                  * (partial checksum, multi-buffer) can take
                                  * the skb path; without it they go to OVS. */
 
-/* The skb path of an XSK_FLOW_OUTPUT rule.  The XDP program applies the
- * rule (Ethernet rewrite, counters), puts this in front of the frame as XDP
- * metadata and passes the frame to the kernel, which builds an skb (keeping
- * a GSO super-packet whole and a partial checksum partial); the port's tc
- * program (tcx ingress) finds the metadata and redirects the skb to the
- * egress of 'out_ifindex'.  The metadata is written only by XDP, never by a
- * sender, so a frame without it is not touched by the tc program. */
-struct xsk_flow_meta {
-    __u32 magic;                /* XSK_FLOW_META_MAGIC. */
-    __u32 out_ifindex;
-};
-
-#define XSK_FLOW_META_MAGIC 0x6f78736bu     /* "oxsk". */
-
-/* Value of 'flow_rules': what happens to a matching frame. */
+/* Value of 'flow_rules': what happens to a matching frame.  An
+ * XSK_FLOW_OUTPUT rule sends the frame, after the Ethernet rewrite if any
+ * (the same for every output), to each of its 'n_outputs' outputs in turn;
+ * one with more than one output always takes the skb path, whatever its
+ * flags say: the tc program redirects a clone of the skb to each output
+ * but the last, and the skb itself to the last. */
 struct xsk_flow_action {
     __u32 kind;                 /* enum xsk_flow_kind. */
-    __u32 out_ifindex;
     __u32 slot;                 /* Index in 'flow_stats'. */
     __u32 flags;                /* XSK_FLOW_SET_*. */
+    __u32 n_outputs;            /* XSK_FLOW_OUTPUT: 1..XSK_FLOW_MAX_OUTPUTS;
+                                 * otherwise 0. */
+    __u32 out_ifindex[XSK_FLOW_MAX_OUTPUTS];    /* The first 'n_outputs'
+                                                 * are used, the rest 0. */
     __u8 eth_dst[6], eth_dst_mask[6];   /* New bits where the mask is 1. */
     __u8 eth_src[6], eth_src_mask[6];
 };

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* The offloaded-flow table of one port; see xsk-flow.h. */
+/* The offloaded-flow table of one port, and the translation of OVS's
+ * action lists into its rules' actions (xsk_flow_build_*()); see
+ * xsk-flow.h. */
 
 #include "xsk-flow.h"
 
@@ -197,42 +199,82 @@ port_index(struct xsk_flow_table *t, int ifindex, bool add)
     return add ? free_i : -1;
 }
 
-/* Takes a reference to the output port of 'a', if it has one, writing it
- * into the devmap on the first.  Returns 0 or a positive errno. */
+static void
+port_unref__(struct xsk_flow_table *t, int ifindex)
+{
+    int i = port_index(t, ifindex, false);
+
+    if (i >= 0 && !--t->port_refs[i] && t->backend) {
+        t->backend->port_del(t->aux, ifindex);
+    }
+}
+
+/* Drops the references of the first 'n' outputs of 'a'. */
+static void
+port_unref_n(struct xsk_flow_table *t, const struct xsk_flow_action *a,
+             uint32_t n)
+{
+    while (n--) {
+        port_unref__(t, a->out_ifindex[n]);
+    }
+}
+
+/* Takes a reference to each output port of 'a', writing a port into the
+ * devmap on its first.  An output listed twice takes two.  Returns 0 or a
+ * positive errno; then 'a' holds no reference. */
 static int
 port_ref(struct xsk_flow_table *t, const struct xsk_flow_action *a)
 {
-    int i, error;
+    uint32_t n;
+    int error;
 
     if (a->kind != XSK_FLOW_OUTPUT) {
         return 0;
     }
-    i = port_index(t, a->out_ifindex, true);
-    if (i < 0) {
-        return ENOSPC;
-    }
-    if (!t->port_refs[i] && t->backend) {
-        error = t->backend->port_put(t->aux, a->out_ifindex);
-        if (error) {
-            return error;
+    for (n = 0; n < a->n_outputs; n++) {
+        int ifindex = a->out_ifindex[n];
+        int i = port_index(t, ifindex, true);
+
+        if (i < 0) {
+            error = ENOSPC;
+            goto err;
         }
+        if (!t->port_refs[i] && t->backend) {
+            error = t->backend->port_put(t->aux, ifindex);
+            if (error) {
+                goto err;
+            }
+        }
+        t->port_refs[i]++;
     }
-    t->port_refs[i]++;
     return 0;
+
+err:
+    port_unref_n(t, a, n);
+    return error;
 }
 
 static void
 port_unref(struct xsk_flow_table *t, const struct xsk_flow_action *a)
 {
-    int i;
+    if (a->kind == XSK_FLOW_OUTPUT) {
+        port_unref_n(t, a, a->n_outputs);
+    }
+}
 
+/* Whether 'a' outputs to 'ifindex'. */
+bool
+xsk_flow_outputs_to(const struct xsk_flow_action *a, int ifindex)
+{
     if (a->kind != XSK_FLOW_OUTPUT) {
-        return;
+        return false;
     }
-    i = port_index(t, a->out_ifindex, false);
-    if (i >= 0 && !--t->port_refs[i] && t->backend) {
-        t->backend->port_del(t->aux, a->out_ifindex);
+    for (uint32_t i = 0; i < a->n_outputs && i < XSK_FLOW_MAX_OUTPUTS; i++) {
+        if (a->out_ifindex[i] == ifindex) {
+            return true;
+        }
     }
+    return false;
 }
 
 static void
@@ -359,6 +401,155 @@ xsk_flow_out_flags(const struct xsk_flow_out *o, struct xsk_flow_action *a)
              "for the skb path (tcx, Linux 6.6 or later)";
 }
 
+/* Starts translating an action list into 'a', for a flow whose in_port has
+ * ifindex 'in_ifindex'.  An empty list is a drop. */
+void
+xsk_flow_build_init(struct xsk_flow_build *b, int in_ifindex,
+                    struct xsk_flow_action *a)
+{
+    memset(b, 0, sizeof *b);
+    memset(a, 0, sizeof *a);
+    a->kind = XSK_FLOW_DROP;
+    b->action = a;
+    b->in_ifindex = in_ifindex;
+}
+
+/* Applies the masked write of 'v'/'m' to the 6 bytes at 'p' and widens
+ * the mask at 'pm' by 'm'. */
+static void
+merge_mac(uint8_t *p, uint8_t *pm, const uint8_t *v, const uint8_t *m)
+{
+    for (int i = 0; i < 6; i++) {
+        p[i] = (p[i] & ~m[i]) | (v[i] & m[i]);
+        pm[i] |= m[i];
+    }
+}
+
+/* Adds the set of Ethernet addresses 'st' to the rule under way. */
+static const char *
+build_set_eth(struct xsk_flow_build *b, const struct xsk_flow_step *st)
+{
+    struct xsk_flow_action *a = b->action;
+    struct xsk_flow_action new = *a;
+
+    merge_mac(new.eth_dst, new.eth_dst_mask, st->eth.dst, st->eth.dst_mask);
+    merge_mac(new.eth_src, new.eth_src_mask, st->eth.src, st->eth.src_mask);
+    new.flags |= XSK_FLOW_SET_ETH;
+    if (a->n_outputs && memcmp(&new, a, sizeof new)) {
+        /* A set after an output that changes the frame: the outputs before
+         * it get one frame, those after it another. */
+        return "a set action after an output changes what later outputs "
+               "get";
+    }
+    *a = new;
+    return NULL;
+}
+
+/* Adds output step 'st' to the rule under way. */
+static const char *
+build_output(struct xsk_flow_build *b, const struct xsk_flow_step *st)
+{
+    struct xsk_flow_action *a = b->action;
+
+    if (st->ifindex <= 0) {
+        return "output to a port that is not a working afxdp port";
+    }
+    if (a->n_outputs >= XSK_FLOW_MAX_OUTPUTS) {
+        return "more outputs than the XDP program carries out";
+    }
+    if (!a->n_outputs) {
+        b->first = st->out;
+    }
+    a->kind = XSK_FLOW_OUTPUT;
+    a->out_ifindex[a->n_outputs++] = st->ifindex;
+    return NULL;
+}
+
+/* Adds step 'st' to the translation 'b'.  Returns true if the list may
+ * still be expressible, false if it is not (then 'b->why' says why, and
+ * the rest of the list need not be read). */
+bool
+xsk_flow_build_step(struct xsk_flow_build *b, const struct xsk_flow_step *st)
+{
+    if (b->why) {
+        return false;
+    }
+    if (b->dropped) {
+        b->why = "actions after a drop";
+        return false;
+    }
+    switch (st->type) {
+    case XSK_FLOW_STEP_OUTPUT:
+        b->why = build_output(b, st);
+        break;
+    case XSK_FLOW_STEP_SET_ETH:
+        b->why = build_set_eth(b, st);
+        break;
+    case XSK_FLOW_STEP_DROP:
+        b->why = b->action->n_outputs ? "a drop after an output" : NULL;
+        b->dropped = true;
+        break;
+    default:
+        b->why = "an action the XDP program does not carry out";
+        break;
+    }
+    return !b->why;
+}
+
+/* Ends translation 'b': chooses how the frames reach the outputs
+ * (xsk_flow_out_flags() for one output; the skb path for several).
+ * Returns NULL if the action list can be offloaded as '*b->action', or
+ * why not. */
+const char *
+xsk_flow_build_finish(struct xsk_flow_build *b)
+{
+    struct xsk_flow_action *a = b->action;
+
+    if (b->why) {
+        return b->why;
+    }
+    if (a->kind == XSK_FLOW_DROP) {
+        a->flags = 0;           /* Setting fields of a dropped packet. */
+        memset(a->eth_dst, 0, sizeof a->eth_dst);
+        memset(a->eth_dst_mask, 0, sizeof a->eth_dst_mask);
+        memset(a->eth_src, 0, sizeof a->eth_src);
+        memset(a->eth_src_mask, 0, sizeof a->eth_src_mask);
+        return NULL;
+    }
+    if (a->n_outputs == 1) {
+        b->why = xsk_flow_out_flags(&b->first, a);
+        return b->why;
+    }
+    if (xsk_flow_outputs_to(a, b->in_ifindex)) {
+        b->why = "the in_port among several outputs";
+    } else if (!b->first.in_has_tc) {
+        b->why = "several outputs need the skb path, and the in_port has no "
+                 "tc program for it (tcx, Linux 6.6 or later)";
+    } else {
+        a->flags |= XSK_FLOW_SKB_OK | XSK_FLOW_VIA_SKB;
+    }
+    return b->why;
+}
+
+/* How the frames of a rule with action 'a' leave the kernel, as
+ * "dpctl/dump-flows -m" shows it after "dp:": "xdp" (dropped, or by XDP
+ * redirect; a frame with a partial checksum or several buffers still takes
+ * the skb path), "skb" (the skb path to one output), "skb-clone" (the skb
+ * path, a copy to each of several outputs), or "ovs" (punted: not
+ * offloaded). */
+const char *
+xsk_flow_layer(const struct xsk_flow_action *a)
+{
+    if (a->kind == XSK_FLOW_PUNT) {
+        return "ovs";
+    }
+    if (a->kind != XSK_FLOW_OUTPUT) {
+        return "xdp";
+    }
+    return a->n_outputs > 1 ? "skb-clone"
+           : a->flags & XSK_FLOW_VIA_SKB ? "skb" : "xdp";
+}
+
 /* Sets 'hk' to the rules-map key of 'key' under mask 'mask' ('mask_id'),
  * as the program builds it for a frame. */
 void
@@ -380,7 +571,8 @@ xsk_flow_make_hkey(const struct xsk_flow_key *key,
 
 /* Adds the flow 'ufid' as 'spec', or changes it to 'spec' if it is there.
  * Returns 0; ENOSPC if the table has no room for it (too many rules, masks
- * or output ports); EEXIST if another flow has the same match; or the
+ * or output ports); EEXIST if another flow has the same match; EINVAL if
+ * an output action has no outputs or too many; or the
  * backend's error.  On failure the table and the program are as before,
  * but for masks without rules, which may have left the table's list. */
 int
@@ -394,6 +586,11 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
     bool new_mask = false;
     int error;
 
+    if (spec->action.kind == XSK_FLOW_OUTPUT
+        && (!spec->action.n_outputs
+            || spec->action.n_outputs > XSK_FLOW_MAX_OUTPUTS)) {
+        return EINVAL;
+    }
     for (uint32_t i = 0; i < t->n_masks; i++) {
         if (!memcmp(&t->masks[i].mask, &spec->mask, sizeof spec->mask)) {
             m = &t->masks[i];
@@ -576,8 +773,8 @@ xsk_flow_punt(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid)
     return error;
 }
 
-/* Punts every flow that outputs to 'ifindex' (a port going away).
- * Returns how many there were. */
+/* Punts every flow that outputs to 'ifindex' (a port going away), among
+ * others or alone.  Returns how many there were. */
 uint32_t
 xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
 {
@@ -589,8 +786,7 @@ xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
         while (r) {
             struct xsk_flow_rule *next = r->next_ufid;
 
-            if (r->action.kind == XSK_FLOW_OUTPUT
-                && r->action.out_ifindex == ifindex) {
+            if (xsk_flow_outputs_to(&r->action, ifindex)) {
                 if (punt_rule(t, r)) {
                     remove_rule(t, r, NULL);
                 }

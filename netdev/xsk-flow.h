@@ -4,7 +4,10 @@
 #define XSK_FLOW_H 1
 
 /* The offloaded flows of one port: what is in its XDP program's flow maps
- * (xsk-flow-abi.h), and the bookkeeping behind them.
+ * (xsk-flow-abi.h), and the bookkeeping behind them; and the rules that
+ * decide which of OVS's action lists a rule can carry out
+ * (xsk_flow_build_*(), below), so that the unit test can check them
+ * without OVS.
  *
  * The table is the authority; the program is a copy.  A table is attached
  * to the maps of one loaded program through a backend (xsk-prog-flow.c for
@@ -118,6 +121,57 @@ struct xsk_flow_out {
 
 const char *xsk_flow_out_flags(const struct xsk_flow_out *,
                                struct xsk_flow_action *);
+
+/* Translating OVS's action list into one rule's action.
+ *
+ * The glue reads OVS's actions (netlink) one at a time and hands each one
+ * the program could carry out to xsk_flow_build_step() as a step: an
+ * output (with the output port's ifindex, or 0 if it is not a working
+ * afxdp port, and how the port can be reached), a masked set of the
+ * Ethernet addresses, or OVS's explicit drop.  The builder decides whether
+ * the list as a whole can be expressed: at most XSK_FLOW_MAX_OUTPUTS
+ * outputs, all to afxdp ports; not the in_port among several outputs (a
+ * conservative choice: OVS's flooding never includes the in_port, only an
+ * explicit OpenFlow "in_port" action does, and a copy sent back out of the
+ * device from its own tcx ingress is not tested); a set after an output
+ * must change nothing, because the rule rewrites the frame once, before
+ * its first output, so that every output gets the same frame; nothing
+ * after a drop.  A list with several outputs takes the skb path, so it
+ * needs the in_port's tc program.  The glue refuses other actions
+ * itself. */
+enum xsk_flow_step_type {
+    XSK_FLOW_STEP_OUTPUT,       /* 'ifindex', 'out'. */
+    XSK_FLOW_STEP_SET_ETH,      /* 'eth'. */
+    XSK_FLOW_STEP_DROP,
+};
+
+struct xsk_flow_step {
+    enum xsk_flow_step_type type;
+    int ifindex;                /* Output; 0 if not a working afxdp port. */
+    struct xsk_flow_out out;    /* How the output can be reached. */
+    struct {
+        uint8_t dst[6], dst_mask[6];    /* New bits where the mask is 1. */
+        uint8_t src[6], src_mask[6];
+    } eth;
+};
+
+/* A translation under way.  The caller owns it; it points to the action
+ * being built, which the caller owns too. */
+struct xsk_flow_build {
+    struct xsk_flow_action *action;
+    int in_ifindex;             /* The in_port's ifindex. */
+    struct xsk_flow_out first;  /* How the first output is reached. */
+    bool dropped;               /* An explicit drop was seen. */
+    const char *why;            /* Why it cannot be expressed, or NULL. */
+};
+
+void xsk_flow_build_init(struct xsk_flow_build *, int in_ifindex,
+                         struct xsk_flow_action *);
+bool xsk_flow_build_step(struct xsk_flow_build *,
+                         const struct xsk_flow_step *);
+const char *xsk_flow_build_finish(struct xsk_flow_build *);
+const char *xsk_flow_layer(const struct xsk_flow_action *);
+bool xsk_flow_outputs_to(const struct xsk_flow_action *, int ifindex);
 
 int xsk_flow_attach(struct xsk_flow_table *, const struct xsk_flow_backend *,
                     void *aux);

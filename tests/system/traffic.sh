@@ -27,6 +27,15 @@
 #                        adds port_a and port_b to $br as afxdp ports in
 #                        xdp-mode MODE with the extra Interface options,
 #                        and waits until both run in that mode
+#   n_offloaded [PATTERN]
+#                        prints how many offloaded datapath flows there
+#                        are (matching PATTERN, in "dpctl/dump-flows -m")
+#   flow_packets PATTERN prints the packets of the first offloaded flow
+#                        matching PATTERN
+#   odp_port P           prints the datapath port number of port P
+#   offloaded_to ODP     prints the offloaded datapath flows that output
+#                        to datapath port number ODP (among other outputs
+#                        or alone)
 
 wait_until ()
 {
@@ -200,4 +209,44 @@ add_afxdp_pair ()
         check "$p runs in $mode mode" \
             wait_until "iface_status $p xdp-mode-in-use | grep -qx $mode"
     done
+}
+
+n_offloaded ()
+{
+    ovs-appctl dpctl/dump-flows -m | grep "offloaded:yes" \
+        | grep -c -- "${1:-.}"
+}
+
+flow_packets ()
+{
+    ovs-appctl dpctl/dump-flows -m | grep "offloaded:yes" | grep -- "$1" \
+        | sed -n 's/.*packets:\([0-9]*\).*/\1/p' | head -1
+}
+
+odp_port ()
+{
+    ovs-appctl dpctl/show | sed -n "s/^ *port \([0-9]*\): $1\( .*\)\?$/\1/p"
+}
+
+# The dump with port numbers, not names (-m alone shows names), and
+# dpif-netdev ends each line with "dp-extra-info:...": so the outputs are
+# the actions field's comma-separated items once nested parentheses
+# (set(eth(...)) and the like) are taken out.
+offloaded_to ()
+{
+    ovs-appctl dpctl/dump-flows --no-names -m | grep 'offloaded:yes' \
+        | awk -v port="$1" '{
+            a = $0
+            sub(/.*, actions:/, "", a)
+            sub(/ .*/, "", a)
+            while (gsub(/\([^()]*\)/, "", a)) {
+            }
+            n = split(a, outs, ",")
+            for (i = 1; i <= n; i++) {
+                if (outs[i] == port) {
+                    print
+                    break
+                }
+            }
+        }'
 }

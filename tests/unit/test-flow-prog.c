@@ -8,12 +8,26 @@
  * to OVS comes back XDP_PASS (the XSKMAP is empty).  The point is which
  * frames the program may read and which it must leave to OVS: fragments,
  * extension headers, two VLAN tags, ND, partial checksums, inconsistent
- * lengths.  Needs root (BPF); without it, skipped.  Prints TAP. */
+ * lengths; and, for rules with several outputs, that the tc program sends
+ * a clone to each output but the last.  BPF_PROG_TEST_RUN carries out
+ * bpf_clone_redirect() at once but not the program's own verdict, so the
+ * test runs in a network namespace of its own, with veth pairs whose
+ * transmit counters count the clones.  Needs root (BPF, namespace);
+ * without it, skipped.  Prints TAP. */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* unshare() */
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -31,6 +45,7 @@ static struct xsk_flow_table table;
 
 static const uint8_t mac_dst[6] = { 2, 0, 0, 0, 0, 2 };
 static const uint8_t mac_src[6] = { 2, 0, 0, 0, 0, 1 };
+static const uint8_t new_dst[6] = { 2, 0xaa, 0, 0, 0, 9 };    /* Rewrite. */
 
 struct frame {
     uint8_t buf[256];
@@ -339,7 +354,6 @@ test_tcp_vlan_ipv6(void)
 static void
 test_output_and_set_eth(void)
 {
-    static const uint8_t new_dst[6] = { 2, 0xaa, 0, 0, 0, 9 };
     struct xsk_flow_action a;
     struct xsk_flow_key k, m;
     struct frame f, out;
@@ -355,7 +369,8 @@ test_output_and_set_eth(void)
     m.dl_type = 0xffff;
     memset(&a, 0, sizeof a);
     a.kind = XSK_FLOW_OUTPUT;
-    a.out_ifindex = 1;
+    a.n_outputs = 1;
+    a.out_ifindex[0] = 1;
     a.flags = XSK_FLOW_SET_ETH;
     memcpy(a.eth_dst, new_dst, 6);
     memset(a.eth_dst_mask, 0xff, 6);
@@ -383,7 +398,6 @@ test_output_and_set_eth(void)
 static void
 test_skb_path(void)
 {
-    static const uint8_t new_dst[6] = { 2, 0xaa, 0, 0, 0, 9 };
     static const struct {
         const char *what;
         uint32_t flags;
@@ -418,7 +432,8 @@ test_skb_path(void)
         udp53_match(&k, &m);
         memset(&a, 0, sizeof a);
         a.kind = XSK_FLOW_OUTPUT;
-        a.out_ifindex = 1;
+        a.n_outputs = 1;
+    a.out_ifindex[0] = 1;
         a.flags = XSK_FLOW_SET_ETH | cases[i].flags;
         memcpy(a.eth_dst, new_dst, 6);
         memset(a.eth_dst_mask, 0xff, 6);
@@ -457,6 +472,215 @@ test_skb_path(void)
     }
     xsk_flow_flush(&table);
     tap_group("the skb path: which frames take it, and the tc program");
+}
+
+/* The outputs of the tests with several outputs: two veth pairs in the
+ * test's own network namespace. */
+static const char *const out_devs[] = { "xo0", "xo1", "xo2", "xo3" };
+#define N_OUT_DEVS (sizeof out_devs / sizeof out_devs[0])
+
+/* Moves the test into a network namespace of its own (it goes when the
+ * test ends) and makes the veth pairs of 'out_devs' there, up, with IPv6
+ * off so that they send nothing of their own.  Returns 0 or an errno
+ * value. */
+static int
+private_netns(void)
+{
+    FILE *f;
+
+    if (unshare(CLONE_NEWNET)) {
+        return errno;
+    }
+    /* Per namespace: this one's. */
+    f = fopen("/proc/sys/net/ipv6/conf/default/disable_ipv6", "w");
+    if (f) {
+        fputs("1\n", f);
+        fclose(f);
+    }
+    if (system("ip link add xo0 type veth peer name xo1 "
+               "&& ip link add xo2 type veth peer name xo3 "
+               "&& for d in xo0 xo1 xo2 xo3; do ip link set $d up || exit 1; "
+               "done")) {
+        return ENODEV;
+    }
+    return 0;
+}
+
+/* Packets device 'name' transmitted, or UINT64_MAX if unknown. */
+static uint64_t
+tx_packets(const char *name)
+{
+    uint64_t n = UINT64_MAX;
+    struct ifaddrs *ifa;
+
+    if (getifaddrs(&ifa)) {
+        return n;
+    }
+    for (struct ifaddrs *p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr && p->ifa_addr->sa_family == AF_PACKET
+            && p->ifa_data && !strcmp(p->ifa_name, name)) {
+            n = ((const struct rtnl_link_stats *) p->ifa_data)->tx_packets;
+        }
+    }
+    freeifaddrs(ifa);
+    return n;
+}
+
+static void
+tx_all(uint64_t tx[N_OUT_DEVS])
+{
+    for (size_t i = 0; i < N_OUT_DEVS; i++) {
+        tx[i] = tx_packets(out_devs[i]);
+    }
+}
+
+/* Adds flow 'n', UDP to port 53, with a rewrite of the destination MAC,
+ * 'flags' and the outputs out_devs[outs[i]] for i < 'n_outputs'. */
+static void
+add_outputs(uint64_t n, uint32_t flags, const int *outs, uint32_t n_outputs)
+{
+    struct xsk_flow_action a;
+    struct xsk_flow_key k, m;
+
+    udp53_match(&k, &m);
+    memset(&a, 0, sizeof a);
+    a.kind = XSK_FLOW_OUTPUT;
+    a.flags = XSK_FLOW_SET_ETH | flags;
+    memcpy(a.eth_dst, new_dst, 6);
+    memset(a.eth_dst_mask, 0xff, 6);
+    a.n_outputs = n_outputs;
+    for (uint32_t i = 0; i < n_outputs; i++) {
+        a.out_ifindex[i] = if_nametoindex(out_devs[outs[i]]);
+    }
+    add(n, &k, &m, &a);
+}
+
+/* Rules with several outputs: the XDP program never redirects their
+ * frames itself, the tc program clones them to each output but the last
+ * and redirects them to the last; a rule one of whose outputs went goes
+ * to OVS. */
+static void
+test_several_outputs(void)
+{
+    enum { SKB = XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK };
+    static const struct {
+        const char *what;
+        uint32_t flags;
+        int outs[XSK_FLOW_MAX_OUTPUTS];     /* Indexes into out_devs. */
+        uint32_t n_outputs;
+        int tc;                 /* tc's verdict (XDP's is always PASS). */
+    } cases[] = {
+        { "two outputs", SKB, { 0, 2 }, 2, TC_REDIRECT },
+        { "four outputs", SKB, { 0, 1, 2, 3 }, 4, TC_REDIRECT },
+        { "three outputs, last first", SKB, { 3, 2, 1 }, 3, TC_REDIRECT },
+        { "the same output twice", SKB, { 1, 1 }, 2, TC_REDIRECT },
+        { "two outputs, no VIA_SKB flag: the skb path all the same",
+          XSK_FLOW_SKB_OK, { 0, 1 }, 2, TC_REDIRECT },
+        { "two outputs, no tc program: to OVS", XSK_FLOW_VIA_SKB, { 0, 1 },
+          2, TC_NEXT },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *what = cases[i].what;
+        struct xsk_flow_ufid u = { { 400 + i, 400 + i } };
+        uint64_t before[N_OUT_DEVS], after[N_OUT_DEVS];
+        struct xsk_flow_stats st;
+        struct frame f, out;
+        int v;
+
+        xsk_flow_flush(&table);
+        add_outputs(400 + i, cases[i].flags, cases[i].outs,
+                    cases[i].n_outputs);
+        frame4(&f, 0, 5, 17, 0, 53, 16);
+        v = run(&f, &out);
+        CHECK(v == XDP_PASS && !memcmp(out.buf, mac_dst, 6),
+              "%s: XDP %s, the frame untouched", what, verdict_name(v));
+
+        tx_all(before);
+        v = run_tc(&f, &out);
+        tx_all(after);
+        CHECK(v == cases[i].tc, "%s: tc verdict %d, expected %d", what, v,
+              cases[i].tc);
+        xsk_flow_get(&table, &u, &st, NULL);
+        CHECK(st.packets == (v == TC_REDIRECT),
+              "%s: counted %llu times", what,
+              (unsigned long long) st.packets);
+        for (size_t d = 0; d < N_OUT_DEVS; d++) {
+            uint64_t want = 0;
+
+            for (uint32_t j = 0; v == TC_REDIRECT
+                                 && j + 1 < cases[i].n_outputs; j++) {
+                want += cases[i].outs[j] == (int) d;
+            }
+            CHECK(before[d] != UINT64_MAX
+                  && after[d] - before[d] == want,
+                  "%s: %s sent %llu clones, expected %llu", what,
+                  out_devs[d], (unsigned long long) (after[d] - before[d]),
+                  (unsigned long long) want);
+        }
+        if (v == TC_REDIRECT) {
+            CHECK(!memcmp(out.buf, new_dst, 6),
+                  "%s: tc rewrote the destination MAC", what);
+        }
+    }
+
+    xsk_flow_flush(&table);
+    tap_group("several outputs: the skb path, a clone to each but the last");
+}
+
+/* An output leaves the devmap under a rule with several outputs (not
+ * something the table does: it punts the rule first): the program checks
+ * every output, so the frames go to OVS and no clone is sent. */
+static void
+test_output_leaves_devmap(void)
+{
+    uint32_t gone = if_nametoindex(out_devs[1]);
+    uint64_t before[N_OUT_DEVS], after[N_OUT_DEVS];
+    struct frame f;
+    int v;
+
+    xsk_flow_flush(&table);
+    add_outputs(450, XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK,
+                (int[]) { 0, 1, 2 }, 3);
+    CHECK(!bpf_map_delete_elem(bpf_map__fd(prog.skel->maps.flow_ports),
+                               &gone), "the second output leaves the devmap");
+    frame4(&f, 0, 5, 17, 0, 53, 16);
+    v = run(&f, NULL);
+    CHECK(v == XDP_PASS, "XDP %s", verdict_name(v));
+    tx_all(before);
+    v = run_tc(&f, NULL);
+    tx_all(after);
+    CHECK(v == TC_NEXT, "tc leaves it alone: %d", v);
+    CHECK(!memcmp(before, after, sizeof before), "no clone sent");
+    xsk_flow_flush(&table);
+    tap_group("an output missing from the devmap: to OVS, no clone");
+}
+
+/* A port that goes away takes every rule that outputs to it, alone or
+ * among others, back to OVS. */
+static void
+test_purge_among_outputs(void)
+{
+    int fd = bpf_map__fd(prog.skel->maps.flow_ports);
+    uint32_t gone = if_nametoindex(out_devs[2]);
+    uint32_t kept = if_nametoindex(out_devs[0]);
+    uint32_t value;
+    struct frame f;
+
+    xsk_flow_flush(&table);
+    add_outputs(460, XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK,
+                (int[]) { 0, 2, 3 }, 3);
+    frame4(&f, 0, 5, 17, 0, 53, 16);
+    CHECK(run_tc(&f, NULL) == TC_REDIRECT, "before: tc redirects");
+    CHECK(xsk_flow_purge_output(&table, gone) == 1,
+          "purge the second output: one flow");
+    CHECK(run(&f, NULL) == XDP_PASS && run_tc(&f, NULL) == TC_NEXT,
+          "after: the frame goes to OVS");
+    CHECK(bpf_map_lookup_elem(fd, &gone, &value)
+          && bpf_map_lookup_elem(fd, &kept, &value),
+          "no port of the punted rule is left in the devmap");
+    xsk_flow_flush(&table);
+    tap_group("a rule goes to OVS when any of its outputs goes");
 }
 
 /* Mask list changes in a row, more of them than there are copies of the
@@ -506,9 +730,16 @@ int
 main(void)
 {
     int status = prog_test_load(&prog);
+    int error;
 
     if (status >= 0) {
         return status;
+    }
+    error = private_netns();
+    if (error) {
+        printf("not ok 1 - a network namespace of its own with veths: %s\n"
+               "1..1\n", strerror(error));
+        return 1;
     }
     xsk_flow_table_init(&table);
     if (xsk_flow_attach(&table, &xsk_prog_flow_backend, &prog)) {
@@ -519,6 +750,9 @@ main(void)
     test_tcp_vlan_ipv6();
     test_output_and_set_eth();
     test_skb_path();
+    test_several_outputs();
+    test_output_leaves_devmap();
+    test_purge_among_outputs();
     test_mask_list_turns();
     xsk_flow_table_destroy(&table);
     xsk_redirect__destroy(prog.skel);

@@ -34,7 +34,8 @@ struct fake {
     char log[4096];             /* One letter per write: R(ule put),
                                  * r(ule del), M(asks), P(ort put), p(ort
                                  * del), Z(ero counters). */
-    char fail;                  /* Make the next write of this kind fail. */
+    char fail;                  /* Make a write of this kind fail... */
+    int fail_skip;              /* ...after this many of them succeed. */
     bool masks_busy;            /* What masks_busy() says. */
 };
 
@@ -43,8 +44,9 @@ fake_op(struct fake *f, char op)
 {
     size_t n = strlen(f->log);
 
-    if (f->fail == op) {
+    if (f->fail == op && !f->fail_skip--) {
         f->fail = 0;
+        f->fail_skip = 0;
         return EIO;
     }
     if (n + 1 < sizeof f->log) {
@@ -267,7 +269,8 @@ spec(struct xsk_flow_key k, struct xsk_flow_key m, int out_ifindex)
     s.key = k;
     s.mask = m;
     s.action.kind = out_ifindex ? XSK_FLOW_OUTPUT : XSK_FLOW_DROP;
-    s.action.out_ifindex = out_ifindex;
+    s.action.n_outputs = out_ifindex ? 1 : 0;
+    s.action.out_ifindex[0] = out_ifindex;
     return s;
 }
 
@@ -311,7 +314,7 @@ test_add_classify_delete(void)
           f->log);
     CHECK(has_port(f, 7), "output port in the devmap");
     a = classify(f, &k, 100);
-    CHECK(a && a->kind == XSK_FLOW_OUTPUT && a->out_ifindex == 7,
+    CHECK(a && a->kind == XSK_FLOW_OUTPUT && a->out_ifindex[0] == 7,
           "the frame is redirected to ifindex 7");
     k.tp_dst = htons(54);
     CHECK(!classify(f, &k, 100), "another port matches nothing");
@@ -354,12 +357,12 @@ test_modify(void)
     classify(f, &k, 60);
     slot = classify(f, &k, 60)->slot;
     f->log[0] = '\0';
-    s.action.out_ifindex = 8;
+    s.action.out_ifindex[0] = 8;
     CHECK(!xsk_flow_put(&t, u, &s), "modify to ifindex 8");
     CHECK(!strcmp(f->log, "PRp"), "new port, rule replaced, old port "
           "removed: %s", f->log);
     a = classify(f, &k, 60);
-    CHECK(a && a->out_ifindex == 8 && a->slot == slot,
+    CHECK(a && a->out_ifindex[0] == 8 && a->slot == slot,
           "the frame goes to 8, counted in the same slot");
     CHECK(n_fake_rules(f) == 1 && t.n_rules == 1, "still one rule");
 
@@ -512,8 +515,8 @@ test_purge_and_reattach(void)
     CHECK(!xsk_flow_put(&t, UFID(3), &s), "put while detached");
     h = calloc(1, sizeof *h);
     CHECK(!xsk_flow_attach(&t, &fake_backend, h), "attach");
-    CHECK(classify(h, &k3, 10) && classify(h, &k3, 10)->out_ifindex == 9,
-          "written on attach");
+    CHECK(classify(h, &k3, 10)
+          && classify(h, &k3, 10)->out_ifindex[0] == 9, "written on attach");
     tap_group("purge by output port; detach and attach keep flows and "
               "counters");
     xsk_flow_table_destroy(&t);
@@ -554,7 +557,8 @@ test_lazy_masks(void)
     CHECK(!strcmp(f->log, "PZR"), "the mask is reused as it is: %s",
           f->log);
     CHECK(f->list.ids[0] == id && !xsk_flow_n_empty_masks(&t)
-          && classify(f, &k1, 10)->out_ifindex == 8, "and matches again");
+          && classify(f, &k1, 10)->out_ifindex[0] == 8,
+          "and matches again");
 
     CHECK(!xsk_flow_del(&t, UFID(3), NULL), "del it again");
     f->log[0] = '\0';
@@ -642,6 +646,220 @@ test_out_flags(void)
     tap_group("output path: XDP redirect, skb path, or not offloaded");
 }
 
+/* A rule with outputs 'outs' (0-terminated, at most XSK_FLOW_MAX_OUTPUTS
+ * of them). */
+static struct xsk_flow_spec
+spec_n(struct xsk_flow_key k, struct xsk_flow_key m, const int *outs)
+{
+    struct xsk_flow_spec s = spec(k, m, outs[0]);
+
+    while (outs[s.action.n_outputs]) {
+        s.action.out_ifindex[s.action.n_outputs] = outs[s.action.n_outputs];
+        s.action.n_outputs++;
+    }
+    return s;
+}
+
+/* Rules with several outputs in the table: each output port is in the
+ * devmap while a rule uses it, a rule goes to OVS when any of its outputs
+ * goes, a failure half-way through the outputs leaves nothing behind. */
+static void
+test_several_outputs(void)
+{
+    static struct xsk_flow_table t;
+    struct fake *f = new_fake(&t);
+    struct xsk_flow_key k1 = key_udp(1, 2, 53), k2 = key_udp(1, 3, 53);
+    const struct xsk_flow_action *a;
+    struct xsk_flow_spec s;
+
+    s = spec_n(k1, mask_ip_port(), (int[]) { 7, 8, 9, 0 });
+    CHECK(!xsk_flow_put(&t, UFID(1), &s), "put to 7, 8, 9");
+    CHECK(!strcmp(f->log, "PPPZRM"), "every port, then the rule: %s",
+          f->log);
+    a = classify(f, &k1, 10);
+    CHECK(a && a->n_outputs == 3 && a->out_ifindex[2] == 9,
+          "the frame goes to three outputs");
+    s = spec_n(k2, mask_ip_port(), (int[]) { 8, 0 });
+    f->log[0] = '\0';
+    CHECK(!xsk_flow_put(&t, UFID(2), &s) && !strcmp(f->log, "ZR"),
+          "a second rule to 8 adds no port: %s", f->log);
+
+    s = spec_n(k1, mask_ip_port(), (int[]) { 7, 10, 0 });
+    f->log[0] = '\0';
+    CHECK(!xsk_flow_put(&t, UFID(1), &s), "modify to 7, 10");
+    CHECK(!strcmp(f->log, "PRp"), "10 added, rule replaced, 9 removed: %s",
+          f->log);
+    CHECK(has_port(f, 7) && has_port(f, 8) && !has_port(f, 9)
+          && has_port(f, 10), "devmap: 7, 8, 10");
+
+    CHECK(xsk_flow_purge_output(&t, 10) == 1, "purge 10: one flow");
+    CHECK(classify(f, &k1, 10)->kind == XSK_FLOW_PUNT,
+          "the flow to 7 and 10 is punted");
+    CHECK(classify(f, &k2, 10)->kind == XSK_FLOW_OUTPUT,
+          "the flow to 8 is kept");
+    CHECK(!has_port(f, 7) && has_port(f, 8) && !has_port(f, 10),
+          "devmap: 8 only");
+    xsk_flow_flush(&t);
+
+    s = spec_n(k1, mask_ip_port(), (int[]) { 7, 7, 0 });
+    CHECK(!xsk_flow_put(&t, UFID(3), &s), "put to 7 twice");
+    CHECK(!xsk_flow_del(&t, UFID(3), NULL) && !has_port(f, 7),
+          "both references dropped on delete");
+
+    f->fail = 'P';
+    f->fail_skip = 1;
+    s = spec_n(k1, mask_ip_port(), (int[]) { 7, 8, 9, 0 });
+    CHECK(xsk_flow_put(&t, UFID(4), &s) == EIO,
+          "the second port write fails");
+    CHECK(!has_port(f, 7) && !has_port(f, 8) && !n_fake_rules(f)
+          && !t.n_rules, "nothing left behind");
+    for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
+        CHECK(!t.port_refs[i], "port slot %d has no reference", i);
+    }
+
+    s = spec_n(k1, mask_ip_port(), (int[]) { 7, 8, 9, 10, 0 });
+    s.action.n_outputs = XSK_FLOW_MAX_OUTPUTS + 1;
+    CHECK(xsk_flow_put(&t, UFID(5), &s) == EINVAL, "too many outputs");
+    s.action.n_outputs = 0;
+    CHECK(xsk_flow_put(&t, UFID(5), &s) == EINVAL, "no output");
+    tap_group("rules with several outputs: devmap, purge, failures");
+    xsk_flow_table_destroy(&t);
+    free(f);
+}
+
+/* Translating OVS's action lists (xsk_flow_build_*()): one row per list,
+ * steps as the glue hands them over. */
+#define MAX_STEPS 8
+#define OUT(IFINDEX) { .type = XSK_FLOW_STEP_OUTPUT, .ifindex = (IFINDEX) }
+#define SET_DST(B) { .type = XSK_FLOW_STEP_SET_ETH, .eth = { \
+        .dst = { 2, 0, 0, 0, 0, (B) }, \
+        .dst_mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } } }
+#define DROP { .type = XSK_FLOW_STEP_DROP }
+#define REFUSED(WHY) (WHY), 0, { 0 }, false, NULL
+
+static void
+test_translate(void)
+{
+    enum { VETHS, NICS, NO_TC };        /* Where the outputs are. */
+    static const struct {
+        const char *what;
+        int where;
+        struct xsk_flow_step steps[MAX_STEPS];
+        int n_steps;
+        const char *why;        /* Substring of the refusal, or NULL. */
+        uint32_t n_outputs;     /* If offloaded: outputs... */
+        int outs[XSK_FLOW_MAX_OUTPUTS];
+        bool set_eth;           /* ...rewrite... */
+        const char *layer;      /* ...and the way out. */
+    } cases[] = {
+        { "no action: drop", VETHS, { { 0 } }, 0, NULL, 0, { 0 }, false,
+          "xdp" },
+        { "explicit drop", VETHS, { DROP }, 1, NULL, 0, { 0 }, false, "xdp" },
+        { "set, then drop", VETHS, { SET_DST(9), DROP }, 2, NULL, 0, { 0 },
+          false, "xdp" },
+        { "one output to a veth", VETHS, { OUT(2) }, 1, NULL, 1, { 2 },
+          false, "skb" },
+        { "one output to a NIC", NICS, { OUT(2) }, 1, NULL, 1, { 2 }, false,
+          "xdp" },
+        { "one output to the in_port", NICS, { OUT(1) }, 1, NULL, 1, { 1 },
+          false, "xdp" },
+        { "output:2,output:3", VETHS, { OUT(2), OUT(3) }, 2, NULL, 2,
+          { 2, 3 }, false, "skb-clone" },
+        { "flood to 4 ports", VETHS, { OUT(2), OUT(3), OUT(4), OUT(5) }, 4,
+          NULL, 4, { 2, 3, 4, 5 }, false, "skb-clone" },
+        { "flood to 4 NICs: the skb path all the same", NICS,
+          { OUT(2), OUT(3), OUT(4), OUT(5) }, 4, NULL, 4, { 2, 3, 4, 5 },
+          false, "skb-clone" },
+        { "the same port twice", VETHS, { OUT(2), OUT(2) }, 2, NULL, 2,
+          { 2, 2 }, false, "skb-clone" },
+        { "set, then 3 outputs", VETHS,
+          { SET_DST(9), OUT(2), OUT(3), OUT(4) }, 4, NULL, 3, { 2, 3, 4 },
+          true, "skb-clone" },
+        { "the same set again between outputs", VETHS,
+          { SET_DST(9), OUT(2), SET_DST(9), OUT(3) }, 4, NULL, 2, { 2, 3 },
+          true, "skb-clone" },
+        { "5 outputs", VETHS, { OUT(2), OUT(3), OUT(4), OUT(5), OUT(6) }, 5,
+          REFUSED("more outputs") },
+        { "a set between outputs that changes the frame", VETHS,
+          { OUT(2), SET_DST(9), OUT(3) }, 3,
+          REFUSED("set action after an output") },
+        { "a set after the only output", VETHS, { OUT(2), SET_DST(9) }, 2,
+          REFUSED("set action after an output") },
+        { "a port that is not afxdp among the outputs", VETHS,
+          { OUT(2), OUT(0), OUT(3) }, 3,
+          REFUSED("not a working afxdp port") },
+        { "the in_port among several outputs", VETHS, { OUT(2), OUT(1) }, 2,
+          REFUSED("in_port among several outputs") },
+        { "several outputs without a tc program", NO_TC, { OUT(2), OUT(3) },
+          2, REFUSED("several outputs need the skb path") },
+        { "one output to a veth without a tc program", NO_TC, { OUT(2) }, 1,
+          REFUSED("cannot take XDP redirects") },
+        { "a drop after an output", VETHS, { OUT(2), DROP }, 2,
+          REFUSED("drop after an output") },
+        { "an output after a drop", VETHS, { DROP, OUT(2) }, 2,
+          REFUSED("actions after a drop") },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *what = cases[i].what;
+        struct xsk_flow_action a;
+        struct xsk_flow_build b;
+        const char *why;
+        int n_read = 0;
+
+        xsk_flow_build_init(&b, 1, &a);
+        for (int j = 0; j < cases[i].n_steps; j++) {
+            struct xsk_flow_step st = cases[i].steps[j];
+
+            st.out.in_has_tc = cases[i].where != NO_TC;
+            st.out.out_takes_xdp = cases[i].where == NICS;
+            st.out.out_is_veth = cases[i].where != NICS;
+            st.out.redirect = XSK_REDIRECT_AUTO;
+            n_read++;
+            if (!xsk_flow_build_step(&b, &st)) {
+                break;
+            }
+        }
+        why = xsk_flow_build_finish(&b);
+        if (cases[i].why) {
+            CHECK(why && strstr(why, cases[i].why), "%s: refused (%s), "
+                  "expected \"%s\"", what, why ? why : "offloaded",
+                  cases[i].why);
+            CHECK(!xsk_flow_build_step(&b, &cases[i].steps[0]),
+                  "%s: a refused translation takes no more steps", what);
+            continue;
+        }
+        CHECK(!why, "%s: refused: %s", what, why);
+        CHECK(n_read == cases[i].n_steps, "%s: every step read", what);
+        CHECK(a.kind == (cases[i].n_outputs ? XSK_FLOW_OUTPUT
+                         : XSK_FLOW_DROP), "%s: kind %u", what, a.kind);
+        CHECK(a.n_outputs == cases[i].n_outputs, "%s: %u outputs, "
+              "expected %u", what, a.n_outputs, cases[i].n_outputs);
+        for (int j = 0; j < XSK_FLOW_MAX_OUTPUTS; j++) {
+            CHECK(a.out_ifindex[j] == (uint32_t) cases[i].outs[j],
+                  "%s: output %d is %u, expected %d", what, j,
+                  a.out_ifindex[j], cases[i].outs[j]);
+        }
+        CHECK(!(a.flags & XSK_FLOW_SET_ETH) == !cases[i].set_eth,
+              "%s: flags %#x", what, a.flags);
+        if (cases[i].set_eth) {
+            CHECK(a.eth_dst[5] == 9 && a.eth_dst_mask[0] == 0xff
+                  && !a.eth_src_mask[0], "%s: the destination MAC only",
+                  what);
+        }
+        if (a.n_outputs > 1) {
+            CHECK((a.flags & (XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK))
+                  == (XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK),
+                  "%s: several outputs take the skb path", what);
+        }
+        CHECK(!strcmp(xsk_flow_layer(&a), cases[i].layer),
+              "%s: shown as dp:%s, expected dp:%s", what, xsk_flow_layer(&a),
+              cases[i].layer);
+    }
+    tap_group("translating action lists: up to %d outputs, what stays in "
+              "userspace", XSK_FLOW_MAX_OUTPUTS);
+}
+
 int
 main(void)
 {
@@ -650,6 +868,8 @@ main(void)
     test_limits();
     test_lazy_masks();
     test_out_flags();
+    test_several_outputs();
+    test_translate();
     test_failures();
     test_purge_and_reattach();
     return tap_done();
