@@ -14,6 +14,7 @@
 
 #include "xsk-compat.h"
 #include "xsk-grace.h"
+#include "xsk-percpu.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
 static int
@@ -130,43 +131,33 @@ static int
 stats_reset(void *prog_, uint32_t slot)
 {
     struct xsk_prog *prog = prog_;
-    int n_cpus = libbpf_num_possible_cpus();
-    struct xsk_flow_stats *zeros;
-    int error;
 
-    if (n_cpus <= 0 || !(zeros = calloc(n_cpus, sizeof *zeros))) {
-        return ENOMEM;
+    return xsk_percpu_zero(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
+                           sizeof(struct xsk_flow_stats));
+}
+
+/* Adds one CPU's flow statistics 'value_' to 'acc_' (xsk_percpu_fold()). */
+static void
+stats_fold(void *acc_, const void *value_)
+{
+    struct xsk_flow_stats *acc = acc_;
+    const struct xsk_flow_stats *value = value_;
+
+    acc->packets += value->packets;
+    acc->bytes += value->bytes;
+    if (value->used_ns > acc->used_ns) {
+        acc->used_ns = value->used_ns;
     }
-    error = map_update(prog->skel->maps.flow_stats, &slot, zeros);
-    free(zeros);
-    return error;
 }
 
 static int
 stats_read(void *prog_, uint32_t slot, struct xsk_flow_stats *sum)
 {
     struct xsk_prog *prog = prog_;
-    int n_cpus = libbpf_num_possible_cpus();
-    struct xsk_flow_stats *v;
-    int error = 0;
 
-    if (n_cpus <= 0 || !(v = calloc(n_cpus, sizeof *v))) {
-        return ENOMEM;
-    }
     memset(sum, 0, sizeof *sum);
-    if (bpf_map_lookup_elem(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
-                            v)) {
-        error = errno;
-    }
-    for (int cpu = 0; !error && cpu < n_cpus; cpu++) {
-        sum->packets += v[cpu].packets;
-        sum->bytes += v[cpu].bytes;
-        if (v[cpu].used_ns > sum->used_ns) {
-            sum->used_ns = v[cpu].used_ns;
-        }
-    }
-    free(v);
-    return error;
+    return xsk_percpu_fold(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
+                           sizeof *sum, stats_fold, sum);
 }
 
 const struct xsk_flow_backend xsk_prog_flow_backend = {

@@ -28,9 +28,7 @@
 . "$(dirname "$0")/traffic.sh"
 
 require_root
-ovs_start
-check "hw-offload=true" \
-    ovs-vsctl set Open_vSwitch . other_config:hw-offload=true
+ovs_start_offload
 
 net=10.236.$((XSK_ID % 200))
 bcast=$net.255

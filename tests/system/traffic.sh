@@ -27,6 +27,7 @@
 #                        adds port_a and port_b to $br as afxdp ports in
 #                        xdp-mode MODE with the extra Interface options,
 #                        and waits until both run in that mode
+#   ovs_start_offload    ovs_start, then other_config:hw-offload=true
 #   n_offloaded [PATTERN]
 #                        prints how many offloaded datapath flows there
 #                        are (matching PATTERN, in "dpctl/dump-flows -m")
@@ -209,6 +210,14 @@ add_afxdp_pair ()
         check "$p runs in $mode mode" \
             wait_until "iface_status $p xdp-mode-in-use | grep -qx $mode"
     done
+}
+
+# Starts the daemons (ovs_start) with other_config:hw-offload=true.
+ovs_start_offload ()
+{
+    ovs_start
+    check "hw-offload=true" \
+        ovs-vsctl set Open_vSwitch . other_config:hw-offload=true
 }
 
 n_offloaded ()
