@@ -128,12 +128,12 @@ port_del(void *prog_, int ifindex)
 }
 
 static int
-stats_reset(void *prog_, uint32_t slot)
+stats_reset(void *prog_, uint32_t stats_idx)
 {
     struct xsk_prog *prog = prog_;
 
-    return xsk_percpu_zero(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
-                           sizeof(struct xsk_flow_stats));
+    return xsk_percpu_zero(bpf_map__fd(prog->skel->maps.flow_stats),
+                           &stats_idx, sizeof(struct xsk_flow_stats));
 }
 
 /* Adds one CPU's flow statistics 'value_' to 'acc_' (xsk_percpu_fold()). */
@@ -151,13 +151,13 @@ stats_fold(void *acc_, const void *value_)
 }
 
 static int
-stats_read(void *prog_, uint32_t slot, struct xsk_flow_stats *sum)
+stats_read(void *prog_, uint32_t stats_idx, struct xsk_flow_stats *sum)
 {
     struct xsk_prog *prog = prog_;
 
     memset(sum, 0, sizeof *sum);
-    return xsk_percpu_fold(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
-                           sizeof *sum, stats_fold, sum);
+    return xsk_percpu_fold(bpf_map__fd(prog->skel->maps.flow_stats),
+                           &stats_idx, sizeof *sum, stats_fold, sum);
 }
 
 const struct xsk_flow_backend xsk_prog_flow_backend = {
