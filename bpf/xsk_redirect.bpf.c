@@ -508,7 +508,8 @@ lookup(void *data, void *end, __u32 flen, bool *partial)
 static __always_inline void
 count_flow(const struct xsk_flow_action *act, __u32 flen)
 {
-    struct xsk_flow_stats *st = bpf_map_lookup_elem(&flow_stats, &act->slot);
+    struct xsk_flow_stats *st = bpf_map_lookup_elem(&flow_stats,
+                                                    &act->stats_idx);
 
     if (st) {
         st->packets++;

@@ -22,6 +22,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-flow-abi.h \
 	lib/xsk/xsk-grace.c \
 	lib/xsk/xsk-grace.h \
+	lib/xsk/xsk-grace-gens.c \
+	lib/xsk/xsk-grace-gens.h \
 	lib/xsk/xsk-gso.c \
 	lib/xsk/xsk-gso.h \
 	lib/xsk/xsk-opts.c \

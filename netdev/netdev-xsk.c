@@ -86,7 +86,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 COVERAGE_DEFINE(afxdp_tx_full);
 COVERAGE_DEFINE(afxdp_tx_no_frame);
 COVERAGE_DEFINE(afxdp_tx_too_big);
-COVERAGE_DEFINE(afxdp_rx_no_slot);
 
 /* Per-frame metadata: the dp_packet OVS sees for a frame. */
 struct netdev_xsk_packet {

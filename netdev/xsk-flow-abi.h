@@ -41,11 +41,11 @@
  * that a list never changes under a reader, and a few list changes in a
  * row need not wait.  Mask ids are never reused, so a frame classified with an old
  * mask list cannot hit a rule of a newer mask.  Counters are per-CPU, in
- * 'flow_stats' at the rule's slot. */
+ * 'flow_stats' at the rule's stats index ('stats_idx'). */
 
 #include <linux/types.h>
 
-#define XSK_FLOW_MAX_FLOWS 4096     /* Rules (and counter slots) per port. */
+#define XSK_FLOW_MAX_FLOWS 4096     /* Rules (and stats indexes) per port. */
 #define XSK_FLOW_MAX_MASKS 16       /* Masks per port: lookups per frame. */
 #define XSK_FLOW_MAX_PORTS 64       /* Output ports per port. */
 #define XSK_FLOW_N_LISTS 8          /* Copies of the mask list. */
@@ -111,7 +111,7 @@ enum xsk_flow_kind {
  * but the last, and the skb itself to the last. */
 struct xsk_flow_action {
     __u32 kind;                 /* enum xsk_flow_kind. */
-    __u32 slot;                 /* Index in 'flow_stats'. */
+    __u32 stats_idx;            /* Index in 'flow_stats'. */
     __u32 flags;                /* XSK_FLOW_SET_*. */
     __u32 n_outputs;            /* XSK_FLOW_OUTPUT: 1..XSK_FLOW_MAX_OUTPUTS;
                                  * otherwise 0. */

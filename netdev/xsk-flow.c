@@ -77,7 +77,7 @@ xsk_flow_table_init(struct xsk_flow_table *t)
     memset(t, 0, sizeof *t);
     t->next_mask_id = 1;
     for (uint32_t i = 0; i < XSK_FLOW_MAX_FLOWS; i++) {
-        t->free_slots[i] = i;
+        t->free_stats_idx[i] = i;
     }
     t->n_free = XSK_FLOW_MAX_FLOWS;
 }
@@ -278,19 +278,21 @@ xsk_flow_outputs_to(const struct xsk_flow_action *a, int ifindex)
 }
 
 static void
-free_slot(struct xsk_flow_table *t, uint32_t slot)
+stats_idx_free(struct xsk_flow_table *t, uint32_t stats_idx)
 {
-    t->free_slots[(t->free_head + t->n_free++) % XSK_FLOW_MAX_FLOWS] = slot;
+    uint32_t tail = (t->free_head + t->n_free++) % XSK_FLOW_MAX_FLOWS;
+
+    t->free_stats_idx[tail] = stats_idx;
 }
 
 static uint32_t
-alloc_slot(struct xsk_flow_table *t)
+stats_idx_alloc(struct xsk_flow_table *t)
 {
-    uint32_t slot = t->free_slots[t->free_head];
+    uint32_t stats_idx = t->free_stats_idx[t->free_head];
 
     t->free_head = (t->free_head + 1) % XSK_FLOW_MAX_FLOWS;
     t->n_free--;
-    return slot;
+    return stats_idx;
 }
 
 static void
@@ -311,7 +313,7 @@ rule_stats(struct xsk_flow_table *t, const struct xsk_flow_rule *r,
 
     *stats = r->base;
     if (t->backend
-        && !t->backend->stats_read(t->aux, r->action.slot, &now)) {
+        && !t->backend->stats_read(t->aux, r->action.stats_idx, &now)) {
         add_stats(stats, &now);
     }
 }
@@ -333,7 +335,7 @@ remove_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
     t->n_rules--;
     mask_unref(t, r->hkey.mask_id);
     port_unref(t, &r->action);
-    free_slot(t, r->action.slot);
+    stats_idx_free(t, r->action.stats_idx);
     free(r);
 }
 
@@ -345,7 +347,7 @@ modify_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
     struct xsk_flow_action a = *action;
     int error;
 
-    a.slot = r->action.slot;
+    a.stats_idx = r->action.stats_idx;
     error = port_ref(t, &a);
     if (error) {
         return error;
@@ -644,14 +646,14 @@ xsk_flow_put(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid,
     if (error) {
         goto err_free;
     }
-    r->action.slot = alloc_slot(t);
+    r->action.stats_idx = stats_idx_alloc(t);
     if (t->backend) {
-        error = t->backend->stats_reset(t->aux, r->action.slot);
+        error = t->backend->stats_reset(t->aux, r->action.stats_idx);
         if (!error) {
             error = t->backend->rule_put(t->aux, &r->hkey, &r->action);
         }
         if (error) {
-            goto err_slot;
+            goto err_stats_idx;
         }
     }
     if (new_mask) {
@@ -678,8 +680,8 @@ err_rule:
     t->backend->rule_del(t->aux, &r->hkey);
     m->n_rules--;
     t->n_masks--;
-err_slot:
-    free_slot(t, r->action.slot);
+err_stats_idx:
+    stats_idx_free(t, r->action.stats_idx);
     port_unref(t, &r->action);
 err_free:
     free(r);
@@ -817,7 +819,7 @@ xsk_flow_attach(struct xsk_flow_table *t, const struct xsk_flow_backend *be,
     for (int b = 0; !error && b < XSK_FLOW_BUCKETS; b++) {
         for (struct xsk_flow_rule *r = t->by_ufid[b]; r && !error;
              r = r->next_ufid) {
-            error = be->stats_reset(aux, r->action.slot);
+            error = be->stats_reset(aux, r->action.stats_idx);
             if (!error) {
                 error = be->rule_put(aux, &r->hkey, &r->action);
             }

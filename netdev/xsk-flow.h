@@ -54,7 +54,7 @@ struct xsk_flow_ufid {
 struct xsk_flow_spec {
     struct xsk_flow_key key;    /* Need not be masked. */
     struct xsk_flow_key mask;
-    struct xsk_flow_action action;      /* 'slot' is the table's. */
+    struct xsk_flow_action action;      /* 'stats_idx' is the table's. */
 };
 
 /* Writes into one program's maps.  Each returns 0 or a positive errno. */
@@ -67,9 +67,10 @@ struct xsk_flow_backend {
     bool (*masks_busy)(void *aux);
     int (*port_put)(void *aux, int ifindex);
     int (*port_del)(void *aux, int ifindex);
-    int (*stats_reset)(void *aux, uint32_t slot);
-    /* Sums the per-CPU counters of 'slot' (latest 'used_ns'). */
-    int (*stats_read)(void *aux, uint32_t slot, struct xsk_flow_stats *);
+    int (*stats_reset)(void *aux, uint32_t stats_idx);
+    /* Sums the per-CPU counters of 'stats_idx' (latest 'used_ns'). */
+    int (*stats_read)(void *aux, uint32_t stats_idx,
+                      struct xsk_flow_stats *);
 };
 
 struct xsk_flow_rule;
@@ -99,9 +100,9 @@ struct xsk_flow_table {
     int port_ifindex[XSK_FLOW_MAX_PORTS];
     uint32_t port_refs[XSK_FLOW_MAX_PORTS];
 
-    /* Free counter slots, oldest freed first, so that a slot is reused as
-     * late as possible. */
-    uint32_t free_slots[XSK_FLOW_MAX_FLOWS];
+    /* Free stats indexes, oldest freed first, so that a stats index is
+     * reused as late as possible. */
+    uint32_t free_stats_idx[XSK_FLOW_MAX_FLOWS];
     uint32_t free_head;
     uint32_t n_free;
 };

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "xsk-grace-gens.h"
+
 /* All under 'mutex'.  'cond' is signalled when 'requested', 'passed' or
  * 'broken' changes. */
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -149,3 +151,9 @@ xsk_grace_passed(uint64_t ticket)
     pthread_mutex_unlock(&mutex);
     return done;
 }
+
+const struct xsk_grace_ops xsk_grace_rcu = {
+    .start = xsk_grace_start,
+    .wait = xsk_grace_wait,
+    .passed = xsk_grace_passed,
+};

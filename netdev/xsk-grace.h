@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct xsk_grace_ops;
+
 /* Returns a ticket for a grace period that begins after this call: once
  * xsk_grace_wait() of it returns 0, no program runs with anything it read
  * before the call.  Never 0. */
@@ -33,5 +35,8 @@ int xsk_grace_wait(uint64_t ticket);
 
 /* Whether the grace period of 'ticket' has passed, without waiting. */
 bool xsk_grace_passed(uint64_t ticket);
+
+/* The three functions above, for xsk-grace-gens.h. */
+extern const struct xsk_grace_ops xsk_grace_rcu;
 
 #endif /* xsk-grace.h */

@@ -13,7 +13,6 @@
 #include <bpf/libbpf.h>
 
 #include "xsk-compat.h"
-#include "xsk-grace.h"
 #include "xsk-percpu.h"
 #include "xsk-bpf/xsk_redirect.skel.h"
 
@@ -71,14 +70,14 @@ static int
 masks_put(void *prog_, const struct xsk_flow_mask_list *list)
 {
     struct xsk_prog *prog = prog_;
-    uint32_t cur = prog->flow_list;
-    uint32_t next = (cur + 1) % XSK_FLOW_N_LISTS;
+    struct xsk_grace_gens *gens = &prog->flow_list_gens;
+    uint32_t next = xsk_grace_gens_next(gens);
     uint32_t zero = 0, on = 0;
     int error = 0;
 
     if (list->n_masks) {
         on = next + 1;
-        error = xsk_grace_wait(prog->flow_list_grace[next]);
+        error = xsk_grace_gens_wait_next(gens);
         if (!error) {
             error = map_update(prog->skel->maps.flow_lists, &next, list);
         }
@@ -89,14 +88,11 @@ masks_put(void *prog_, const struct xsk_flow_mask_list *list)
     if (error) {
         return error;
     }
-    if (prog->flow_list_on) {
-        prog->flow_list_grace[cur] = xsk_grace_start();
-    }
     if (on) {
-        prog->flow_list = next;
-        prog->flow_list_grace[next] = 0;
+        xsk_grace_gens_commit(gens);
+    } else {
+        xsk_grace_gens_retire(gens);
     }
-    prog->flow_list_on = on != 0;
     return 0;
 }
 
@@ -104,9 +100,8 @@ static bool
 masks_busy(void *prog_)
 {
     struct xsk_prog *prog = prog_;
-    uint32_t next = (prog->flow_list + 1) % XSK_FLOW_N_LISTS;
 
-    return !xsk_grace_passed(prog->flow_list_grace[next]);
+    return xsk_grace_gens_next_busy(&prog->flow_list_gens);
 }
 
 static int
@@ -128,12 +123,12 @@ port_del(void *prog_, int ifindex)
 }
 
 static int
-stats_reset(void *prog_, uint32_t slot)
+stats_reset(void *prog_, uint32_t stats_idx)
 {
     struct xsk_prog *prog = prog_;
 
-    return xsk_percpu_zero(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
-                           sizeof(struct xsk_flow_stats));
+    return xsk_percpu_zero(bpf_map__fd(prog->skel->maps.flow_stats),
+                           &stats_idx, sizeof(struct xsk_flow_stats));
 }
 
 /* Adds one CPU's flow statistics 'value_' to 'acc_' (xsk_percpu_fold()). */
@@ -151,13 +146,13 @@ stats_fold(void *acc_, const void *value_)
 }
 
 static int
-stats_read(void *prog_, uint32_t slot, struct xsk_flow_stats *sum)
+stats_read(void *prog_, uint32_t stats_idx, struct xsk_flow_stats *sum)
 {
     struct xsk_prog *prog = prog_;
 
     memset(sum, 0, sizeof *sum);
-    return xsk_percpu_fold(bpf_map__fd(prog->skel->maps.flow_stats), &slot,
-                           sizeof *sum, stats_fold, sum);
+    return xsk_percpu_fold(bpf_map__fd(prog->skel->maps.flow_stats),
+                           &stats_idx, sizeof *sum, stats_fold, sum);
 }
 
 const struct xsk_flow_backend xsk_prog_flow_backend = {

@@ -110,6 +110,17 @@ remove_stale(int ifindex, bool *removed, char **errp)
     return 0;
 }
 
+/* Initialises the bookkeeping of a zeroed 'prog' for a program whose maps
+ * are as loaded: steering set 0 in force, no mask list.  Tests that load
+ * the program themselves (no xsk_prog_attach()) call it too. */
+void
+xsk_prog_init(struct xsk_prog *prog)
+{
+    xsk_grace_gens_init(&prog->steer_gens, &xsk_grace_rcu, 2, true);
+    xsk_grace_gens_init(&prog->flow_list_gens, &xsk_grace_rcu,
+                        XSK_FLOW_N_LISTS, false);
+}
+
 /* Loads the program and attaches it to 'ifindex' in generic or native mode,
  * with steering rules 'steer' (NULL: every frame to the sockets) in force
  * from its first frame.  Returns 0 and stores the handle in '*progp', or a positive errno with a
@@ -130,6 +141,7 @@ xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
     if (!prog) {
         return ENOMEM;
     }
+    xsk_prog_init(prog);
     prog->ifindex = ifindex;
     prog->xdp_flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 
@@ -247,11 +259,12 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
     int counts_fd = bpf_map__fd(prog->skel->maps.steer_counts);
     int active_fd = bpf_map__fd(prog->skel->maps.steer_active);
     struct xsk_steer_hkey keys[2 * XSK_STEER_MAX_RULES], hk;
-    uint32_t next = prog->steer_set ^ 1, zero = 0, n_keys = 0;
+    uint32_t next = xsk_grace_gens_next(&prog->steer_gens);
+    uint32_t zero = 0, n_keys = 0;
     struct xsk_steer_set set;
     int error = 0;
 
-    error = xsk_grace_wait(prog->steer_grace[next]);
+    error = xsk_grace_gens_wait_next(&prog->steer_gens);
     if (error) {
         return error;
     }
@@ -293,9 +306,7 @@ xsk_prog_set_steer(struct xsk_prog *prog, const struct xsk_steer *s)
                 ? errno : 0;
     }
     if (!error) {
-        prog->steer_grace[prog->steer_set] = xsk_grace_start();
-        prog->steer_grace[next] = 0;
-        prog->steer_set = next;
+        xsk_grace_gens_commit(&prog->steer_gens);
     }
     return error;
 }
@@ -311,7 +322,7 @@ xsk_prog_steer_counts(const struct xsk_prog *prog,
     int error = 0;
 
     for (uint32_t i = 0; !error && i < XSK_STEER_N_COUNTS; i++) {
-        uint32_t index = prog->steer_set * XSK_STEER_N_COUNTS + i;
+        uint32_t index = prog->steer_gens.cur * XSK_STEER_N_COUNTS + i;
 
         error = xsk_percpu_sum_u64(counts_fd, &index, &counts[i]);
     }

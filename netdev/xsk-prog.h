@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "xsk-flow.h"
+#include "xsk-grace-gens.h"
 #include "xsk-steer.h"
 
 #define XSK_PROG_NAME "ovs_xsk_prog"
@@ -50,16 +51,18 @@ struct xsk_prog {
     int tc_error;               /* Why there is no tc link, or 0. */
     uint32_t id;                /* Kernel program id, for status. */
     bool replaced_stale;        /* Attach removed a leftover of ours. */
-    uint32_t steer_set;         /* Active steering set, 0 or 1. */
-    /* Per steering set, the xsk_grace_start() ticket of when it stopped
-     * being the active one: it may be rewritten once that has passed. */
-    uint64_t steer_grace[2];
-    uint32_t flow_list;         /* Mask list written last. */
-    bool flow_list_on;          /* Whether it is in force ('flow_on'). */
-    /* Per mask list, the xsk_grace_start() ticket of when it went out of
-     * force: it may be rewritten once that grace period has passed. */
-    uint64_t flow_list_grace[XSK_FLOW_N_LISTS];
+    /* The 2 steering sets ('steer_active' says which is in force: always
+     * one, set 0 at first). */
+    struct xsk_grace_gens steer_gens;
+    /* The XSK_FLOW_N_LISTS mask lists ('flow_on' says which is in force,
+     * if any: none at first). */
+    struct xsk_grace_gens flow_list_gens;
 };
+
+_Static_assert(XSK_FLOW_N_LISTS <= XSK_GRACE_GENS_MAX,
+               "every copy of the mask list has a ticket");
+
+void xsk_prog_init(struct xsk_prog *);
 
 int xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *,
                     struct xsk_prog **, char **errp);

@@ -148,7 +148,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static const struct xsk_flow_action output = {
         .kind = XSK_FLOW_OUTPUT, .n_outputs = 1,
-        .out_ifindex = { LO_IFINDEX }, .slot = 1,
+        .out_ifindex = { LO_IFINDEX }, .stats_idx = 1,
     };
     const char *path = getenv("XSK_FUZZ_BPF_OBJ");
     struct xsk_flow_hkey any = { .mask_id = MASK_ID_ANY };

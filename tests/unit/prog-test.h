@@ -25,6 +25,7 @@ prog_test_load(struct xsk_prog *prog)
         printf("ok 1 # SKIP needs root to load BPF\n1..1\n");
         return 0;
     }
+    xsk_prog_init(prog);
     prog->skel = xsk_redirect__open_and_load();
     if (!prog->skel) {
         printf("not ok 1 - the XDP program loads (verifier): %s\n1..1\n",

@@ -689,6 +689,7 @@ test_purge_among_outputs(void)
 static void
 test_mask_list_turns(void)
 {
+    const struct xsk_grace_gens *gens = &prog.flow_list_gens;
     struct xsk_flow_key k, m;
     struct frame hit, miss;
     int n_wrong = 0;
@@ -708,15 +709,15 @@ test_mask_list_turns(void)
         n_wrong += run(&hit, NULL) != XDP_DROP;
         n_wrong += run(&miss, NULL) != XDP_PASS;
 
-        CHECK(prog.flow_list_on && !prog.flow_list_grace[prog.flow_list],
+        CHECK(gens->in_force && !gens->tickets[gens->cur],
               "change %d: the list just written is in force", i);
 
         /* The last rule goes: the list is emptied with one write of
          * 'flow_on', and the copy that was in force gets a ticket. */
         xsk_flow_del(&table, &u, NULL);
         n_wrong += run(&hit, NULL) != XDP_PASS;
-        ticket = prog.flow_list_grace[prog.flow_list];
-        CHECK(!prog.flow_list_on && ticket,
+        ticket = gens->tickets[gens->cur];
+        CHECK(!gens->in_force && ticket,
               "change %d: the emptied list went out of force", i);
         CHECK(!xsk_grace_wait(ticket) && xsk_grace_passed(ticket),
               "change %d: its grace period passes", i);

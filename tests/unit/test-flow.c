@@ -160,23 +160,23 @@ has_port(const struct fake *f, int ifindex)
 }
 
 static int
-fake_stats_reset(void *f_, uint32_t slot)
+fake_stats_reset(void *f_, uint32_t stats_idx)
 {
     struct fake *f = f_;
     int error = fake_op(f, 'Z');
 
     if (!error) {
-        memset(&f->stats[slot], 0, sizeof f->stats[slot]);
+        memset(&f->stats[stats_idx], 0, sizeof f->stats[stats_idx]);
     }
     return error;
 }
 
 static int
-fake_stats_read(void *f_, uint32_t slot, struct xsk_flow_stats *s)
+fake_stats_read(void *f_, uint32_t stats_idx, struct xsk_flow_stats *s)
 {
     struct fake *f = f_;
 
-    *s = f->stats[slot];
+    *s = f->stats[stats_idx];
     return 0;
 }
 
@@ -203,7 +203,7 @@ classify(struct fake *f, const struct xsk_flow_key *k, uint32_t len)
         xsk_flow_make_hkey(k, &f->list.masks[m], f->list.ids[m], &hk);
         i = find_rule(f, &hk);
         if (i >= 0) {
-            struct xsk_flow_stats *s = &f->stats[f->rules[i].a.slot];
+            struct xsk_flow_stats *s = &f->stats[f->rules[i].a.stats_idx];
 
             s->packets++;
             s->bytes += len;
@@ -351,19 +351,19 @@ test_modify(void)
     struct xsk_flow_spec s = spec(k, mask_mac(), 7);
     const struct xsk_flow_action *a;
     const struct xsk_flow_ufid *u = UFID(1);
-    uint32_t slot;
+    uint32_t stats_idx;
 
     CHECK(!xsk_flow_put(&t, u, &s), "put");
     classify(f, &k, 60);
-    slot = classify(f, &k, 60)->slot;
+    stats_idx = classify(f, &k, 60)->stats_idx;
     f->log[0] = '\0';
     s.action.out_ifindex[0] = 8;
     CHECK(!xsk_flow_put(&t, u, &s), "modify to ifindex 8");
     CHECK(!strcmp(f->log, "PRp"), "new port, rule replaced, old port "
           "removed: %s", f->log);
     a = classify(f, &k, 60);
-    CHECK(a && a->out_ifindex[0] == 8 && a->slot == slot,
-          "the frame goes to 8, counted in the same slot");
+    CHECK(a && a->out_ifindex[0] == 8 && a->stats_idx == stats_idx,
+          "the frame goes to 8, counted at the same stats index");
     CHECK(n_fake_rules(f) == 1 && t.n_rules == 1, "still one rule");
 
     s = spec(k, mask_mac(), 0);
@@ -460,8 +460,8 @@ test_failures(void)
         CHECK(!n_fake_rules(f) && !f->list.n_masks && !has_port(f, 7),
               "maps unchanged after '%c': %d rules %u masks", *op,
               n_fake_rules(f), f->list.n_masks);
-        CHECK(t.n_free == XSK_FLOW_MAX_FLOWS, "slot returned after '%c'",
-              *op);
+        CHECK(t.n_free == XSK_FLOW_MAX_FLOWS,
+              "stats index returned after '%c'", *op);
     }
     CHECK(!xsk_flow_put(&t, UFID(1), &s), "then it works");
     CHECK(classify(f, &k, 1), "and matches");
@@ -714,7 +714,7 @@ test_several_outputs(void)
     CHECK(!has_port(f, 7) && !has_port(f, 8) && !n_fake_rules(f)
           && !t.n_rules, "nothing left behind");
     for (int i = 0; i < XSK_FLOW_MAX_PORTS; i++) {
-        CHECK(!t.port_refs[i], "port slot %d has no reference", i);
+        CHECK(!t.port_refs[i], "port entry %d has no reference", i);
     }
 
     s = spec_n(k1, mask_ip_port(), (int[]) { 7, 8, 9, 10, 0 });

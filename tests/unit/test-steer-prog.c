@@ -259,8 +259,8 @@ test_set_switch(void)
     }
     xsk_prog_steer_counts(&prog, c);
     CHECK(c[0] == 5, "5 frames counted %llu", (unsigned long long) c[0]);
-    CHECK(prog.steer_set == 1 || prog.steer_set == 0, "set %u",
-          prog.steer_set);
+    CHECK(prog.steer_gens.cur == 1 || prog.steer_gens.cur == 0, "set %u",
+          prog.steer_gens.cur);
 
     xsk_steer_parse("arp,icmp", "match", &s, &err);
     xsk_prog_set_steer(&prog, &s);
