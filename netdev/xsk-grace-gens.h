@@ -12,8 +12,9 @@
  * it rewrites was last in force at least 'n' - 1 switches ago; a program
  * that read it then may still be running if no grace period has passed
  * since, so the writer first waits for the grace period that began when
- * the copy went out of force.  The steering sets (xsk-prog.c, 2 copies) and the flow
- * mask lists (xsk-prog-flow.c, XSK_FLOW_N_LISTS copies) are such values.
+ * the copy went out of force.  The steering sets (xsk-prog.c, 2 copies)
+ * and the flow mask lists (xsk-prog-flow.c, XSK_FLOW_N_LISTS copies) are
+ * such values.
  *
  * This module is only the bookkeeping: which copy is next, and which
  * grace period each copy waits for.  The grace periods come from
