@@ -123,8 +123,8 @@ xsk_prog_init(struct xsk_prog *prog)
 
 /* Loads the program and attaches it to 'ifindex' in generic or native mode,
  * with steering rules 'steer' (NULL: every frame to the sockets) in force
- * from its first frame.  Returns 0 and stores the handle in '*progp', or a positive errno with a
- * one-line reason in '*errp' (caller frees). */
+ * from its first frame.  Returns 0 and stores the handle in '*progp', or
+ * a positive errno with a one-line reason in '*errp' (caller frees). */
 int
 xsk_prog_attach(int ifindex, bool generic, const struct xsk_steer *steer,
                 struct xsk_prog **progp, char **errp)

@@ -180,7 +180,8 @@ segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
  * into segments if it is a super-packet, else copied into a frame, a slot or
  * malloc'd memory.  The chain's frames go back to the pool. */
 static void
-rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc, const struct xsk_rx_cfg *cfg,
+rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc,
+         const struct xsk_rx_cfg *cfg,
          uint32_t idx, uint32_t n_descs, struct xsk_rx_pkt *pkts,
          uint32_t *n)
 {

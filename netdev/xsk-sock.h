@@ -31,8 +31,8 @@
  *
  * Frames given to 'fill' are owned XSK_OWNER_RX(index) until they come
  * back from 'rx'; frames given to 'tx' are XSK_OWNER_TX(index) until they
- * come back from 'comp'.  xsk_sock_destroy() returns all of them, including any the
- * kernel kept, once the socket is closed. */
+ * come back from 'comp'.  xsk_sock_destroy() returns all of them,
+ * including any the kernel kept, once the socket is closed. */
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -9,9 +9,10 @@
  * One xsk_umem_pool is one memory area cut into equal frames that every
  * AF_XDP socket of the same kind (frame size, frame count, bind flags)
  * shares: a frame received on one port can be put on another port's TX ring
- * as it is, with no copy.  The area is registered with the kernel by the first socket
- * (xsk-sock.c) and joined by the others.  This file owns the memory, the free
- * frames and the record of where every frame is.  It includes no OVS header.
+ * as it is, with no copy.  The area is registered with the kernel by the
+ * first socket (xsk-sock.c) and joined by the others.  This file owns the
+ * memory, the free frames and the record of where every frame is.  It
+ * includes no OVS header.
  * (The name is not libxdp's: its opaque 'struct xsk_umem' is a different
  * type, which this code never uses.)
  *

@@ -409,7 +409,8 @@ test_good_frames(void)
             bool ok;
 
             build_frame(s, &f);
-            if (!CHECK(verifies(&f), "test bug: built frame does not verify")) {
+            if (!CHECK(verifies(&f),
+                       "test bug: built frame does not verify")) {
                 break;
             }
             orig = f;

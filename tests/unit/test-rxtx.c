@@ -419,7 +419,7 @@ run_tx_case(const struct tx_case *c)
     tap_group("tx: %s", c->name);
 }
 
-/* ---- Partial checksums ---------------------------------------------------- */
+/* ---- Partial checksums ------------------------------------------------ */
 
 /* Sum of the IPv4 pseudo-header of the packet 'p' built by build_ipv4(). */
 static uint32_t
