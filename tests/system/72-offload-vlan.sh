@@ -20,6 +20,7 @@
 #   - what must stay in userspace: a second tag (push onto a tagged
 #     frame), a pop between two outputs.
 
+# shellcheck disable=SC2086 # VID lists are split into words on purpose.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/traffic.sh"
 
@@ -191,7 +192,7 @@ for e in json.load(sys.stdin):
 vlan_phase ()
 {
     local udp=$1 in_vids=$2 out_vids=$3 match=$4 actions=$5
-    local sent want got rx0 rx1 flow0 flow1 pattern
+    local sent want rx0 rx1 flow0 flow1 pattern
     sent=$(frame_hex "$udp" ${in_vids//,/ })
     want=$(frame_hex "$udp" ${out_vids//,/ })
     pattern="in_port(${port[a]}).*dst=$udp"
