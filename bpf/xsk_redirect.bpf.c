@@ -287,12 +287,14 @@ csum_is_partial(const struct xsk_flow_key *k, __u32 l4_len, __u16 check)
 /* Fills 'k' from the frame whose first buffer is [data, end) and whose
  * length, all buffers together, is 'flen', as OVS's miniflow_extract()
  * would fill struct flow; sets '*partial' if its TCP/UDP checksum looks
- * partial.  The headers must lie in the first buffer.  Returns 0, or -1 if
- * the frame must go to OVS because it cannot be read here exactly as OVS
- * reads it. */
+ * partial.  If 'tpid' is not 0, the frame's outer VLAN tag is 'tpid' and
+ * 'tci' (network byte order), out of the data: an skb's accelerated tag,
+ * as the kernel makes it from a received tagged frame before tc sees it.
+ * The headers must lie in the first buffer.  Returns 0, or -1 if the frame
+ * must go to OVS because it cannot be read here exactly as OVS reads it. */
 static __always_inline int
-parse_flow(void *data, void *end, __u32 flen, struct xsk_flow_key *k,
-           bool *partial)
+parse_flow(void *data, void *end, __u32 flen, __be16 tpid, __be16 tci,
+           struct xsk_flow_key *k, bool *partial)
 {
     struct ethhdr *eth = data;
     __u32 off = sizeof *eth;
@@ -305,7 +307,15 @@ parse_flow(void *data, void *end, __u32 flen, struct xsk_flow_key *k,
     __builtin_memcpy(k->dl_dst, eth->h_dest, ETH_ALEN);
     __builtin_memcpy(k->dl_src, eth->h_source, ETH_ALEN);
     proto = eth->h_proto;
-    if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+    if (tpid) {
+        k->vlan_tpid = tpid;
+        k->vlan_tci = tci | bpf_htons(XSK_STEER_VLAN_PRESENT);
+        if (proto == bpf_htons(ETH_P_8021Q)
+            || proto == bpf_htons(ETH_P_8021AD)) {
+            return -1;          /* Second tag. */
+        }
+    } else if (proto == bpf_htons(ETH_P_8021Q)
+               || proto == bpf_htons(ETH_P_8021AD)) {
         struct vlan_hdr *vh = data + off;
 
         if ((void *) (vh + 1) > end) {
@@ -461,12 +471,13 @@ fits_mtu(void *ctx, __u32 ifindex, __u32 flen)
     return flen <= mtu + ETH_HLEN + 4;
 }
 
-/* Looks the frame whose first buffer is [data, end) and whose length is
- * 'flen' up in the offloaded flows.  Returns the matching rule, or NULL if
- * none matches or the frame cannot be looked up; sets '*partial' as
- * parse_flow() does. */
+/* Looks the frame whose first buffer is [data, end), whose length is
+ * 'flen' and whose tag out of the data, if any, is 'tpid'/'tci' up in the
+ * offloaded flows.  Returns the matching rule, or NULL if none matches or
+ * the frame cannot be looked up; sets '*partial' as parse_flow() does. */
 static __always_inline struct xsk_flow_action *
-lookup(void *data, void *end, __u32 flen, bool *partial)
+lookup(void *data, void *end, __u32 flen, __be16 tpid, __be16 tci,
+       bool *partial)
 {
     struct xsk_flow_hkey hk = { 0 };
     struct xsk_flow_key k = { 0 };
@@ -480,7 +491,7 @@ lookup(void *data, void *end, __u32 flen, bool *partial)
     }
     list_no = *on - 1;
     list = bpf_map_lookup_elem(&flow_lists, &list_no);
-    if (!list || parse_flow(data, end, flen, &k, partial)) {
+    if (!list || parse_flow(data, end, flen, tpid, tci, &k, partial)) {
         return NULL;
     }
     for (__u32 m = 0; m < XSK_FLOW_MAX_MASKS; m++) {
@@ -520,6 +531,20 @@ count_flow(const struct xsk_flow_action *act, __u32 flen)
     }
 }
 
+/* The length of a frame of 'flen' bytes once rule 'act' has popped or
+ * pushed its VLAN tag. */
+static __always_inline __u32
+out_len(const struct xsk_flow_action *act, __u32 flen)
+{
+    if (act->flags & XSK_FLOW_POP_VLAN) {
+        flen -= 4;
+    }
+    if (act->flags & XSK_FLOW_PUSH_VLAN) {
+        flen += 4;
+    }
+    return flen;
+}
+
 /* Whether every output of rule 'act' is in the devmap (it leaves when no
  * rule outputs there any more) and, unless 'gso', takes a frame of 'flen'
  * bytes (the output's MTU).  'ctx' is the XDP or tc context. */
@@ -556,7 +581,7 @@ offload(struct xdp_md *ctx)
     bool partial = false;
     int ret;
 
-    act = lookup(data, end, flen, &partial);
+    act = lookup(data, end, flen, 0, 0, &partial);
     if (!act || act->kind == XSK_FLOW_PUNT) {
         return -1;
     }
@@ -571,9 +596,11 @@ offload(struct xdp_md *ctx)
          * kernel would drop it.  A frame too big for the device it came
          * in on is a GSO super-packet, which the kernel cuts to size and
          * which has no MTU check to pass.  Several outputs: only the skb
-         * path can copy the frame. */
+         * path can copy the frame.  A VLAN pop or push (always the skb
+         * path) changes the length the outputs get. */
         if (!(act->flags & XSK_FLOW_SKB_OK)
-            || !outputs_ready(ctx, act, flen, !fits_mtu(ctx, 0, flen))) {
+            || !outputs_ready(ctx, act, out_len(act, flen),
+                              !fits_mtu(ctx, 0, flen))) {
             return -1;
         }
         return XDP_PASS;
@@ -643,6 +670,27 @@ has_mac_header(struct __sk_buff *skb)
     return true;
 }
 
+/* Inserts rule 'act''s VLAN tag into the data of 'skb', which has none,
+ * after the Ethernet addresses: in the frame, where OVS's push_vlan puts
+ * it.  (bpf_skb_vlan_push() would make it an accelerated tag, which a
+ * veth hands on as it is, so that an XDP program or AF_XDP socket behind
+ * the veth's peer would never see it.)  The network header stays where it
+ * is, so the MAC header becomes 18 bytes long, and a partial checksum's
+ * offsets still hold.  Returns false if the skb cannot be grown. */
+static __always_inline bool
+push_vlan(struct __sk_buff *skb, const struct xsk_flow_action *act)
+{
+    __u8 hdr[16];
+
+    if (bpf_skb_change_head(skb, 4, 0)
+        || bpf_skb_load_bytes(skb, 4, hdr, 12)) {
+        return false;
+    }
+    __builtin_memcpy(hdr + 12, &act->vlan_tpid, 2);
+    __builtin_memcpy(hdr + 14, &act->vlan_tci, 2);
+    return !bpf_skb_store_bytes(skb, 0, hdr, sizeof hdr, 0);
+}
+
 /* The tc half of the skb path (xsk-flow-abi.h), attached at the port's
  * tcx ingress.  It sees what the XDP program passed to the kernel: frames
  * of the skb path, and frames that steering or a queue without a socket
@@ -650,16 +698,21 @@ has_mac_header(struct __sk_buff *skb)
  * that an XSK_FLOW_OUTPUT rule with the skb path matches goes to the
  * egress of each output port as it is (GSO, checksum state): a clone to
  * each output but the last (bpf_clone_redirect(), at once), the skb itself
- * to the last (bpf_redirect(), when the program returns).  Any other is
- * left to what comes next (TCX_NEXT). */
+ * to the last (bpf_redirect(), when the program returns), after the
+ * rule's rewrite, VLAN pop (of the data's tag or the accelerated one) and
+ * VLAN push (into the data).  Any other is left to what comes next
+ * (TCX_NEXT).  A received tag is out of the data by now (the kernel made
+ * it the skb's accelerated tag), so the lookup takes it from there. */
 SEC("tc")
 int
 ovs_xsk_tc(struct __sk_buff *skb)
 {
     struct xsk_flow_action *act;
+    __be16 tpid = 0, tci = 0;
     bool partial = false;
     void *data, *end;
     __u32 last = 0;
+    __u32 flen;
     __u8 mac[12];
 
     if (!has_mac_header(skb)) {
@@ -674,10 +727,18 @@ ovs_xsk_tc(struct __sk_buff *skb)
     if (!steer(data, end, false)) {
         return -1;
     }
-    act = lookup(data, end, skb->len, &partial);
+    flen = skb->len;
+    if (skb->vlan_present) {
+        tpid = skb->vlan_proto;
+        tci = bpf_htons(skb->vlan_tci);
+        flen += 4;              /* The frame's length with its tag, as
+                                 * OVS counts it and the MTU check takes
+                                 * it. */
+    }
+    act = lookup(data, end, skb->len, tpid, tci, &partial);
     if (!act || act->kind != XSK_FLOW_OUTPUT
         || !(act->flags & XSK_FLOW_SKB_OK)
-        || !outputs_ready(skb, act, skb->len, skb->gso_segs > 1)) {
+        || !outputs_ready(skb, act, out_len(act, flen), skb->gso_segs > 1)) {
         return -1;
     }
     if (act->flags & XSK_FLOW_SET_ETH) {
@@ -690,7 +751,11 @@ ovs_xsk_tc(struct __sk_buff *skb)
             return -1;
         }
     }
-    count_flow(act, skb->len);
+    if ((act->flags & XSK_FLOW_POP_VLAN && bpf_skb_vlan_pop(skb))
+        || (act->flags & XSK_FLOW_PUSH_VLAN && !push_vlan(skb, act))) {
+        return -1;
+    }
+    count_flow(act, flen);
 #pragma unroll
     for (int i = 1; i < XSK_FLOW_MAX_OUTPUTS; i++) {
         if (i >= act->n_outputs) {

@@ -21,9 +21,10 @@
  *
  * Actions: up to XSK_FLOW_MAX_OUTPUTS outputs to afxdp ports of the same
  * datapath (a flood among them, or an OpenFlow rule with several outputs),
- * optionally after setting Ethernet addresses, the same for every output;
- * or drop (no action, or an explicit drop).  xsk-flow.h says which orders
- * are expressible.  "dpctl/dump-flows -m" shows each offloaded flow's way
+ * optionally after setting Ethernet addresses and popping or pushing a
+ * VLAN tag (the skb path), the same for every output; or drop (no
+ * action, or an explicit drop).  xsk-flow.h says which orders are
+ * expressible.  "dpctl/dump-flows -m" shows each offloaded flow's way
  * out (xsk_flow_layer()) after "dp:".
  *
  * An output is an XDP redirect through the devmap or the skb path, a
@@ -288,20 +289,23 @@ set_eth_step(const struct ovs_key_ethernet *v,
     memcpy(st->eth.src_mask, mask->eth_src.ea, ETH_ADDR_LEN);
 }
 
-/* Converts the actions of a megaflow entering 'netdev' into 'a': outputs
- * to afxdp ports (at most XSK_FLOW_MAX_OUTPUTS), sets of Ethernet
- * addresses, drop; xsk_flow_build_step() decides whether their order can
- * be expressed.  Returns NULL, or why they cannot be offloaded. */
+/* Converts the actions of a megaflow entering 'netdev' into
+ * 'spec->action', for the match in 'spec': outputs to afxdp ports (at most
+ * XSK_FLOW_MAX_OUTPUTS), sets of Ethernet addresses, VLAN pop and push,
+ * drop; xsk_flow_build_step() decides whether their order can be
+ * expressed.  Returns NULL, or why they cannot be offloaded. */
 static const char *
 action_from_odp(struct netdev *netdev, const struct nlattr *actions,
-                size_t actions_len, struct xsk_flow_action *a)
+                size_t actions_len, struct xsk_flow_spec *spec)
 {
+    struct xsk_flow_action *a = &spec->action;
     bool in_has_tc = netdev_xsk_has_skb_path(netdev);
     struct xsk_flow_build b;
     const struct nlattr *nla;
     size_t left;
 
     xsk_flow_build_init(&b, netdev_xsk_get_ifindex(netdev), a);
+    xsk_flow_build_match(&b, &spec->key, &spec->mask);
     NL_ATTR_FOR_EACH_UNSAFE (nla, left, actions, actions_len) {
         enum ovs_action_attr type = nl_attr_type(nla);
         struct xsk_flow_step st;
@@ -311,6 +315,16 @@ action_from_odp(struct netdev *netdev, const struct nlattr *actions,
         } else if (type == OVS_ACTION_ATTR_DROP) {
             memset(&st, 0, sizeof st);
             st.type = XSK_FLOW_STEP_DROP;
+        } else if (type == OVS_ACTION_ATTR_POP_VLAN) {
+            memset(&st, 0, sizeof st);
+            st.type = XSK_FLOW_STEP_POP_VLAN;
+        } else if (type == OVS_ACTION_ATTR_PUSH_VLAN) {
+            const struct ovs_action_push_vlan *v = nl_attr_get(nla);
+
+            memset(&st, 0, sizeof st);
+            st.type = XSK_FLOW_STEP_PUSH_VLAN;
+            st.vlan.tpid = v->vlan_tpid;
+            st.vlan.tci = v->vlan_tci;
         } else if (type == OVS_ACTION_ATTR_SET
                    || type == OVS_ACTION_ATTR_SET_MASKED) {
             const struct nlattr *key = nl_attr_get(nla);
@@ -414,7 +428,7 @@ xsk_offload_flow_put(struct netdev *netdev, struct match *match,
     }
     why = spec_from_match(match, &spec);
     if (!why) {
-        why = action_from_odp(netdev, actions, actions_len, &spec.action);
+        why = action_from_odp(netdev, actions, actions_len, &spec);
     }
     ufid_from_ovs(ufid, &u);
     t = netdev_xsk_flows_lock(netdev);

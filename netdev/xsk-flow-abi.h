@@ -102,10 +102,18 @@ enum xsk_flow_kind {
                                  * frames an XDP redirect would break
                                  * (partial checksum, multi-buffer) can take
                                  * the skb path; without it they go to OVS. */
+#define XSK_FLOW_POP_VLAN 8     /* Remove the frame's VLAN tag first (the
+                                 * rule's match requires one). */
+#define XSK_FLOW_PUSH_VLAN 16   /* Then insert 'vlan_tpid'/'vlan_tci' as
+                                 * the frame's only tag (the match, or
+                                 * XSK_FLOW_POP_VLAN, leaves it none). */
 
 /* Value of 'flow_rules': what happens to a matching frame.  An
- * XSK_FLOW_OUTPUT rule sends the frame, after the Ethernet rewrite if any
- * (the same for every output), to each of its 'n_outputs' outputs in turn;
+ * XSK_FLOW_OUTPUT rule sends the frame, after the Ethernet rewrite and the
+ * VLAN pop and push if any (the same for every output), to each of its
+ * 'n_outputs' outputs in turn; a rule with a VLAN pop or push always takes
+ * the skb path (the tc program puts a pushed tag into the frame's data, as
+ * OVS's own push_vlan does, so that an XDP receiver sees it too);
  * one with more than one output always takes the skb path, whatever its
  * flags say: the tc program redirects a clone of the skb to each output
  * but the last, and the skb itself to the last. */
@@ -119,6 +127,9 @@ struct xsk_flow_action {
                                                  * are used, the rest 0. */
     __u8 eth_dst[6], eth_dst_mask[6];   /* New bits where the mask is 1. */
     __u8 eth_src[6], eth_src_mask[6];
+    __be16 vlan_tpid;           /* XSK_FLOW_PUSH_VLAN: 0x8100 or 0x88a8... */
+    __be16 vlan_tci;            /* ...and the TCI as the frame has it (no
+                                 * VLAN_CFI "present" bit); otherwise 0. */
 };
 
 /* An element of 'flow_lists'. */

@@ -8,9 +8,12 @@
 
 #include "xsk-opts.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define VLAN_CFI 0x1000         /* OVS's "tag present" bit of a TCI. */
 
 struct xsk_flow_rule {
     struct xsk_flow_rule *next_ufid;    /* In table->by_ufid. */
@@ -416,6 +419,54 @@ xsk_flow_build_init(struct xsk_flow_build *b, int in_ifindex,
     b->in_ifindex = in_ifindex;
 }
 
+/* Tells translation 'b' the match of its flow, 'key' under 'mask', from
+ * which it learns whether the frame has a VLAN tag (a pop_vlan needs one,
+ * a push_vlan none).  Without it, the translation refuses both. */
+void
+xsk_flow_build_match(struct xsk_flow_build *b, const struct xsk_flow_key *key,
+                     const struct xsk_flow_key *mask)
+{
+    b->vlan = (!(mask->vlan_tci & htons(VLAN_CFI)) ? XSK_FLOW_VLAN_ANY
+               : key->vlan_tci & htons(VLAN_CFI) ? XSK_FLOW_VLAN_ONE
+               : XSK_FLOW_VLAN_NONE);
+}
+
+/* Adds VLAN step 'st' (a pop or a push) to the rule under way. */
+static const char *
+build_vlan(struct xsk_flow_build *b, const struct xsk_flow_step *st)
+{
+    struct xsk_flow_action *a = b->action;
+
+    if (a->n_outputs) {
+        return "a VLAN push or pop after an output changes what later "
+               "outputs get";
+    }
+    if (st->type == XSK_FLOW_STEP_POP_VLAN) {
+        if (a->flags & XSK_FLOW_PUSH_VLAN) {
+            return "a VLAN pop after a push";
+        }
+        if (b->vlan != XSK_FLOW_VLAN_ONE) {
+            return "a VLAN pop of a frame the match does not require to be "
+                   "tagged";
+        }
+        a->flags |= XSK_FLOW_POP_VLAN;
+        b->vlan = XSK_FLOW_VLAN_NONE;
+        return NULL;
+    }
+    if (b->vlan != XSK_FLOW_VLAN_NONE) {
+        return "a VLAN push onto a frame that may be tagged (the XDP "
+               "program carries out at most one tag)";
+    }
+    if (st->vlan.tpid != htons(0x8100) && st->vlan.tpid != htons(0x88a8)) {
+        return "a VLAN push with a TPID other than 0x8100 and 0x88a8";
+    }
+    a->flags |= XSK_FLOW_PUSH_VLAN;
+    a->vlan_tpid = st->vlan.tpid;
+    a->vlan_tci = st->vlan.tci & ~htons(VLAN_CFI);
+    b->vlan = XSK_FLOW_VLAN_ONE;
+    return NULL;
+}
+
 /* Applies the masked write of 'v'/'m' to the 6 bytes at 'p' and widens
  * the mask at 'pm' by 'm'. */
 static void
@@ -491,6 +542,10 @@ xsk_flow_build_step(struct xsk_flow_build *b, const struct xsk_flow_step *st)
         b->why = b->action->n_outputs ? "a drop after an output" : NULL;
         b->dropped = true;
         break;
+    case XSK_FLOW_STEP_POP_VLAN:
+    case XSK_FLOW_STEP_PUSH_VLAN:
+        b->why = build_vlan(b, st);
+        break;
     default:
         b->why = "an action the XDP program does not carry out";
         break;
@@ -499,7 +554,8 @@ xsk_flow_build_step(struct xsk_flow_build *b, const struct xsk_flow_step *st)
 }
 
 /* Ends translation 'b': chooses how the frames reach the outputs
- * (xsk_flow_out_flags() for one output; the skb path for several).
+ * (xsk_flow_out_flags() for one output; the skb path for several, or for
+ * a VLAN pop or push).
  * Returns NULL if the action list can be offloaded as '*b->action', or
  * why not. */
 const char *
@@ -516,13 +572,23 @@ xsk_flow_build_finish(struct xsk_flow_build *b)
         memset(a->eth_dst_mask, 0, sizeof a->eth_dst_mask);
         memset(a->eth_src, 0, sizeof a->eth_src);
         memset(a->eth_src_mask, 0, sizeof a->eth_src_mask);
+        a->vlan_tpid = a->vlan_tci = 0;
         return NULL;
     }
-    if (a->n_outputs == 1) {
+    if (a->n_outputs == 1
+        && !(a->flags & (XSK_FLOW_POP_VLAN | XSK_FLOW_PUSH_VLAN))) {
         b->why = xsk_flow_out_flags(&b->first, a);
         return b->why;
     }
-    if (xsk_flow_outputs_to(a, b->in_ifindex)) {
+    if (a->n_outputs == 1) {
+        /* Only the tc program pops and pushes tags. */
+        if (!b->first.in_has_tc) {
+            b->why = "a VLAN push or pop needs the skb path, and the in_port "
+                     "has no tc program for it (tcx, Linux 6.6 or later)";
+        } else {
+            a->flags |= XSK_FLOW_SKB_OK | XSK_FLOW_VIA_SKB;
+        }
+    } else if (xsk_flow_outputs_to(a, b->in_ifindex)) {
         b->why = "the in_port among several outputs";
     } else if (!b->first.in_has_tc) {
         b->why = "several outputs need the skb path, and the in_port has no "

@@ -138,12 +138,21 @@ const char *xsk_flow_out_flags(const struct xsk_flow_out *,
  * must change nothing, because the rule rewrites the frame once, before
  * its first output, so that every output gets the same frame; nothing
  * after a drop.  A list with several outputs takes the skb path, so it
- * needs the in_port's tc program.  The glue refuses other actions
- * itself. */
+ * needs the in_port's tc program.
+ *
+ * VLAN: a pop_vlan, a push_vlan, or a pop then a push (OVS's way of
+ * changing a tag), before the first output, so that every output gets the
+ * same frame.  At most one tag in and out, as the program reads frames: a
+ * pop needs a match that requires a tag (xsk_flow_build_match()), a push
+ * one that requires none (or a pop before it).  Such a rule takes the skb
+ * path, so it needs the in_port's tc program too.  The glue refuses other
+ * actions itself. */
 enum xsk_flow_step_type {
     XSK_FLOW_STEP_OUTPUT,       /* 'ifindex', 'out'. */
     XSK_FLOW_STEP_SET_ETH,      /* 'eth'. */
     XSK_FLOW_STEP_DROP,
+    XSK_FLOW_STEP_POP_VLAN,
+    XSK_FLOW_STEP_PUSH_VLAN,    /* 'vlan'. */
 };
 
 struct xsk_flow_step {
@@ -154,6 +163,11 @@ struct xsk_flow_step {
         uint8_t dst[6], dst_mask[6];    /* New bits where the mask is 1. */
         uint8_t src[6], src_mask[6];
     } eth;
+    struct {
+        uint16_t tpid;          /* Network byte order, as OVS's
+                                 * ovs_action_push_vlan... */
+        uint16_t tci;           /* ...with VLAN_CFI set. */
+    } vlan;
 };
 
 /* A translation under way.  The caller owns it; it points to the action
@@ -163,11 +177,23 @@ struct xsk_flow_build {
     int in_ifindex;             /* The in_port's ifindex. */
     struct xsk_flow_out first;  /* How the first output is reached. */
     bool dropped;               /* An explicit drop was seen. */
+    int vlan;                   /* The frame's outer tag at this step:
+                                 * XSK_FLOW_VLAN_*. */
     const char *why;            /* Why it cannot be expressed, or NULL. */
+};
+
+/* What a translation knows of the frame's outer VLAN tag. */
+enum {
+    XSK_FLOW_VLAN_ANY,          /* The match does not say. */
+    XSK_FLOW_VLAN_NONE,         /* Untagged. */
+    XSK_FLOW_VLAN_ONE,          /* One tag (two: never looked up). */
 };
 
 void xsk_flow_build_init(struct xsk_flow_build *, int in_ifindex,
                          struct xsk_flow_action *);
+void xsk_flow_build_match(struct xsk_flow_build *,
+                          const struct xsk_flow_key *key,
+                          const struct xsk_flow_key *mask);
 bool xsk_flow_build_step(struct xsk_flow_build *,
                          const struct xsk_flow_step *);
 const char *xsk_flow_build_finish(struct xsk_flow_build *);

@@ -12,8 +12,10 @@
  * a clone to each output but the last.  BPF_PROG_TEST_RUN carries out
  * bpf_clone_redirect() at once but not the program's own verdict, so the
  * test runs in a network namespace of its own, with veth pairs whose
- * transmit counters count the clones.  Needs root (BPF, namespace);
- * without it, skipped.  Prints TAP. */
+ * transmit counters count the clones.  VLAN pop and push: the bytes the
+ * tc program hands on are those OVS's own pop_vlan/push_vlan would send,
+ * and the MTU check takes the 4 bytes into account.  Needs root (BPF,
+ * namespace); without it, skipped.  Prints TAP. */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE             /* unshare() */
@@ -151,7 +153,7 @@ frame6(struct frame *f, uint8_t nexthdr, uint16_t dport, size_t l4_len)
 }
 
 /* Runs 'f' through program 'fd'; returns the verdict, with the frame as it
- * came out in 'out'. */
+ * came out, and its length, in 'out'. */
 static int
 run__(int fd, const struct frame *f, struct frame *out)
 {
@@ -166,6 +168,9 @@ run__(int fd, const struct frame *f, struct frame *out)
     if (bpf_prog_test_run_opts(fd, &opts)) {
         tap_diag("BPF_PROG_TEST_RUN: %s", strerror(errno));
         return -1;
+    }
+    if (out) {
+        out->len = opts.data_size_out;
     }
     return opts.retval;
 }
@@ -683,6 +688,155 @@ test_purge_among_outputs(void)
     tap_group("a rule goes to OVS when any of its outputs goes");
 }
 
+/* Adds flow 'n', UDP to port 53 untagged ('match_vid' 0) or on VLAN
+ * 'match_vid', whose rule pops and pushes as 'vlan' says (pushing
+ * 'tpid'/'tci') before its output to 'ifindex'. */
+static void
+add_vlan(uint64_t n, int match_vid, uint32_t vlan, uint16_t tpid,
+         uint16_t tci, int ifindex)
+{
+    struct xsk_flow_action a;
+    struct xsk_flow_key k, m;
+
+    udp53_match(&k, &m);
+    m.vlan_tci = 0xffff;
+    k.vlan_tci = match_vid ? htons(0x1000 | match_vid) : 0;
+    memset(&a, 0, sizeof a);
+    a.kind = XSK_FLOW_OUTPUT;
+    a.flags = XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK | vlan;
+    a.n_outputs = 1;
+    a.out_ifindex[0] = ifindex;
+    if (vlan & XSK_FLOW_PUSH_VLAN) {
+        a.vlan_tpid = htons(tpid);
+        a.vlan_tci = htons(tci);
+    }
+    add(n, &k, &m, &a);
+}
+
+/* VLAN pop and push: the XDP program passes the frame on untouched, and
+ * the tc program's output is byte for byte what OVS's pop_vlan/push_vlan
+ * makes of it (the tag in the data, TCI as given, CFI bit clear), counted
+ * at the length it came in with.  (BPF_PROG_TEST_RUN hands the tc program
+ * a received tag in the data, not as an accelerated tag: the system test
+ * 72-offload-vlan covers that.) */
+static void
+test_vlan(void)
+{
+    static const struct {
+        const char *what;
+        int match_vid;          /* The rule's match: 0 untagged. */
+        uint32_t vlan;          /* XSK_FLOW_POP/PUSH_VLAN. */
+        uint16_t tpid, tci;     /* Pushed. */
+        int in_tags;            /* 0, or 1 (VID 5). */
+        int tc;                 /* tc's verdict. */
+        uint16_t out_tpid, out_tci;     /* What comes out: 0 untagged. */
+    } cases[] = {
+        { "push VID 10 onto an untagged frame", 0, XSK_FLOW_PUSH_VLAN,
+          0x8100, 10, 0, TC_REDIRECT, 0x8100, 10 },
+        { "push an 802.1ad tag with PCP 5", 0, XSK_FLOW_PUSH_VLAN,
+          0x88a8, 0xa00a, 0, TC_REDIRECT, 0x88a8, 0xa00a },
+        { "pop VLAN 5", 5, XSK_FLOW_POP_VLAN, 0, 0, 1, TC_REDIRECT, 0, 0 },
+        { "pop VLAN 5, push VID 20", 5,
+          XSK_FLOW_POP_VLAN | XSK_FLOW_PUSH_VLAN, 0x8100, 20, 1,
+          TC_REDIRECT, 0x8100, 20 },
+        { "a push rule and a tagged frame: no match", 0, XSK_FLOW_PUSH_VLAN,
+          0x8100, 10, 1, TC_NEXT, 0, 0 },
+        { "a pop rule and an untagged frame: no match", 5, XSK_FLOW_POP_VLAN,
+          0, 0, 0, TC_NEXT, 0, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xsk_flow_ufid u = { { 500 + i, 500 + i } };
+        const char *what = cases[i].what;
+        struct frame f, out, want;
+        struct xsk_flow_stats st;
+        int v;
+
+        xsk_flow_flush(&table);
+        add_vlan(500 + i, cases[i].match_vid, cases[i].vlan, cases[i].tpid,
+                 cases[i].tci, 1);
+        frame4(&f, cases[i].in_tags, 5, 17, 0, 53, 16);
+        v = run(&f, &out);
+        CHECK(v == XDP_PASS && out.len == f.len
+              && !memcmp(out.buf, f.buf, f.len),
+              "%s: XDP passes it on untouched (%s)", what, verdict_name(v));
+
+        v = run_tc(&f, &out);
+        CHECK(v == cases[i].tc, "%s: tc verdict %d, expected %d", what, v,
+              cases[i].tc);
+        xsk_flow_get(&table, &u, &st, NULL);
+        if (v != TC_REDIRECT) {
+            CHECK(out.len == f.len && !memcmp(out.buf, f.buf, f.len)
+                  && !st.packets, "%s: tc left it alone", what);
+            continue;
+        }
+        frame4(&want, cases[i].out_tpid ? 1 : 0, 5, 17, 0, 53, 16);
+        if (cases[i].out_tpid) {
+            put16(want.buf + 12, cases[i].out_tpid);
+            put16(want.buf + 14, cases[i].out_tci);
+        }
+        CHECK(out.len == want.len && !memcmp(out.buf, want.buf, want.len),
+              "%s: tc's frame (%zu bytes) is what OVS would send (%zu bytes)",
+              what, out.len, want.len);
+        CHECK(st.packets == 1 && st.bytes == f.len,
+              "%s: counted %llu packets, %llu bytes, expected 1, %zu", what,
+              (unsigned long long) st.packets,
+              (unsigned long long) st.bytes, f.len);
+    }
+    xsk_flow_flush(&table);
+    tap_group("VLAN pop and push: the tc program's output bytes");
+}
+
+/* The MTU check of a rule that pops or pushes a tag takes the length the
+ * output gets: with an output MTU of 100, a frame may be 100 + 14 + 4
+ * bytes long (as the kernel's is_skb_forwardable() allows), counting the
+ * tag pushed or without the tag popped; a longer one goes to OVS. */
+static void
+test_vlan_mtu(void)
+{
+    static const struct {
+        const char *what;
+        int match_vid;
+        uint32_t vlan;
+        size_t len;             /* Of the frame sent. */
+        int tc;
+    } cases[] = {
+        { "push onto 114 bytes: 118 fit", 0, XSK_FLOW_PUSH_VLAN, 114,
+          TC_REDIRECT },
+        { "push onto 116 bytes: 120 do not", 0, XSK_FLOW_PUSH_VLAN, 116,
+          TC_NEXT },
+        { "pop from 122 bytes: 118 fit", 5, XSK_FLOW_POP_VLAN, 122,
+          TC_REDIRECT },
+        { "pop from 124 bytes: 120 do not", 5, XSK_FLOW_POP_VLAN, 124,
+          TC_NEXT },
+        { "retag 122 bytes: 122 do not", 5,
+          XSK_FLOW_POP_VLAN | XSK_FLOW_PUSH_VLAN, 122, TC_NEXT },
+    };
+    int out = if_nametoindex(out_devs[0]);
+
+    if (system("ip link set xo0 mtu 100")) {
+        CHECK(false, "setting xo0's MTU");
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int tags = cases[i].match_vid ? 1 : 0;
+        struct frame f;
+        int v;
+
+        xsk_flow_flush(&table);
+        add_vlan(600 + i, cases[i].match_vid, cases[i].vlan, 0x8100, 10,
+                 out);
+        frame4(&f, tags, 5, 17, 0, 53, cases[i].len - 34 - 4 * tags);
+        v = run_tc(&f, NULL);
+        CHECK(v == cases[i].tc, "%s: tc verdict %d, expected %d",
+              cases[i].what, v, cases[i].tc);
+    }
+    xsk_flow_flush(&table);
+    if (system("ip link set xo0 mtu 1500")) {
+        CHECK(false, "restoring xo0's MTU");
+    }
+    tap_group("VLAN pop and push: the MTU check counts the tag");
+}
+
 /* Mask list changes in a row, more of them than there are copies of the
  * list: each is in force at once, and a copy is rewritten only after the
  * grace period asked for when it went out of force has passed. */
@@ -754,6 +908,8 @@ main(void)
     test_several_outputs();
     test_output_leaves_devmap();
     test_purge_among_outputs();
+    test_vlan();
+    test_vlan_mtu();
     test_mask_list_turns();
     xsk_flow_table_destroy(&table);
     xsk_redirect__destroy(prog.skel);

@@ -735,12 +735,19 @@ test_several_outputs(void)
         .dst = { 2, 0, 0, 0, 0, (B) }, \
         .dst_mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } } }
 #define DROP { .type = XSK_FLOW_STEP_DROP }
-#define REFUSED(WHY) (WHY), 0, { 0 }, false, NULL
+#define POP { .type = XSK_FLOW_STEP_POP_VLAN }
+#define PUSH(TPID, VID) { .type = XSK_FLOW_STEP_PUSH_VLAN, \
+        .vlan = { .tpid = (TPID), .tci = 0x1000 | (VID) } }   /* Host order
+                                                               * here. */
+#define REFUSED(WHY) (WHY), 0, { 0 }, false, NULL, ANY, 0
+#define REFUSED_TAG(WHY, TAG) (WHY), 0, { 0 }, false, NULL, (TAG), 0
 
 static void
 test_translate(void)
 {
     enum { VETHS, NICS, NO_TC };        /* Where the outputs are. */
+    enum { ANY = XSK_FLOW_VLAN_ANY, UNTAGGED = XSK_FLOW_VLAN_NONE,
+           TAGGED = XSK_FLOW_VLAN_ONE };        /* What the match says. */
     static const struct {
         const char *what;
         int where;
@@ -751,33 +758,36 @@ test_translate(void)
         int outs[XSK_FLOW_MAX_OUTPUTS];
         bool set_eth;           /* ...rewrite... */
         const char *layer;      /* ...and the way out. */
+        int tag;                /* The match's VLAN tag. */
+        uint32_t vlan;          /* If offloaded: XSK_FLOW_POP/PUSH_VLAN. */
     } cases[] = {
         { "no action: drop", VETHS, { { 0 } }, 0, NULL, 0, { 0 }, false,
-          "xdp" },
-        { "explicit drop", VETHS, { DROP }, 1, NULL, 0, { 0 }, false, "xdp" },
+          "xdp", ANY, 0 },
+        { "explicit drop", VETHS, { DROP }, 1, NULL, 0, { 0 }, false, "xdp",
+          ANY, 0 },
         { "set, then drop", VETHS, { SET_DST(9), DROP }, 2, NULL, 0, { 0 },
-          false, "xdp" },
+          false, "xdp", ANY, 0 },
         { "one output to a veth", VETHS, { OUT(2) }, 1, NULL, 1, { 2 },
-          false, "skb" },
+          false, "skb", ANY, 0 },
         { "one output to a NIC", NICS, { OUT(2) }, 1, NULL, 1, { 2 }, false,
-          "xdp" },
+          "xdp", ANY, 0 },
         { "one output to the in_port", NICS, { OUT(1) }, 1, NULL, 1, { 1 },
-          false, "xdp" },
+          false, "xdp", ANY, 0 },
         { "output:2,output:3", VETHS, { OUT(2), OUT(3) }, 2, NULL, 2,
-          { 2, 3 }, false, "skb-clone" },
+          { 2, 3 }, false, "skb-clone", ANY, 0 },
         { "flood to 4 ports", VETHS, { OUT(2), OUT(3), OUT(4), OUT(5) }, 4,
-          NULL, 4, { 2, 3, 4, 5 }, false, "skb-clone" },
+          NULL, 4, { 2, 3, 4, 5 }, false, "skb-clone", ANY, 0 },
         { "flood to 4 NICs: the skb path all the same", NICS,
           { OUT(2), OUT(3), OUT(4), OUT(5) }, 4, NULL, 4, { 2, 3, 4, 5 },
-          false, "skb-clone" },
+          false, "skb-clone", ANY, 0 },
         { "the same port twice", VETHS, { OUT(2), OUT(2) }, 2, NULL, 2,
-          { 2, 2 }, false, "skb-clone" },
+          { 2, 2 }, false, "skb-clone", ANY, 0 },
         { "set, then 3 outputs", VETHS,
           { SET_DST(9), OUT(2), OUT(3), OUT(4) }, 4, NULL, 3, { 2, 3, 4 },
-          true, "skb-clone" },
+          true, "skb-clone", ANY, 0 },
         { "the same set again between outputs", VETHS,
           { SET_DST(9), OUT(2), SET_DST(9), OUT(3) }, 4, NULL, 2, { 2, 3 },
-          true, "skb-clone" },
+          true, "skb-clone", ANY, 0 },
         { "5 outputs", VETHS, { OUT(2), OUT(3), OUT(4), OUT(5), OUT(6) }, 5,
           REFUSED("more outputs") },
         { "a set between outputs that changes the frame", VETHS,
@@ -798,18 +808,81 @@ test_translate(void)
           REFUSED("drop after an output") },
         { "an output after a drop", VETHS, { DROP, OUT(2) }, 2,
           REFUSED("actions after a drop") },
+
+        /* VLAN: before the outputs, at most one tag, the skb path. */
+        { "push onto an untagged frame, to a veth", VETHS,
+          { PUSH(0x8100, 10), OUT(2) }, 2, NULL, 1, { 2 }, false, "skb",
+          UNTAGGED, XSK_FLOW_PUSH_VLAN },
+        { "push, to a NIC: the skb path all the same", NICS,
+          { PUSH(0x8100, 10), OUT(2) }, 2, NULL, 1, { 2 }, false, "skb",
+          UNTAGGED, XSK_FLOW_PUSH_VLAN },
+        { "push an 802.1ad tag", VETHS, { PUSH(0x88a8, 10), OUT(2) }, 2,
+          NULL, 1, { 2 }, false, "skb", UNTAGGED, XSK_FLOW_PUSH_VLAN },
+        { "pop of a tagged frame", VETHS, { POP, OUT(2) }, 2, NULL, 1,
+          { 2 }, false, "skb", TAGGED, XSK_FLOW_POP_VLAN },
+        { "pop, then push: a new VID", VETHS,
+          { POP, PUSH(0x8100, 20), OUT(2) }, 3, NULL, 1, { 2 }, false,
+          "skb", TAGGED, XSK_FLOW_POP_VLAN | XSK_FLOW_PUSH_VLAN },
+        { "set, push, then 2 outputs", VETHS,
+          { SET_DST(9), PUSH(0x8100, 10), OUT(2), OUT(3) }, 4, NULL, 2,
+          { 2, 3 }, true, "skb-clone", UNTAGGED, XSK_FLOW_PUSH_VLAN },
+        { "pop, then output to the in_port", NICS, { POP, OUT(1) }, 2, NULL,
+          1, { 1 }, false, "skb", TAGGED, XSK_FLOW_POP_VLAN },
+        { "push, then drop: a drop", VETHS, { PUSH(0x8100, 10), DROP }, 2,
+          NULL, 0, { 0 }, false, "xdp", UNTAGGED, 0 },
+        { "pop when the match does not say there is a tag", VETHS,
+          { POP, OUT(2) }, 2,
+          REFUSED_TAG("does not require to be tagged", ANY) },
+        { "pop of an untagged frame", VETHS, { POP, OUT(2) }, 2,
+          REFUSED_TAG("does not require to be tagged", UNTAGGED) },
+        { "two pops", VETHS, { POP, POP, OUT(2) }, 3,
+          REFUSED_TAG("does not require to be tagged", TAGGED) },
+        { "push onto a tagged frame: two tags", VETHS,
+          { PUSH(0x8100, 10), OUT(2) }, 2,
+          REFUSED_TAG("may be tagged", TAGGED) },
+        { "push when the match does not say there is no tag", VETHS,
+          { PUSH(0x8100, 10), OUT(2) }, 2, REFUSED_TAG("may be tagged", ANY) },
+        { "two pushes", VETHS, { PUSH(0x8100, 10), PUSH(0x8100, 11), OUT(2) },
+          3, REFUSED_TAG("may be tagged", UNTAGGED) },
+        { "push, then pop", VETHS, { PUSH(0x8100, 10), POP, OUT(2) }, 3,
+          REFUSED_TAG("pop after a push", UNTAGGED) },
+        { "push with TPID 0x9100", VETHS, { PUSH(0x9100, 10), OUT(2) }, 2,
+          REFUSED_TAG("TPID", UNTAGGED) },
+        { "a push between outputs", VETHS,
+          { OUT(2), PUSH(0x8100, 10), OUT(3) }, 3,
+          REFUSED_TAG("VLAN push or pop after an output", UNTAGGED) },
+        { "a pop after the only output", VETHS, { OUT(2), POP }, 2,
+          REFUSED_TAG("VLAN push or pop after an output", TAGGED) },
+        { "push without a tc program", NO_TC, { PUSH(0x8100, 10), OUT(2) },
+          2, REFUSED_TAG("VLAN push or pop needs the skb path", UNTAGGED) },
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *what = cases[i].what;
+        struct xsk_flow_key key, mask;
         struct xsk_flow_action a;
         struct xsk_flow_build b;
+        uint16_t pushed = 0;
         const char *why;
         int n_read = 0;
 
+        memset(&key, 0, sizeof key);
+        memset(&mask, 0, sizeof mask);
+        if (cases[i].tag != ANY) {
+            mask.vlan_tci = 0xffff;
+            key.vlan_tci = cases[i].tag == TAGGED ? htons(0x1005) : 0;
+        }
         xsk_flow_build_init(&b, 1, &a);
+        xsk_flow_build_match(&b, &key, &mask);
         for (int j = 0; j < cases[i].n_steps; j++) {
             struct xsk_flow_step st = cases[i].steps[j];
+
+            if (st.type == XSK_FLOW_STEP_PUSH_VLAN) {
+                /* As OVS's ovs_action_push_vlan has them. */
+                pushed = st.vlan.tci & 0x0fff;
+                st.vlan.tpid = htons(st.vlan.tpid);
+                st.vlan.tci = htons(st.vlan.tci);
+            }
 
             st.out.in_has_tc = cases[i].where != NO_TC;
             st.out.out_takes_xdp = cases[i].where == NICS;
@@ -842,6 +915,23 @@ test_translate(void)
         }
         CHECK(!(a.flags & XSK_FLOW_SET_ETH) == !cases[i].set_eth,
               "%s: flags %#x", what, a.flags);
+        CHECK((a.flags & (XSK_FLOW_POP_VLAN | XSK_FLOW_PUSH_VLAN))
+              == cases[i].vlan, "%s: VLAN flags %#x, expected %#x", what,
+              a.flags & (XSK_FLOW_POP_VLAN | XSK_FLOW_PUSH_VLAN),
+              cases[i].vlan);
+        if (cases[i].vlan & XSK_FLOW_PUSH_VLAN) {
+            CHECK(a.vlan_tci == htons(pushed)
+                  && (a.vlan_tpid == htons(0x8100)
+                      || a.vlan_tpid == htons(0x88a8)),
+                  "%s: pushes TPID %#x TCI %#x (VID %u, no CFI bit)", what,
+                  ntohs(a.vlan_tpid), ntohs(a.vlan_tci), pushed);
+            CHECK((a.flags & (XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK))
+                  == (XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK),
+                  "%s: a VLAN push takes the skb path", what);
+        } else if (!a.n_outputs) {
+            CHECK(!a.vlan_tpid && !a.vlan_tci, "%s: a drop pushes nothing",
+                  what);
+        }
         if (cases[i].set_eth) {
             CHECK(a.eth_dst[5] == 9 && a.eth_dst_mask[0] == 0xff
                   && !a.eth_src_mask[0], "%s: the destination MAC only",
@@ -856,8 +946,8 @@ test_translate(void)
               "%s: shown as dp:%s, expected dp:%s", what, xsk_flow_layer(&a),
               cases[i].layer);
     }
-    tap_group("translating action lists: up to %d outputs, what stays in "
-              "userspace", XSK_FLOW_MAX_OUTPUTS);
+    tap_group("translating action lists: up to %d outputs, VLAN pop and "
+              "push, what stays in userspace", XSK_FLOW_MAX_OUTPUTS);
 }
 
 int
