@@ -58,6 +58,7 @@
 #include "fatal-signal.h"
 #include "netdev-linux.h"
 #include "netdev-linux-private.h"
+#include "netdev-offload.h"
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -69,7 +70,6 @@
 #include "util.h"
 
 #include "xsk-features.h"
-#include "xsk-flow.h"
 #include "xsk-opts.h"
 #include "xsk-port.h"
 #include "xsk-prog.h"
@@ -120,6 +120,14 @@ static struct netdev_xsk_port *
 netdev_xsk_port_cast(struct xsk_port *core)
 {
     return core ? CONTAINER_OF(core, struct netdev_xsk_port, core) : NULL;
+}
+
+static bool
+netdev_xsk_is_afxdp(const struct netdev *netdev)
+{
+    const struct netdev_class *class = netdev_get_class(netdev);
+
+    return class == &netdev_afxdp_class || class == &netdev_afxdp_nonpmd_class;
 }
 
 static struct netdev_xsk_port *
@@ -226,6 +234,8 @@ static const struct xsk_port_ops netdev_xsk_port_ops = {
     .sock_refill = netdev_xsk_refill,
     .sock_xdp_stats = xsk_sock_get_xdp_stats,
     .tx_md_supported = xsk_tx_md_supported,
+    .dev_xdp_features = xsk_xdp_features,
+    .dev_is_veth = xsk_if_is_veth,
     .umem_get = netdev_xsk_get_umem,
     .umem_sweep = netdev_xsk_release_umems,
     .log = netdev_xsk_port_log,
@@ -396,7 +406,13 @@ netdev_afxdp_destruct(struct netdev *netdev)
 
     xsk_port_teardown(&port->core);
     if (port->core.ifindex > 0) {
-        netdev_xsk_purge_output(port->core.ifindex);
+        uint32_t n = xsk_port_purge_output(port->core.ifindex);
+
+        if (n) {
+            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
+                      "output here now go to OVS", netdev_get_name(netdev),
+                      n);
+        }
     }
     xsk_port_uninit(&port->core);
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
@@ -829,88 +845,21 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 
     ovs_mutex_lock(&dev->mutex);
     xsk_report_status(core, netdev_xsk_status_put, args);
-    netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
-                              core->prog ? core->prog->tc_error : 0,
-                              core->opts.redirect, args);
+    xsk_report_offload(core, netdev_is_flow_api_enabled(),
+                       netdev_xsk_status_put, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
 
-/* Flow offload hooks (netdev-xsk-offload.h). */
-
-bool
-netdev_xsk_is_afxdp(const struct netdev *netdev)
-{
-    const struct netdev_class *class = netdev_get_class(netdev);
-
-    return class == &netdev_afxdp_class || class == &netdev_afxdp_nonpmd_class;
-}
-
-int
-netdev_xsk_get_ifindex(const struct netdev *netdev)
-{
-    const struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
-
-    return port && port->core.prog ? port->core.ifindex : -1;
-}
-
-int
-netdev_xsk_get_redirect(const struct netdev *netdev)
-{
-    struct netdev_linux *dev = netdev_linux_cast(netdev);
-    const struct netdev_xsk_port *port;
-    int redirect;
-
-    ovs_mutex_lock(&dev->mutex);
-    port = netdev_xsk_port_of(netdev);
-    redirect = port ? port->core.opts.redirect : XSK_REDIRECT_AUTO;
-    ovs_mutex_unlock(&dev->mutex);
-    return redirect;
-}
-
-bool
-netdev_xsk_has_skb_path(const struct netdev *netdev)
-{
-    struct netdev_linux *dev = netdev_linux_cast(netdev);
-    const struct netdev_xsk_port *port;
-    bool has;
-
-    ovs_mutex_lock(&dev->mutex);
-    port = netdev_xsk_port_cast(dev->xsk_port);
-    has = port && port->core.prog && port->core.prog->tc_link_fd >= 0;
-    ovs_mutex_unlock(&dev->mutex);
-    return has;
-}
-
-struct xsk_flow_table *
-netdev_xsk_flows_lock(struct netdev *netdev)
-{
-    return xsk_port_flows_lock(&netdev_xsk_port_of(netdev)->core);
-}
-
-void
-netdev_xsk_flows_unlock(struct netdev *netdev)
-{
-    xsk_port_flows_unlock(&netdev_xsk_port_of(netdev)->core);
-}
-
-void
-netdev_xsk_purge_output(int ifindex)
+/* The flow API's one way to a port (netdev-xsk-offload.h). */
+struct xsk_port_flows *
+netdev_xsk_flows(const struct netdev *netdev)
 {
     struct netdev_xsk_port *port;
 
-    ovs_mutex_lock(&netdev_xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
-        uint32_t n;
-
-        n = xsk_flow_purge_output(xsk_port_flows_lock(&port->core),
-                                  ifindex);
-        xsk_port_flows_unlock(&port->core);
-        if (n) {
-            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) that output to "
-                      "ifindex %d now go to OVS",
-                      netdev_get_name(&port->dev->up), n, ifindex);
-        }
+    if (!netdev_xsk_is_afxdp(netdev)) {
+        return NULL;
     }
-    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
+    port = netdev_xsk_port_of(netdev);
+    return port ? &port->core.flows : NULL;
 }

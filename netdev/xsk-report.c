@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "xsk-features.h"
 #include "xsk-flow.h"
 #include "xsk-prog.h"
 
@@ -78,6 +79,61 @@ xsk_report_status(const struct xsk_port *port,
         put(aux, "xdp-steer-error", port->steer_error);
     }
 #undef PUT_NUM
+}
+
+/* Gives 'put' how offloaded flows enter 'port' and reach it as an output
+ * ("flow-offload", "flow-offload-output", "offload-redirect"), or why they
+ * cannot.  'enabled' says whether OVS offloads flows at all
+ * (other_config:hw-offload).  Asks the kernel, through the port's ops,
+ * whether the port's device takes XDP redirects now. */
+void
+xsk_report_offload(const struct xsk_port *port, bool enabled,
+                   void (*put)(void *aux, const char *key,
+                               const char *value),
+                   void *aux)
+{
+    struct xsk_flow_action a = { .kind = XSK_FLOW_OUTPUT };
+    struct xsk_flow_out o;
+    uint64_t features;
+    char text[160];
+    const char *why;
+
+    if (!enabled) {
+        put(aux, "flow-offload", "off (other_config:hw-offload is not "
+            "true)");
+        return;
+    }
+    if (!port->prog || port->ifindex <= 0) {
+        put(aux, "flow-offload", "none: the port has no XDP program");
+        return;
+    }
+    if (port->prog->tc_error) {
+        snprintf(text, sizeof text, "XDP program; no skb path (its tc "
+                 "program could not be attached at tcx ingress: %s)",
+                 strerror(port->prog->tc_error));
+        put(aux, "flow-offload", text);
+    } else {
+        put(aux, "flow-offload", "XDP program, and its tc program at tcx "
+            "ingress for the skb path");
+    }
+
+    memset(&o, 0, sizeof o);
+    o.in_has_tc = !port->prog->tc_error;
+    o.redirect = port->opts.redirect;
+    o.out_takes_xdp = !port->ops->dev_xdp_features(port->ifindex, &features)
+                      && features & XSK_XDP_ACT_NDO_XMIT;
+    if (port->ops->dev_is_veth(port->ifindex, &o.out_is_veth)) {
+        o.out_is_veth = true;   /* Unknown: assume the peer may change. */
+    }
+    why = xsk_flow_out_flags(&o, &a);
+    put(aux, "flow-offload-output",
+        why ? why
+        : a.flags & XSK_FLOW_VIA_SKB
+        ? (o.out_is_veth ? "skb path (a veth: XDP redirects into it work "
+           "only while its peer lets them)"
+           : "skb path (the device takes no XDP redirects)")
+        : "XDP redirect");
+    put(aux, "offload-redirect", xsk_out_redirect_name(port->opts.redirect));
 }
 
 /* Adds the counters of every queue of 'port' to 't'.  The kernel's socket
@@ -316,8 +372,10 @@ xsk_report_steer(const struct xsk_port *port, const char *name, FILE *f)
 void
 xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
 {
-    const struct xsk_flow_table *flows = xsk_port_flows_lock(port);
+    const struct xsk_flow_table *flows;
 
+    xsk_mutex_lock(&port->flows.mutex);
+    flows = port->flows.table;
     if (flows->n_rules) {
         fprintf(f, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
                 " mask(s), %"PRIu64" offloaded since start\n", name,
@@ -325,5 +383,5 @@ xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
                 flows->n_masks - xsk_flow_n_empty_masks(flows),
                 flows->n_puts);
     }
-    xsk_port_flows_unlock(port);
+    xsk_mutex_unlock(&port->flows.mutex);
 }

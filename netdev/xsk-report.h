@@ -35,6 +35,13 @@ void xsk_report_status(const struct xsk_port *,
                                    const char *value),
                        void *aux);
 
+/* Gives 'put' the "flow-offload" lines of the status of a port.  Asks the
+ * kernel about the port's device through the port's ops. */
+void xsk_report_offload(const struct xsk_port *, bool enabled,
+                        void (*put)(void *aux, const char *key,
+                                    const char *value),
+                        void *aux);
+
 /* A port's counters, each summed over its queues. */
 struct xsk_port_totals {
     struct xsk_rx_stats rx;
