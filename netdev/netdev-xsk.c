@@ -691,23 +691,30 @@ netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
                      : offsetof(struct udp_header, udp_csum);
 }
 
-/* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h).  Returns the
- * mask of the packets handed to the ring as they are (zero-copy): those are
- * no longer the caller's to free. */
+/* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h), or counts them
+ * as dropped if 'q' has no socket.  Returns the mask of the packets handed
+ * to the ring as they are (zero-copy): those are no longer the caller's to
+ * free.  The caller is the queue's only sender while this runs. */
 static uint32_t
 netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
                       struct dp_packet_batch *batch)
 {
-    struct xsk_umem_pool *umem = q->sock->umem;
-    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
     struct xsk_tx_stats *st = &q->tx_stats;
     uint64_t too_big = st->too_big;
     uint64_t ring_full = st->ring_full;
     uint64_t no_frame = st->no_frame;
+    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
+    struct xsk_umem_pool *umem;
     struct dp_packet *packet;
     uint32_t handed;
 
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
+
+    if (OVS_UNLIKELY(!q->sock)) {
+        st->dropped += dp_packet_batch_size(batch);
+        return 0;
+    }
+    umem = q->sock->umem;
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         const struct netdev_xsk_packet *xp
@@ -739,15 +746,30 @@ netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
     return handed;
 }
 
+/* netdev_xsk_queue_send() on a queue that other threads may send on too
+ * (concurrent_txq): under the queue's TX lock. */
+static uint32_t
+netdev_xsk_queue_send_locked(const char *name, struct xsk_port_queue *q,
+                             struct netdev_xsk_txq *txq,
+                             struct dp_packet_batch *batch)
+{
+    uint32_t handed;
+
+    ovs_spin_lock(&txq->lock);
+    handed = netdev_xsk_queue_send(name, q, batch);
+    ovs_spin_unlock(&txq->lock);
+    return handed;
+}
+
 int
 netdev_afxdp_batch_send(struct netdev *netdev, int qid,
                         struct dp_packet_batch *batch, bool concurrent_txq)
 {
     struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
+    const char *name = netdev_get_name(netdev);
     struct dp_packet *packet;
-    struct netdev_xsk_txq *txq;
     struct xsk_port_queue *q;
-    uint32_t handed = 0;
+    uint32_t handed;
 
     if (OVS_UNLIKELY(!port->core.n_queues)) {
         dp_packet_delete_batch(batch, true);
@@ -755,18 +777,11 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
     }
     qid %= port->core.n_queues;
     q = &port->core.queues[qid];
-    txq = &port->txqs[qid];
-
     if (concurrent_txq) {
-        ovs_spin_lock(&txq->lock);
-    }
-    if (OVS_LIKELY(q->sock)) {
-        handed = netdev_xsk_queue_send(netdev_get_name(netdev), q, batch);
+        handed = netdev_xsk_queue_send_locked(name, q, &port->txqs[qid],
+                                              batch);
     } else {
-        q->tx_stats.dropped += dp_packet_batch_size(batch);
-    }
-    if (concurrent_txq) {
-        ovs_spin_unlock(&txq->lock);
+        handed = netdev_xsk_queue_send(name, q, batch);
     }
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
