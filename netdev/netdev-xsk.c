@@ -61,7 +61,6 @@
 #include "netdev-offload.h"
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
-#include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
@@ -310,39 +309,35 @@ netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
 }
 
 /* "afxdp/stats IFACE": the port's counters as the datapath has them now,
- * one "name=value" a line (OVSDB's copy is refreshed only every few
- * seconds). */
+ * one "name=value" a line (xsk_report_stats(); OVSDB's copy is refreshed
+ * only every few seconds). */
 static void
 netdev_xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
                          const char *argv[], void *aux OVS_UNUSED)
 {
-    struct netdev_custom_stats custom = { 0, NULL };
-    struct ds ds = DS_EMPTY_INITIALIZER;
-    struct netdev *netdev;
-    struct netdev_stats st;
+    struct netdev *netdev = netdev_from_name(argv[1]);
+    struct netdev_linux *dev;
+    size_t len = 0;
+    char *buf = NULL;
+    FILE *f;
 
-    netdev = netdev_from_name(argv[1]);
     if (!netdev || !netdev_xsk_is_afxdp(netdev)) {
         unixctl_command_reply_error(conn, "no such afxdp port");
         netdev_close(netdev);
         return;
     }
-    netdev_afxdp_get_stats(netdev, &st);
-    ds_put_format(&ds, "rx_packets=%"PRIu64"\nrx_bytes=%"PRIu64"\n"
-                  "rx_dropped=%"PRIu64"\nrx_errors=%"PRIu64"\n"
-                  "tx_packets=%"PRIu64"\ntx_bytes=%"PRIu64"\n"
-                  "tx_dropped=%"PRIu64"\ntx_errors=%"PRIu64"\n",
-                  st.rx_packets, st.rx_bytes, st.rx_dropped, st.rx_errors,
-                  st.tx_packets, st.tx_bytes, st.tx_dropped, st.tx_errors);
-    netdev_afxdp_get_custom_stats(netdev, &custom);
-    for (size_t i = 0; i < custom.size; i++) {
-        ds_put_format(&ds, "%s=%"PRIu64"\n", custom.counters[i].name,
-                      custom.counters[i].value);
+    f = open_memstream(&buf, &len);
+    if (!f) {
+        out_of_memory();
     }
-    netdev_free_custom_stats_counters(&custom);
+    dev = netdev_linux_cast(netdev);
+    ovs_mutex_lock(&dev->mutex);
+    xsk_report_stats(dev->xsk_port, f);
+    ovs_mutex_unlock(&dev->mutex);
+    fclose(f);
     netdev_close(netdev);
-    unixctl_command_reply(conn, ds_cstr(&ds));
-    ds_destroy(&ds);
+    unixctl_command_reply(conn, buf);
+    free(buf);
 }
 
 int
@@ -797,24 +792,23 @@ int
 netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    struct xsk_port_totals t;
+    struct xsk_port_summary s;
 
     ovs_mutex_lock(&dev->mutex);
-    xsk_port_totals(&port->core, &t);
+    xsk_port_summary(dev->xsk_port, &s);
     ovs_mutex_unlock(&dev->mutex);
 
     /* Fields left alone stay UINT64_MAX, "not counted", as netdev_get_stats()
      * set them: OVSDB then leaves them out instead of showing a 0 that is
      * not true (size buckets, multicast, collisions...). */
-    stats->rx_packets = t.rx.packets;
-    stats->rx_bytes = t.rx.bytes;
-    stats->rx_dropped = t.rx.dropped + t.xdp.rx_dropped + t.xdp.rx_ring_full;
-    stats->rx_errors = t.xdp.rx_invalid_descs;
-    stats->tx_packets = t.tx.packets;
-    stats->tx_bytes = t.tx.bytes;
-    stats->tx_dropped = t.tx.dropped + t.sock.tx_busy;
-    stats->tx_errors = t.xdp.tx_invalid_descs;
+    stats->rx_packets = s.rx_packets;
+    stats->rx_bytes = s.rx_bytes;
+    stats->rx_dropped = s.rx_dropped;
+    stats->rx_errors = s.rx_errors;
+    stats->tx_packets = s.tx_packets;
+    stats->tx_bytes = s.tx_bytes;
+    stats->tx_dropped = s.tx_dropped;
+    stats->tx_errors = s.tx_errors;
     return 0;
 }
 

@@ -7,6 +7,8 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xsk-features.h"
@@ -207,6 +209,24 @@ xsk_port_totals(const struct xsk_port *port, struct xsk_port_totals *t)
     sum_queues(port, t, xdp, xdp_ok);
 }
 
+/* Stores in 's' the counters of 'port' as OVS shows them for the
+ * interface. */
+void
+xsk_port_summary(const struct xsk_port *port, struct xsk_port_summary *s)
+{
+    struct xsk_port_totals t;
+
+    xsk_port_totals(port, &t);
+    s->rx_packets = t.rx.packets;
+    s->rx_bytes = t.rx.bytes;
+    s->rx_dropped = t.rx.dropped + t.xdp.rx_dropped + t.xdp.rx_ring_full;
+    s->rx_errors = t.xdp.rx_invalid_descs;
+    s->tx_packets = t.tx.packets;
+    s->tx_bytes = t.tx.bytes;
+    s->tx_dropped = t.tx.dropped + t.sock.tx_busy;
+    s->tx_errors = t.xdp.tx_invalid_descs;
+}
+
 /* The most counters xsk_port_counters() stores for 'port'. */
 size_t
 xsk_port_max_counters(const struct xsk_port *port)
@@ -283,6 +303,50 @@ xsk_port_counters(const struct xsk_port *port, struct xsk_counter *c)
         }
     }
     return n;
+}
+
+/* The fields of struct xsk_port_summary, in "afxdp/stats" order. */
+static const struct {
+    const char *name;
+    size_t offset;
+} summary_fields[] = {
+#define SUMMARY_FIELD(NAME) { #NAME, offsetof(struct xsk_port_summary, NAME) }
+    SUMMARY_FIELD(rx_packets),
+    SUMMARY_FIELD(rx_bytes),
+    SUMMARY_FIELD(rx_dropped),
+    SUMMARY_FIELD(rx_errors),
+    SUMMARY_FIELD(tx_packets),
+    SUMMARY_FIELD(tx_bytes),
+    SUMMARY_FIELD(tx_dropped),
+    SUMMARY_FIELD(tx_errors),
+#undef SUMMARY_FIELD
+};
+
+/* Writes to 'f' the counters of 'port' as "afxdp/stats" shows them: the
+ * summary (xsk_port_summary()), then every named counter
+ * (xsk_port_counters()), one "name=value" line each. */
+void
+xsk_report_stats(const struct xsk_port *port, FILE *f)
+{
+    struct xsk_port_summary s;
+    struct xsk_counter *c;
+    size_t n;
+
+    xsk_port_summary(port, &s);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(summary_fields); i++) {
+        const uint64_t *value = (const uint64_t *) ((const char *) &s
+                                                    + summary_fields[i].offset);
+
+        fprintf(f, "%s=%"PRIu64"\n", summary_fields[i].name, *value);
+    }
+
+    c = malloc(xsk_port_max_counters(port) * sizeof *c);
+    XSK_ASSERT(c);
+    n = xsk_port_counters(port, c);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s=%"PRIu64"\n", c[i].name, c[i].value);
+    }
+    free(c);
 }
 
 /* Names of the places of struct xsk_places, in its order. */

@@ -33,6 +33,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -782,6 +783,80 @@ test_counters(void)
 }
 
 /* Returns what 'write' wrote to a memory stream (caller frees). */
+static char *report(void (*write)(struct xsk_port *, FILE *),
+                    struct xsk_port *);
+
+static void
+write_stats(struct xsk_port *port, FILE *f)
+{
+    xsk_report_stats(port, f);
+}
+
+/* The counters OVS shows for the interface, and the "afxdp/stats" text,
+ * of a 2-queue port: one row per summary field. */
+static void
+test_summary(void)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+        uint64_t want;
+    } rows[] = {
+#define ROW(NAME, WANT) \
+        { #NAME, offsetof(struct xsk_port_summary, NAME), WANT }
+        ROW(rx_packets, 11 + 21),
+        ROW(rx_bytes, 12 + 22),
+        ROW(rx_dropped, (18 + 28) + (1001 + 2001) + (1004 + 2004)),
+        ROW(rx_errors, 1002 + 2002),
+        ROW(tx_packets, 21 + 41),
+        ROW(tx_bytes, 22 + 42),
+        ROW(tx_dropped, (23 + 43) + (33 + 63)),
+        ROW(tx_errors, 1003 + 2003),
+#undef ROW
+    };
+    struct xsk_port_summary sum;
+    struct xsk_counter *c;
+    struct xsk_port port;
+    char *text, *line;
+    size_t n_lines = 0;
+    size_t n_counters;
+
+    start_port(&port, 2);
+    set_queue_counters(&port, 0);
+    set_queue_counters(&port, 1);
+    xsk_port_summary(&port, &sum);
+    text = report(write_stats, &port);
+    line = text;
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        uint64_t got = *(uint64_t *) ((char *) &sum + rows[i].offset);
+        char want[64];
+
+        CHECK(got == rows[i].want, "%s=%llu, want %llu", rows[i].name,
+              (unsigned long long) got, (unsigned long long) rows[i].want);
+        snprintf(want, sizeof want, "%s=%llu\n", rows[i].name,
+                 (unsigned long long) rows[i].want);
+        CHECK(!strncmp(line, want, strlen(want)), "line %zu: \"%.40s\", "
+              "want \"%s\"", i, line, want);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : "";
+    }
+    for (const char *p = text; *p; p++) {
+        n_lines += *p == '\n';
+    }
+    c = calloc(xsk_port_max_counters(&port), sizeof *c);
+    n_counters = xsk_port_counters(&port, c);
+    free(c);
+    CHECK(n_lines == XSK_ARRAY_SIZE(rows) + n_counters,
+          "%zu lines: the summary, then the %zu named counters", n_lines,
+          n_counters);
+    CHECK(strstr(text, "\ntx_copied_packets=76\n"), "a named counter: %s",
+          text);
+    free(text);
+    stop_port(&port);
+    tap_group("afxdp/stats: the interface's counters, then the named ones");
+}
+
+/* Returns what 'write' wrote to a memory stream (caller frees). */
 static char *
 report(void (*write)(struct xsk_port *, FILE *), struct xsk_port *port)
 {
@@ -1267,6 +1342,7 @@ main(void)
     test_steer_kept();
     test_configure_steer();
     test_counters();
+    test_summary();
     test_show();
     test_request();
     test_configure();
