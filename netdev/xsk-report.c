@@ -334,10 +334,11 @@ xsk_report_stats(const struct xsk_port *port, FILE *f)
 
     xsk_port_summary(port, &s);
     for (size_t i = 0; i < XSK_ARRAY_SIZE(summary_fields); i++) {
-        const uint64_t *value = (const uint64_t *) ((const char *) &s
-                                                    + summary_fields[i].offset);
+        uint64_t value;
 
-        fprintf(f, "%s=%"PRIu64"\n", summary_fields[i].name, *value);
+        memcpy(&value, (const char *) &s + summary_fields[i].offset,
+               sizeof value);
+        fprintf(f, "%s=%"PRIu64"\n", summary_fields[i].name, value);
     }
 
     c = malloc(xsk_port_max_counters(port) * sizeof *c);
