@@ -48,7 +48,16 @@
  * flow_get() hands the counts to dpif-netdev, which adds them to the
  * flow's own.  So a flow that stops being offloaded while OVS keeps it is
  * punted, not deleted: deleting it would take its counts back from OVS's
- * statistics. */
+ * statistics.
+ *
+ * Threads and locks: this file reaches a port only through
+ * netdev_xsk_flows() (netdev-xsk-offload.h), which gives the port's
+ * 'struct xsk_port_flows' (xsk-port.h): its flow table, and its ifindex,
+ * skb path and "offload-redirect" as the port last set them up.  It takes
+ * that structure's own lock itself, never two ports' at once and never
+ * the provider's configuration lock; Clang's thread-safety analysis checks
+ * it (tests/unit/check-thread-safety.sh).  The provider calls nothing
+ * here: OVS calls the functions of 'netdev_xsk_offload'. */
 
 #include <config.h>
 
@@ -76,10 +85,34 @@
 #include "xsk-features.h"
 #include "xsk-flow.h"
 #include "xsk-opts.h"
+#include "xsk-port.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_xsk_offload);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* The offloaded flows of afxdp port 'netdev'.  The flow API is initialised
+ * only for afxdp ports (xsk_offload_init_flow_api()). */
+static struct xsk_port_flows *
+flows_of(const struct netdev *netdev)
+{
+    struct xsk_port_flows *f = netdev_xsk_flows(netdev);
+
+    ovs_assert(f);
+    return f;
+}
+
+/* What the flow API needs to know of the port of 'f': its ifindex (-1: it
+ * has no XDP program) and whether its tc program is attached. */
+static int
+flows_port(struct xsk_port_flows *f, bool *has_skb_path)
+    OVS_REQUIRES(f->mutex)
+{
+    if (has_skb_path) {
+        *has_skb_path = f->has_skb_path;
+    }
+    return f->ifindex;
+}
 
 static bool
 is_ip_type(ovs_be16 dl_type)
@@ -256,15 +289,21 @@ static void
 output_step(struct netdev *netdev, odp_port_t port, bool in_has_tc,
             struct xsk_flow_step *st)
 {
+    struct xsk_port_flows *f = NULL;
     struct netdev *out;
 
     memset(st, 0, sizeof *st);
     st->type = XSK_FLOW_STEP_OUTPUT;
     st->out.in_has_tc = in_has_tc;
     out = netdev_ports_get(port, netdev_get_dpif_type(netdev));
-    if (out && netdev_xsk_is_afxdp(out)) {
-        st->ifindex = netdev_xsk_get_ifindex(out);
-        st->out.redirect = netdev_xsk_get_redirect(out);
+    if (out) {
+        f = netdev_xsk_flows(out);
+    }
+    if (f) {
+        xsk_mutex_lock(&f->mutex);
+        st->ifindex = flows_port(f, NULL);
+        st->out.redirect = f->redirect;
+        xsk_mutex_unlock(&f->mutex);
     }
     netdev_close(out);
     if (st->ifindex > 0) {
@@ -299,12 +338,17 @@ action_from_odp(struct netdev *netdev, const struct nlattr *actions,
                 size_t actions_len, struct xsk_flow_spec *spec)
 {
     struct xsk_flow_action *a = &spec->action;
-    bool in_has_tc = netdev_xsk_has_skb_path(netdev);
+    struct xsk_port_flows *f = flows_of(netdev);
     struct xsk_flow_build b;
     const struct nlattr *nla;
+    int in_ifindex;
+    bool in_has_tc;
     size_t left;
 
-    xsk_flow_build_init(&b, netdev_xsk_get_ifindex(netdev), a);
+    xsk_mutex_lock(&f->mutex);
+    in_ifindex = flows_port(f, &in_has_tc);
+    xsk_mutex_unlock(&f->mutex);
+    xsk_flow_build_init(&b, in_ifindex, a);
     xsk_flow_build_match(&b, &spec->key, &spec->mask);
     NL_ATTR_FOR_EACH_UNSAFE (nla, left, actions, actions_len) {
         enum ovs_action_attr type = nl_attr_type(nla);
@@ -373,43 +417,6 @@ stats_to_ovs(const struct xsk_flow_stats *s, struct dpif_flow_stats *stats)
     stats->used = s->used_ns / (1000 * 1000);
 }
 
-void
-netdev_xsk_offload_status(int ifindex, int tc_error, int redirect,
-                          struct smap *args)
-{
-    struct xsk_flow_out o = { .in_has_tc = !tc_error, .redirect = redirect };
-    struct xsk_flow_action a = { .kind = XSK_FLOW_OUTPUT };
-    const char *why;
-
-    if (!netdev_is_flow_api_enabled()) {
-        smap_add(args, "flow-offload", "off (other_config:hw-offload is "
-                 "not true)");
-        return;
-    }
-    if (ifindex <= 0) {
-        smap_add(args, "flow-offload", "none: the port has no XDP program");
-        return;
-    }
-    if (tc_error) {
-        smap_add_format(args, "flow-offload", "XDP program; no skb path (its "
-                        "tc program could not be attached at tcx ingress: "
-                        "%s)", ovs_strerror(tc_error));
-    } else {
-        smap_add(args, "flow-offload", "XDP program, and its tc program at "
-                 "tcx ingress for the skb path");
-    }
-    o.out_takes_xdp = can_redirect_to__(ifindex, &o.out_is_veth);
-    why = xsk_flow_out_flags(&o, &a);
-    smap_add(args, "flow-offload-output",
-             why ? why
-             : a.flags & XSK_FLOW_VIA_SKB
-             ? (o.out_is_veth ? "skb path (a veth: XDP redirects into it "
-                "work only while its peer lets them)"
-                : "skb path (the device takes no XDP redirects)")
-             : "XDP redirect");
-    smap_add(args, "offload-redirect", xsk_out_redirect_name(redirect));
-}
-
 static int
 xsk_offload_flow_put(struct netdev *netdev, struct match *match,
                      struct nlattr *actions, size_t actions_len,
@@ -417,7 +424,7 @@ xsk_offload_flow_put(struct netdev *netdev, struct match *match,
                      struct offload_info *info OVS_UNUSED,
                      struct dpif_flow_stats *stats)
 {
-    struct xsk_flow_table *t;
+    struct xsk_port_flows *f = flows_of(netdev);
     struct xsk_flow_spec spec;
     struct xsk_flow_ufid u;
     const char *why;
@@ -431,20 +438,20 @@ xsk_offload_flow_put(struct netdev *netdev, struct match *match,
         why = action_from_odp(netdev, actions, actions_len, &spec);
     }
     ufid_from_ovs(ufid, &u);
-    t = netdev_xsk_flows_lock(netdev);
-    error = why ? EOPNOTSUPP : xsk_flow_put(t, &u, &spec);
-    if (!error && t->n_puts == 1) {
+    xsk_mutex_lock(&f->mutex);
+    error = why ? EOPNOTSUPP : xsk_flow_put(f->table, &u, &spec);
+    if (!error && f->table->n_puts == 1) {
         VLOG_INFO("%s: first flow offloaded into the XDP program",
                   netdev_get_name(netdev));
     }
-    if (error && !xsk_flow_punt(t, &u)) {
+    if (error && !xsk_flow_punt(f->table, &u)) {
         /* An offloaded flow whose new actions the program cannot carry
          * out: its frames go to OVS from now on, and its rule stays,
          * punting, so that OVS still gets the counters it had.  For
          * dpif-netdev that is a successful modification. */
         error = 0;
     }
-    netdev_xsk_flows_unlock(netdev);
+    xsk_mutex_unlock(&f->mutex);
     if (why) {
         VLOG_DBG_RL(&rl, "%s: flow "UUID_FMT" not offloaded: %s",
                     netdev_get_name(netdev), UUID_ARGS((struct uuid *) ufid),
@@ -466,33 +473,34 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
                      struct dpif_flow_attrs *attrs,
                      struct ofpbuf *buf OVS_UNUSED)
 {
-    struct xsk_flow_table *t = netdev_xsk_flows_lock(netdev);
+    struct xsk_port_flows *f = flows_of(netdev);
     struct xsk_flow_action a;
     struct xsk_flow_stats s;
     struct xsk_flow_ufid u;
     int error;
 
+    xsk_mutex_lock(&f->mutex);
     /* The revalidators ask for every flow now and then: a good time to
      * take masks without rules off the program's list. */
-    error = xsk_flow_tidy(t);
+    error = xsk_flow_tidy(f->table);
     if (error) {
         VLOG_WARN_RL(&rl, "%s: updating the XDP program's mask list "
                      "failed: %s", netdev_get_name(netdev),
                      ovs_strerror(error));
     }
     ufid_from_ovs(ufid, &u);
-    error = xsk_flow_get(t, &u, &s, &a);
+    error = xsk_flow_get(f->table, &u, &s, &a);
     if (!error && a.kind == XSK_FLOW_OUTPUT && !(a.flags & XSK_FLOW_VIA_SKB)
         && a.n_outputs == 1 && !can_redirect_to(a.out_ifindex[0])) {
         /* Its frames would be dropped: back to OVS with them. */
-        xsk_flow_punt(t, &u);
+        xsk_flow_punt(f->table, &u);
         a.kind = XSK_FLOW_PUNT;
         VLOG_INFO_RL(&rl, "%s: flow "UUID_FMT" no longer offloaded: its "
                      "output port (ifindex %"PRIu32") cannot take XDP "
                      "redirects any more", netdev_get_name(netdev),
                      UUID_ARGS((struct uuid *) ufid), a.out_ifindex[0]);
     }
-    netdev_xsk_flows_unlock(netdev);
+    xsk_mutex_unlock(&f->mutex);
     if (error) {
         return error;
     }
@@ -509,13 +517,15 @@ static int
 xsk_offload_flow_del(struct netdev *netdev, const ovs_u128 *ufid,
                      struct dpif_flow_stats *stats)
 {
+    struct xsk_port_flows *f = flows_of(netdev);
     struct xsk_flow_stats s;
     struct xsk_flow_ufid u;
     int error;
 
     ufid_from_ovs(ufid, &u);
-    error = xsk_flow_del(netdev_xsk_flows_lock(netdev), &u, &s);
-    netdev_xsk_flows_unlock(netdev);
+    xsk_mutex_lock(&f->mutex);
+    error = xsk_flow_del(f->table, &u, &s);
+    xsk_mutex_unlock(&f->mutex);
     if (!error && stats) {
         stats_to_ovs(&s, stats);
     }
@@ -527,12 +537,21 @@ xsk_offload_flow_del(struct netdev *netdev, const ovs_u128 *ufid,
 static int
 xsk_offload_flow_flush(struct netdev *netdev)
 {
-    int ifindex = netdev_xsk_get_ifindex(netdev);
+    struct xsk_port_flows *f = flows_of(netdev);
+    uint32_t n;
+    int ifindex;
 
-    xsk_flow_flush(netdev_xsk_flows_lock(netdev));
-    netdev_xsk_flows_unlock(netdev);
+    xsk_mutex_lock(&f->mutex);
+    ifindex = flows_port(f, NULL);
+    xsk_flow_flush(f->table);
+    xsk_mutex_unlock(&f->mutex);
     if (ifindex > 0) {
-        netdev_xsk_purge_output(ifindex);
+        n = xsk_port_purge_output(ifindex);
+        if (n) {
+            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
+                      "output here now go to OVS", netdev_get_name(netdev),
+                      n);
+        }
     }
     return 0;
 }
@@ -540,8 +559,11 @@ xsk_offload_flow_flush(struct netdev *netdev)
 static int
 xsk_offload_flow_get_n_flows(struct netdev *netdev, uint64_t *n_flows)
 {
-    n_flows[0] = netdev_xsk_flows_lock(netdev)->n_rules;
-    netdev_xsk_flows_unlock(netdev);
+    struct xsk_port_flows *f = flows_of(netdev);
+
+    xsk_mutex_lock(&f->mutex);
+    n_flows[0] = f->table->n_rules;
+    xsk_mutex_unlock(&f->mutex);
     for (unsigned int i = 1; i < netdev_offload_thread_nb(); i++) {
         n_flows[i] = 0;
     }
@@ -551,7 +573,7 @@ xsk_offload_flow_get_n_flows(struct netdev *netdev, uint64_t *n_flows)
 static int
 xsk_offload_init_flow_api(struct netdev *netdev)
 {
-    if (!netdev_xsk_is_afxdp(netdev)
+    if (!netdev_xsk_flows(netdev)
         || strcmp(netdev_get_dpif_type(netdev), "netdev")) {
         return EOPNOTSUPP;
     }

@@ -58,9 +58,9 @@
 #include "fatal-signal.h"
 #include "netdev-linux.h"
 #include "netdev-linux-private.h"
+#include "netdev-offload.h"
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
-#include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
@@ -69,7 +69,6 @@
 #include "util.h"
 
 #include "xsk-features.h"
-#include "xsk-flow.h"
 #include "xsk-opts.h"
 #include "xsk-port.h"
 #include "xsk-prog.h"
@@ -119,6 +118,14 @@ static struct netdev_xsk_port *
 netdev_xsk_port_cast(struct xsk_port *core)
 {
     return core ? CONTAINER_OF(core, struct netdev_xsk_port, core) : NULL;
+}
+
+static bool
+netdev_xsk_is_afxdp(const struct netdev *netdev)
+{
+    const struct netdev_class *class = netdev_get_class(netdev);
+
+    return class == &netdev_afxdp_class || class == &netdev_afxdp_nonpmd_class;
 }
 
 static struct netdev_xsk_port *
@@ -225,6 +232,8 @@ static const struct xsk_port_ops netdev_xsk_port_ops = {
     .sock_refill = netdev_xsk_refill,
     .sock_xdp_stats = xsk_sock_get_xdp_stats,
     .tx_md_supported = xsk_tx_md_supported,
+    .dev_xdp_features = xsk_xdp_features,
+    .dev_is_veth = xsk_if_is_veth,
     .umem_get = netdev_xsk_get_umem,
     .umem_sweep = netdev_xsk_release_umems,
     .log = netdev_xsk_port_log,
@@ -299,39 +308,35 @@ netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
 }
 
 /* "afxdp/stats IFACE": the port's counters as the datapath has them now,
- * one "name=value" a line (OVSDB's copy is refreshed only every few
- * seconds). */
+ * one "name=value" a line (xsk_report_stats(); OVSDB's copy is refreshed
+ * only every few seconds). */
 static void
 netdev_xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
                          const char *argv[], void *aux OVS_UNUSED)
 {
-    struct netdev_custom_stats custom = { 0, NULL };
-    struct ds ds = DS_EMPTY_INITIALIZER;
-    struct netdev *netdev;
-    struct netdev_stats st;
+    struct netdev *netdev = netdev_from_name(argv[1]);
+    struct netdev_linux *dev;
+    size_t len = 0;
+    char *buf = NULL;
+    FILE *f;
 
-    netdev = netdev_from_name(argv[1]);
     if (!netdev || !netdev_xsk_is_afxdp(netdev)) {
         unixctl_command_reply_error(conn, "no such afxdp port");
         netdev_close(netdev);
         return;
     }
-    netdev_afxdp_get_stats(netdev, &st);
-    ds_put_format(&ds, "rx_packets=%"PRIu64"\nrx_bytes=%"PRIu64"\n"
-                  "rx_dropped=%"PRIu64"\nrx_errors=%"PRIu64"\n"
-                  "tx_packets=%"PRIu64"\ntx_bytes=%"PRIu64"\n"
-                  "tx_dropped=%"PRIu64"\ntx_errors=%"PRIu64"\n",
-                  st.rx_packets, st.rx_bytes, st.rx_dropped, st.rx_errors,
-                  st.tx_packets, st.tx_bytes, st.tx_dropped, st.tx_errors);
-    netdev_afxdp_get_custom_stats(netdev, &custom);
-    for (size_t i = 0; i < custom.size; i++) {
-        ds_put_format(&ds, "%s=%"PRIu64"\n", custom.counters[i].name,
-                      custom.counters[i].value);
+    f = open_memstream(&buf, &len);
+    if (!f) {
+        out_of_memory();
     }
-    netdev_free_custom_stats_counters(&custom);
+    dev = netdev_linux_cast(netdev);
+    ovs_mutex_lock(&dev->mutex);
+    xsk_report_stats(dev->xsk_port, f);
+    ovs_mutex_unlock(&dev->mutex);
+    fclose(f);
     netdev_close(netdev);
-    unixctl_command_reply(conn, ds_cstr(&ds));
-    ds_destroy(&ds);
+    unixctl_command_reply(conn, buf);
+    free(buf);
 }
 
 int
@@ -395,7 +400,13 @@ netdev_afxdp_destruct(struct netdev *netdev)
 
     xsk_port_teardown(&port->core);
     if (port->core.ifindex > 0) {
-        netdev_xsk_purge_output(port->core.ifindex);
+        uint32_t n = xsk_port_purge_output(port->core.ifindex);
+
+        if (n) {
+            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
+                      "output here now go to OVS", netdev_get_name(netdev),
+                      n);
+        }
     }
     xsk_port_uninit(&port->core);
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
@@ -674,23 +685,30 @@ netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
                      : offsetof(struct udp_header, udp_csum);
 }
 
-/* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h).  Returns the
- * mask of the packets handed to the ring as they are (zero-copy): those are
- * no longer the caller's to free. */
+/* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h), or counts them
+ * as dropped if 'q' has no socket.  Returns the mask of the packets handed
+ * to the ring as they are (zero-copy): those are no longer the caller's to
+ * free.  The caller is the queue's only sender while this runs. */
 static uint32_t
 netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
                       struct dp_packet_batch *batch)
 {
-    struct xsk_umem_pool *umem = q->sock->umem;
-    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
     struct xsk_tx_stats *st = &q->tx_stats;
     uint64_t too_big = st->too_big;
     uint64_t ring_full = st->ring_full;
     uint64_t no_frame = st->no_frame;
+    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
+    struct xsk_umem_pool *umem;
     struct dp_packet *packet;
     uint32_t handed;
 
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
+
+    if (OVS_UNLIKELY(!q->sock)) {
+        st->dropped += dp_packet_batch_size(batch);
+        return 0;
+    }
+    umem = q->sock->umem;
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         const struct netdev_xsk_packet *xp
@@ -722,15 +740,30 @@ netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
     return handed;
 }
 
+/* netdev_xsk_queue_send() on a queue that other threads may send on too
+ * (concurrent_txq): under the queue's TX lock. */
+static uint32_t
+netdev_xsk_queue_send_locked(const char *name, struct xsk_port_queue *q,
+                             struct netdev_xsk_txq *txq,
+                             struct dp_packet_batch *batch)
+{
+    uint32_t handed;
+
+    ovs_spin_lock(&txq->lock);
+    handed = netdev_xsk_queue_send(name, q, batch);
+    ovs_spin_unlock(&txq->lock);
+    return handed;
+}
+
 int
 netdev_afxdp_batch_send(struct netdev *netdev, int qid,
                         struct dp_packet_batch *batch, bool concurrent_txq)
 {
     struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
+    const char *name = netdev_get_name(netdev);
     struct dp_packet *packet;
-    struct netdev_xsk_txq *txq;
     struct xsk_port_queue *q;
-    uint32_t handed = 0;
+    uint32_t handed;
 
     if (OVS_UNLIKELY(!port->core.n_queues)) {
         dp_packet_delete_batch(batch, true);
@@ -738,18 +771,11 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
     }
     qid %= port->core.n_queues;
     q = &port->core.queues[qid];
-    txq = &port->txqs[qid];
-
     if (concurrent_txq) {
-        ovs_spin_lock(&txq->lock);
-    }
-    if (OVS_LIKELY(q->sock)) {
-        handed = netdev_xsk_queue_send(netdev_get_name(netdev), q, batch);
+        handed = netdev_xsk_queue_send_locked(name, q, &port->txqs[qid],
+                                              batch);
     } else {
-        q->tx_stats.dropped += dp_packet_batch_size(batch);
-    }
-    if (concurrent_txq) {
-        ovs_spin_unlock(&txq->lock);
+        handed = netdev_xsk_queue_send(name, q, batch);
     }
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
@@ -765,24 +791,23 @@ int
 netdev_afxdp_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    struct xsk_port_totals t;
+    struct xsk_port_summary s;
 
     ovs_mutex_lock(&dev->mutex);
-    xsk_port_totals(&port->core, &t);
+    xsk_port_summary(dev->xsk_port, &s);
     ovs_mutex_unlock(&dev->mutex);
 
     /* Fields left alone stay UINT64_MAX, "not counted", as netdev_get_stats()
      * set them: OVSDB then leaves them out instead of showing a 0 that is
      * not true (size buckets, multicast, collisions...). */
-    stats->rx_packets = t.rx.packets;
-    stats->rx_bytes = t.rx.bytes;
-    stats->rx_dropped = t.rx.dropped + t.xdp.rx_dropped + t.xdp.rx_ring_full;
-    stats->rx_errors = t.xdp.rx_invalid_descs;
-    stats->tx_packets = t.tx.packets;
-    stats->tx_bytes = t.tx.bytes;
-    stats->tx_dropped = t.tx.dropped + t.sock.tx_busy;
-    stats->tx_errors = t.xdp.tx_invalid_descs;
+    stats->rx_packets = s.rx_packets;
+    stats->rx_bytes = s.rx_bytes;
+    stats->rx_dropped = s.rx_dropped;
+    stats->rx_errors = s.rx_errors;
+    stats->tx_packets = s.tx_packets;
+    stats->tx_bytes = s.tx_bytes;
+    stats->tx_dropped = s.tx_dropped;
+    stats->tx_errors = s.tx_errors;
     return 0;
 }
 
@@ -828,88 +853,21 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 
     ovs_mutex_lock(&dev->mutex);
     xsk_report_status(core, netdev_xsk_status_put, args);
-    netdev_xsk_offload_status(core->prog ? core->ifindex : -1,
-                              core->prog ? core->prog->tc_error : 0,
-                              core->opts.redirect, args);
+    xsk_report_offload(core, netdev_is_flow_api_enabled(),
+                       netdev_xsk_status_put, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
 
-/* Flow offload hooks (netdev-xsk-offload.h). */
-
-bool
-netdev_xsk_is_afxdp(const struct netdev *netdev)
-{
-    const struct netdev_class *class = netdev_get_class(netdev);
-
-    return class == &netdev_afxdp_class || class == &netdev_afxdp_nonpmd_class;
-}
-
-int
-netdev_xsk_get_ifindex(const struct netdev *netdev)
-{
-    const struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
-
-    return port && port->core.prog ? port->core.ifindex : -1;
-}
-
-int
-netdev_xsk_get_redirect(const struct netdev *netdev)
-{
-    struct netdev_linux *dev = netdev_linux_cast(netdev);
-    const struct netdev_xsk_port *port;
-    int redirect;
-
-    ovs_mutex_lock(&dev->mutex);
-    port = netdev_xsk_port_of(netdev);
-    redirect = port ? port->core.opts.redirect : XSK_REDIRECT_AUTO;
-    ovs_mutex_unlock(&dev->mutex);
-    return redirect;
-}
-
-bool
-netdev_xsk_has_skb_path(const struct netdev *netdev)
-{
-    struct netdev_linux *dev = netdev_linux_cast(netdev);
-    const struct netdev_xsk_port *port;
-    bool has;
-
-    ovs_mutex_lock(&dev->mutex);
-    port = netdev_xsk_port_cast(dev->xsk_port);
-    has = port && port->core.prog && port->core.prog->tc_link_fd >= 0;
-    ovs_mutex_unlock(&dev->mutex);
-    return has;
-}
-
-struct xsk_flow_table *
-netdev_xsk_flows_lock(struct netdev *netdev)
-{
-    return xsk_port_flows_lock(&netdev_xsk_port_of(netdev)->core);
-}
-
-void
-netdev_xsk_flows_unlock(struct netdev *netdev)
-{
-    xsk_port_flows_unlock(&netdev_xsk_port_of(netdev)->core);
-}
-
-void
-netdev_xsk_purge_output(int ifindex)
+/* The flow API's one way to a port (netdev-xsk-offload.h). */
+struct xsk_port_flows *
+netdev_xsk_flows(const struct netdev *netdev)
 {
     struct netdev_xsk_port *port;
 
-    ovs_mutex_lock(&netdev_xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
-        uint32_t n;
-
-        n = xsk_flow_purge_output(xsk_port_flows_lock(&port->core),
-                                  ifindex);
-        xsk_port_flows_unlock(&port->core);
-        if (n) {
-            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) that output to "
-                      "ifindex %d now go to OVS",
-                      netdev_get_name(&port->dev->up), n, ifindex);
-        }
+    if (!netdev_xsk_is_afxdp(netdev)) {
+        return NULL;
     }
-    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
+    port = netdev_xsk_port_of(netdev);
+    return port ? &port->core.flows : NULL;
 }

@@ -10,8 +10,19 @@
  * an assertion that stays on in release builds, and the AF_XDP uapi
  * definitions that are newer than the installed (Linux 6.1)
  * <linux/if_xdp.h>.  Whether the running kernel accepts them is probed at
- * run time by xsk-sock.c, never assumed. */
+ * run time by xsk-sock.c, never assumed.
+ *
+ * It also gives the core a mutex, 'struct xsk_mutex', that Clang's
+ * thread-safety analysis knows as a lock, with the annotations
+ * (XSK_GUARDED_BY() and the like, the same attributes as OVS's
+ * OVS_GUARDED_BY() in <openvswitch/compiler.h>; in C, a struct member can
+ * only be XSK_GUARDED, "under some lock", as OVS's members are
+ * OVS_GUARDED).  Data of the core that
+ * the OVS glue locks itself carries one, so that the analysis checks the
+ * glue (tests/unit/check-thread-safety.sh); the core's own files are not
+ * analysed. */
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +65,78 @@ xsk_set_err(char **errp, const char *format, ...)
     va_start(args, format);
     vsnprintf(*errp, len + 1, format, args);
     va_end(args);
+}
+
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(capability)
+#define XSK_THREAD_SAFETY 1
+#endif
+#endif
+
+#ifdef XSK_THREAD_SAFETY
+#define XSK_LOCKABLE __attribute__((capability("mutex")))
+#define XSK_GUARDED __attribute__((guarded_var))
+#define XSK_GUARDED_BY(...) __attribute__((guarded_by(__VA_ARGS__)))
+#define XSK_REQUIRES(...) __attribute__((requires_capability(__VA_ARGS__)))
+#define XSK_ACQUIRES(...) __attribute__((acquire_capability(__VA_ARGS__)))
+#define XSK_RELEASES(...) __attribute__((release_capability(__VA_ARGS__)))
+#define XSK_EXCLUDED(...) __attribute__((locks_excluded(__VA_ARGS__)))
+#define XSK_NO_THREAD_SAFETY_ANALYSIS \
+    __attribute__((no_thread_safety_analysis))
+#else
+#define XSK_LOCKABLE
+#define XSK_GUARDED
+#define XSK_GUARDED_BY(...)
+#define XSK_REQUIRES(...)
+#define XSK_ACQUIRES(...)
+#define XSK_RELEASES(...)
+#define XSK_EXCLUDED(...)
+#define XSK_NO_THREAD_SAFETY_ANALYSIS
+#endif
+
+/* A pthread mutex that the analysis knows as a lock.  Initialised by
+ * xsk_mutex_init(); a failed lock or unlock is a bug and aborts. */
+struct XSK_LOCKABLE xsk_mutex {
+    pthread_mutex_t lock;
+};
+
+#define XSK_MUTEX_INITIALIZER { PTHREAD_MUTEX_INITIALIZER }
+
+static inline void
+xsk_mutex_init(struct xsk_mutex *m)
+{
+    int error = pthread_mutex_init(&m->lock, NULL);
+
+    XSK_ASSERT(!error);
+}
+
+static inline void
+xsk_mutex_destroy(struct xsk_mutex *m)
+{
+    int error = pthread_mutex_destroy(&m->lock);
+
+    XSK_ASSERT(!error);
+}
+
+/* The analysis does not look into these two (it cannot see that
+ * pthread_mutex_lock() takes the capability); their callers are checked
+ * against their annotations. */
+static inline void
+xsk_mutex_lock(struct xsk_mutex *m)
+    XSK_ACQUIRES(m) XSK_NO_THREAD_SAFETY_ANALYSIS
+{
+    int error = pthread_mutex_lock(&m->lock);
+
+    XSK_ASSERT(!error);
+}
+
+static inline void
+xsk_mutex_unlock(struct xsk_mutex *m)
+    XSK_RELEASES(m) XSK_NO_THREAD_SAFETY_ANALYSIS
+{
+    int error = pthread_mutex_unlock(&m->lock);
+
+    XSK_ASSERT(!error);
 }
 
 #define XSK_ARRAY_SIZE(ARR) (sizeof (ARR) / sizeof (ARR)[0])

@@ -80,6 +80,54 @@ queues_alloc(int n)
     return p;
 }
 
+/* Every port's flows, for xsk_port_purge_output(). */
+static struct xsk_mutex all_flows_mutex = XSK_MUTEX_INITIALIZER;
+static struct xsk_port_flows *all_flows XSK_GUARDED_BY(all_flows_mutex);
+
+/* Initializes 'f' with an empty table, for a port with no program, and
+ * puts it on the list of every port's flows. */
+static void
+flows_init(struct xsk_port_flows *f)
+{
+    xsk_mutex_init(&f->mutex);
+    f->table = malloc(sizeof *f->table);
+    XSK_ASSERT(f->table);
+    xsk_flow_table_init(f->table);
+    f->ifindex = -1;
+    f->has_skb_path = false;
+    f->redirect = XSK_REDIRECT_AUTO;
+
+    xsk_mutex_lock(&all_flows_mutex);
+    f->prev = NULL;
+    f->next = all_flows;
+    if (all_flows) {
+        all_flows->prev = f;
+    }
+    all_flows = f;
+    xsk_mutex_unlock(&all_flows_mutex);
+}
+
+/* Takes 'f' off the list of every port's flows and frees its table. */
+static void
+flows_uninit(struct xsk_port_flows *f)
+{
+    xsk_mutex_lock(&all_flows_mutex);
+    if (f->prev) {
+        f->prev->next = f->next;
+    } else {
+        all_flows = f->next;
+    }
+    if (f->next) {
+        f->next->prev = f->prev;
+    }
+    xsk_mutex_unlock(&all_flows_mutex);
+
+    xsk_flow_table_destroy(f->table);
+    free(f->table);
+    f->table = NULL;
+    xsk_mutex_destroy(&f->mutex);
+}
+
 /* Initializes 'port', stopped, with no steering rule and an empty flow
  * table.  'ops' must outlive the port; 'aux' is the user's, for
  * 'ops->log'. */
@@ -93,10 +141,7 @@ xsk_port_init(struct xsk_port *port, const struct xsk_port_ops *ops,
     xsk_opts_init(&port->requested);
     port->opts = port->requested;
     xsk_steer_init(&port->steer);
-    pthread_mutex_init(&port->flow_mutex, NULL);
-    port->flows = malloc(sizeof *port->flows);
-    XSK_ASSERT(port->flows);
-    xsk_flow_table_init(port->flows);
+    flows_init(&port->flows);
 }
 
 /* Frees what xsk_port_init() made: the flow table and its lock.  The port
@@ -105,33 +150,31 @@ void
 xsk_port_uninit(struct xsk_port *port)
 {
     XSK_ASSERT(!port->prog && !port->queues);
-    xsk_flow_table_destroy(port->flows);
-    free(port->flows);
-    port->flows = NULL;
+    flows_uninit(&port->flows);
     free(port->steer_error);
     port->steer_error = NULL;
     free(port->error);
     port->error = NULL;
-    pthread_mutex_destroy(&port->flow_mutex);
 }
 
-/* Locks 'port''s flow table and returns it; xsk_port_flows_unlock()
- * unlocks it. */
-struct xsk_flow_table *
-xsk_port_flows_lock(struct xsk_port *port)
+/* Removes, from every port's flow table, the flows that output to
+ * 'ifindex' (xsk_flow_purge_output()): a port that goes away, or whose
+ * flows OVS flushes, is no output any more.  Returns how many flows it
+ * changed.  Takes the list's lock, then each table's in turn. */
+uint32_t
+xsk_port_purge_output(int ifindex)
 {
-    int error = pthread_mutex_lock(&port->flow_mutex);
+    struct xsk_port_flows *f;
+    uint32_t n = 0;
 
-    XSK_ASSERT(!error);
-    return port->flows;
-}
-
-void
-xsk_port_flows_unlock(struct xsk_port *port)
-{
-    int error = pthread_mutex_unlock(&port->flow_mutex);
-
-    XSK_ASSERT(!error);
+    xsk_mutex_lock(&all_flows_mutex);
+    for (f = all_flows; f; f = f->next) {
+        xsk_mutex_lock(&f->mutex);
+        n += xsk_flow_purge_output(f->table, ifindex);
+        xsk_mutex_unlock(&f->mutex);
+    }
+    xsk_mutex_unlock(&all_flows_mutex);
+    return n;
 }
 
 /* Takes 'port''s XDP program off its interface.  The flow table stops
@@ -142,8 +185,11 @@ void
 xsk_port_stop(struct xsk_port *port)
 {
     if (port->prog) {
-        xsk_flow_detach(xsk_port_flows_lock(port));
-        xsk_port_flows_unlock(port);
+        xsk_mutex_lock(&port->flows.mutex);
+        xsk_flow_detach(port->flows.table);
+        port->flows.ifindex = -1;
+        port->flows.has_skb_path = false;
+        xsk_mutex_unlock(&port->flows.mutex);
         port->ops->prog_detach(port->prog);
         port->prog = NULL;
     }
@@ -203,9 +249,13 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
         port_log(port, XSK_PORT_LOG_INFO,
                  "replaced a stale ovs-xsk XDP program");
     }
-    error = xsk_flow_attach(xsk_port_flows_lock(port), ops->flow_backend,
+    xsk_mutex_lock(&port->flows.mutex);
+    error = xsk_flow_attach(port->flows.table, ops->flow_backend,
                             port->prog);
-    xsk_port_flows_unlock(port);
+    port->flows.ifindex = port->ifindex;
+    port->flows.has_skb_path = port->prog->tc_link_fd >= 0;
+    port->flows.redirect = o->redirect;
+    xsk_mutex_unlock(&port->flows.mutex);
     if (error) {
         /* Not fatal: the flows are now handled in userspace. */
         port_log(port, XSK_PORT_LOG_WARN, "cannot write the offloaded flows "

@@ -58,18 +58,20 @@
  * steering changes are serialised by the caller (the glue's 'dev->mutex';
  * the fatal-signal hook runs when nothing else configures).  The flow
  * table is written by the flow API from another thread (dpif-netdev's
- * offload thread) and guarded by the port's flow lock: take it with
- * xsk_port_flows_lock() for any access to 'flows'; start and stop take it
- * themselves to attach and detach the table.  The flow lock comes after
- * the caller's configuration lock, never before.
+ * offload thread): it lives in 'flows', a 'struct xsk_port_flows' with its
+ * own lock, which the flow API takes itself ('flows.mutex', annotated for
+ * Clang's thread-safety analysis); start and stop take it to attach and
+ * detach the table.  The flow lock comes after the caller's configuration
+ * lock, never before, and no other lock is taken while it is held but the
+ * logging's.
  * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; it is
  * written with relaxed atomic stores: xsk_port_configure(),
  * xsk_port_set_mtu()). */
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xsk-compat.h"
 #include "xsk-flow.h"
 #include "xsk-opts.h"
 #include "xsk-rx.h"
@@ -120,6 +122,10 @@ struct xsk_port_ops {
     int (*sock_xdp_stats)(const struct xsk_sock *, struct xdp_statistics *);
     bool (*tx_md_supported)(void);
 
+    /* The port's device (xsk-features.h), for its flow-offload status. */
+    int (*dev_xdp_features)(int ifindex, uint64_t *features);
+    int (*dev_is_veth)(int ifindex, bool *is_veth);
+
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
      * it; 'umem_sweep' destroys those that no socket uses any more. */
     int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem_pool **);
@@ -138,6 +144,28 @@ struct xsk_port_queue {
     struct xsk_sock *sock;              /* NULL: no socket (set-up failed). */
     struct xsk_tx_stats tx_stats __attribute__((aligned(XSK_CACHE_LINE)));
     struct xsk_rxq rx __attribute__((aligned(XSK_CACHE_LINE)));
+};
+
+/* The offloaded flows of a port, as the flow API reaches them (through
+ * one accessor of the glue): the table, and what the flow API needs to know
+ * of the port itself, all under 'mutex' (XSK_GUARDED: in C, the analysis
+ * cannot name a member's lock).  The port writes 'ifindex', 'has_skb_path'
+ * and 'redirect' when it attaches its program and when it stops.  The
+ * table's pointer never changes from xsk_port_init() to
+ * xsk_port_uninit(). */
+struct xsk_port_flows {
+    struct xsk_mutex mutex;
+    struct xsk_flow_table *table XSK_GUARDED;
+    int ifindex XSK_GUARDED;            /* The port's while its program is
+                                         * attached, else -1. */
+    bool has_skb_path XSK_GUARDED;      /* Its tc program is attached
+                                         * too. */
+    int redirect XSK_GUARDED;           /* Its "offload-redirect" (enum
+                                         * xsk_out_redirect). */
+
+    /* In the list of every port's flows (xsk_port_purge_output()), under
+     * that list's own lock. */
+    struct xsk_port_flows *prev, *next;
 };
 
 struct xsk_port {
@@ -171,8 +199,7 @@ struct xsk_port {
     char *steer_error;                  /* Why the last rules given were
                                          * refused (malloc'd), or NULL. */
 
-    pthread_mutex_t flow_mutex;
-    struct xsk_flow_table *flows;       /* Under 'flow_mutex'. */
+    struct xsk_port_flows flows;
 };
 
 void xsk_port_init(struct xsk_port *, const struct xsk_port_ops *,
@@ -200,7 +227,6 @@ bool xsk_port_configure_steer(struct xsk_port *, const char *rules,
                               const char *mode);
 int xsk_port_max_mtu(const struct xsk_port *, uint32_t frame_size);
 
-struct xsk_flow_table *xsk_port_flows_lock(struct xsk_port *);
-void xsk_port_flows_unlock(struct xsk_port *);
+uint32_t xsk_port_purge_output(int ifindex);
 
 #endif /* xsk-port.h */

@@ -7,8 +7,11 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "xsk-features.h"
 #include "xsk-flow.h"
 #include "xsk-prog.h"
 
@@ -80,6 +83,61 @@ xsk_report_status(const struct xsk_port *port,
 #undef PUT_NUM
 }
 
+/* Gives 'put' how offloaded flows enter 'port' and reach it as an output
+ * ("flow-offload", "flow-offload-output", "offload-redirect"), or why they
+ * cannot.  'enabled' says whether OVS offloads flows at all
+ * (other_config:hw-offload).  Asks the kernel, through the port's ops,
+ * whether the port's device takes XDP redirects now. */
+void
+xsk_report_offload(const struct xsk_port *port, bool enabled,
+                   void (*put)(void *aux, const char *key,
+                               const char *value),
+                   void *aux)
+{
+    struct xsk_flow_action a = { .kind = XSK_FLOW_OUTPUT };
+    struct xsk_flow_out o;
+    uint64_t features;
+    char text[160];
+    const char *why;
+
+    if (!enabled) {
+        put(aux, "flow-offload", "off (other_config:hw-offload is not "
+            "true)");
+        return;
+    }
+    if (!port->prog || port->ifindex <= 0) {
+        put(aux, "flow-offload", "none: the port has no XDP program");
+        return;
+    }
+    if (port->prog->tc_error) {
+        snprintf(text, sizeof text, "XDP program; no skb path (its tc "
+                 "program could not be attached at tcx ingress: %s)",
+                 strerror(port->prog->tc_error));
+        put(aux, "flow-offload", text);
+    } else {
+        put(aux, "flow-offload", "XDP program, and its tc program at tcx "
+            "ingress for the skb path");
+    }
+
+    memset(&o, 0, sizeof o);
+    o.in_has_tc = !port->prog->tc_error;
+    o.redirect = port->opts.redirect;
+    o.out_takes_xdp = !port->ops->dev_xdp_features(port->ifindex, &features)
+                      && features & XSK_XDP_ACT_NDO_XMIT;
+    if (port->ops->dev_is_veth(port->ifindex, &o.out_is_veth)) {
+        o.out_is_veth = true;   /* Unknown: assume the peer may change. */
+    }
+    why = xsk_flow_out_flags(&o, &a);
+    put(aux, "flow-offload-output",
+        why ? why
+        : a.flags & XSK_FLOW_VIA_SKB
+        ? (o.out_is_veth ? "skb path (a veth: XDP redirects into it work "
+           "only while its peer lets them)"
+           : "skb path (the device takes no XDP redirects)")
+        : "XDP redirect");
+    put(aux, "offload-redirect", xsk_out_redirect_name(port->opts.redirect));
+}
+
 /* Adds the counters of every queue of 'port' to 't'.  The kernel's socket
  * counters are read once per socket: 'xdp_ok[i]' says whether queue i's
  * were given (false without a socket), and 'xdp[i]' holds them. */
@@ -149,6 +207,24 @@ xsk_port_totals(const struct xsk_port *port, struct xsk_port_totals *t)
 
     XSK_ASSERT(port->n_queues <= XSK_MAX_RXQ);
     sum_queues(port, t, xdp, xdp_ok);
+}
+
+/* Stores in 's' the counters of 'port' as OVS shows them for the
+ * interface. */
+void
+xsk_port_summary(const struct xsk_port *port, struct xsk_port_summary *s)
+{
+    struct xsk_port_totals t;
+
+    xsk_port_totals(port, &t);
+    s->rx_packets = t.rx.packets;
+    s->rx_bytes = t.rx.bytes;
+    s->rx_dropped = t.rx.dropped + t.xdp.rx_dropped + t.xdp.rx_ring_full;
+    s->rx_errors = t.xdp.rx_invalid_descs;
+    s->tx_packets = t.tx.packets;
+    s->tx_bytes = t.tx.bytes;
+    s->tx_dropped = t.tx.dropped + t.sock.tx_busy;
+    s->tx_errors = t.xdp.tx_invalid_descs;
 }
 
 /* The most counters xsk_port_counters() stores for 'port'. */
@@ -227,6 +303,51 @@ xsk_port_counters(const struct xsk_port *port, struct xsk_counter *c)
         }
     }
     return n;
+}
+
+/* The fields of struct xsk_port_summary, in "afxdp/stats" order. */
+static const struct {
+    const char *name;
+    size_t offset;
+} summary_fields[] = {
+#define SUMMARY_FIELD(NAME) { #NAME, offsetof(struct xsk_port_summary, NAME) }
+    SUMMARY_FIELD(rx_packets),
+    SUMMARY_FIELD(rx_bytes),
+    SUMMARY_FIELD(rx_dropped),
+    SUMMARY_FIELD(rx_errors),
+    SUMMARY_FIELD(tx_packets),
+    SUMMARY_FIELD(tx_bytes),
+    SUMMARY_FIELD(tx_dropped),
+    SUMMARY_FIELD(tx_errors),
+#undef SUMMARY_FIELD
+};
+
+/* Writes to 'f' the counters of 'port' as "afxdp/stats" shows them: the
+ * summary (xsk_port_summary()), then every named counter
+ * (xsk_port_counters()), one "name=value" line each. */
+void
+xsk_report_stats(const struct xsk_port *port, FILE *f)
+{
+    struct xsk_port_summary s;
+    struct xsk_counter *c;
+    size_t n;
+
+    xsk_port_summary(port, &s);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(summary_fields); i++) {
+        uint64_t value;
+
+        memcpy(&value, (const char *) &s + summary_fields[i].offset,
+               sizeof value);
+        fprintf(f, "%s=%"PRIu64"\n", summary_fields[i].name, value);
+    }
+
+    c = malloc(xsk_port_max_counters(port) * sizeof *c);
+    XSK_ASSERT(c);
+    n = xsk_port_counters(port, c);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s=%"PRIu64"\n", c[i].name, c[i].value);
+    }
+    free(c);
 }
 
 /* Names of the places of struct xsk_places, in its order. */
@@ -316,8 +437,10 @@ xsk_report_steer(const struct xsk_port *port, const char *name, FILE *f)
 void
 xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
 {
-    const struct xsk_flow_table *flows = xsk_port_flows_lock(port);
+    const struct xsk_flow_table *flows;
 
+    xsk_mutex_lock(&port->flows.mutex);
+    flows = port->flows.table;
     if (flows->n_rules) {
         fprintf(f, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
                 " mask(s), %"PRIu64" offloaded since start\n", name,
@@ -325,5 +448,5 @@ xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
                 flows->n_masks - xsk_flow_n_empty_masks(flows),
                 flows->n_puts);
     }
-    xsk_port_flows_unlock(port);
+    xsk_mutex_unlock(&port->flows.mutex);
 }

@@ -35,6 +35,13 @@ void xsk_report_status(const struct xsk_port *,
                                    const char *value),
                        void *aux);
 
+/* Gives 'put' the "flow-offload" lines of the status of a port.  Asks the
+ * kernel about the port's device through the port's ops. */
+void xsk_report_offload(const struct xsk_port *, bool enabled,
+                        void (*put)(void *aux, const char *key,
+                                    const char *value),
+                        void *aux);
+
 /* A port's counters, each summed over its queues. */
 struct xsk_port_totals {
     struct xsk_rx_stats rx;
@@ -46,6 +53,23 @@ struct xsk_port_totals {
 
 void xsk_port_totals(const struct xsk_port *, struct xsk_port_totals *);
 
+/* A port's counters as OVS shows them for the interface (the fields of its
+ * 'struct netdev_stats' that the port counts), from the totals: the drops
+ * include the kernel's (no room in its RX or fill ring; TX sends refused
+ * as busy), the errors are descriptors the kernel found invalid. */
+struct xsk_port_summary {
+    uint64_t rx_packets;
+    uint64_t rx_bytes;
+    uint64_t rx_dropped;
+    uint64_t rx_errors;
+    uint64_t tx_packets;
+    uint64_t tx_bytes;
+    uint64_t tx_dropped;
+    uint64_t tx_errors;
+};
+
+void xsk_port_summary(const struct xsk_port *, struct xsk_port_summary *);
+
 /* One named counter ("tx_zero_copy_packets", "xsk_queue_0_rx_dropped"). */
 #define XSK_COUNTER_NAME_SIZE 64
 struct xsk_counter {
@@ -55,6 +79,10 @@ struct xsk_counter {
 
 size_t xsk_port_max_counters(const struct xsk_port *);
 size_t xsk_port_counters(const struct xsk_port *, struct xsk_counter *);
+
+/* "afxdp/stats" text: the summary, then the named counters, one
+ * "name=value" line each. */
+void xsk_report_stats(const struct xsk_port *, FILE *);
 
 /* "afxdp/show" lines. */
 void xsk_report_umem(const struct xsk_umem_pool *, const struct xsk_places *,

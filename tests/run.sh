@@ -7,8 +7,11 @@
 #    then "make" every time (cheap when nothing changed).  Set
 #    OVS_XSK_BUILDDIR to build elsewhere (a VPATH build; the repository root
 #    must then be unconfigured).
-# 2. Unit tests: each tests/unit/test-* program; every TAP line it prints
-#    ("ok N - name", "not ok N - name", "# SKIP") counts as one test.
+# 2. Unit tests: each tests/unit/test-* program, and each
+#    tests/unit/check-*.sh script (given the build directory: checks that
+#    need no system, e.g. check-thread-safety.sh, Clang's thread-safety
+#    analysis of the glue); every TAP line it prints ("ok N - name",
+#    "not ok N - name", "# SKIP") counts as one test.
 #    Then, if OVS_XSK_FUZZ_SECONDS is not 0 (default: 20 if CI=true, else
 #    0), the fuzz targets, SECONDS each (tests/fuzz/run.sh), one test per
 #    target; main stage only.
@@ -112,18 +115,28 @@ stage ()
     export OVS_XSK_BUILD=$builddir/ovs
 
     echo "== [$label] unit tests [t=$SECONDS s]"
-    for src in "$ROOT"/tests/unit/test-*.c; do
+    for src in "$ROOT"/tests/unit/test-*.c "$ROOT"/tests/unit/check-*.sh; do
         [ -e "$src" ] || continue
-        name=$(basename "$src" .c)
-        log=$res/unit/$name.log
-        if ! make -C "$builddir" "tests/unit/$name" > "$log" 2>&1; then
-            echo "not ok - $name: build failed"
-            show_tail "$log"
-            failed=$((failed + 1))
-            continue
-        fi
-        "$builddir/tests/unit/$name" > "$log" 2>&1
-        status=$?
+        case $src in
+        *.sh)
+            name=$(basename "$src" .sh)
+            log=$res/unit/$name.log
+            "$src" "$builddir" > "$log" 2>&1
+            status=$?
+            ;;
+        *)
+            name=$(basename "$src" .c)
+            log=$res/unit/$name.log
+            if ! make -C "$builddir" "tests/unit/$name" > "$log" 2>&1; then
+                echo "not ok - $name: build failed"
+                show_tail "$log"
+                failed=$((failed + 1))
+                continue
+            fi
+            "$builddir/tests/unit/$name" > "$log" 2>&1
+            status=$?
+            ;;
+        esac
         read -r p f s < <(awk '
             /^not ok/ { f++; next }
             /^ok/ && /# *[Ss][Kk][Ii][Pp]/ { s++; next }

@@ -31,10 +31,13 @@
 
 #include "xsk-port.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "xsk-features.h"
 #include "xsk-prog.h"
 #include "xsk-report.h"
 #include "tap.h"
@@ -69,6 +72,8 @@ static struct {
                                  * still wrote to them. */
     struct xsk_umem_pool *umem[MAX_UMEMS];
     char last_log[256];         /* The last log line's text. */
+    uint64_t dev_features;      /* What the port's device reports. */
+    bool dev_veth;
 } k;
 
 static void
@@ -104,7 +109,7 @@ static void
 fake_prog_detach(struct xsk_prog *prog)
 {
     trace("D", 0);
-    if (k.port->flows->backend) {
+    if (k.port->flows.table->backend) {
         k.freed_in_use++;
     }
     free(prog);
@@ -299,6 +304,22 @@ fake_log(const struct xsk_port *port, enum xsk_port_log_level level,
           : level == XSK_PORT_LOG_INFO ? "info" : "warn", 0);
 }
 
+static int
+fake_dev_xdp_features(int ifindex, uint64_t *features)
+{
+    (void) ifindex;
+    *features = k.dev_features;
+    return 0;
+}
+
+static int
+fake_dev_is_veth(int ifindex, bool *is_veth)
+{
+    (void) ifindex;
+    *is_veth = k.dev_veth;
+    return 0;
+}
+
 static const struct xsk_port_ops fake_ops = {
     .prog_attach = fake_prog_attach,
     .prog_detach = fake_prog_detach,
@@ -312,6 +333,8 @@ static const struct xsk_port_ops fake_ops = {
     .sock_refill = fake_sock_refill,
     .sock_xdp_stats = fake_sock_xdp_stats,
     .tx_md_supported = fake_tx_md_supported,
+    .dev_xdp_features = fake_dev_xdp_features,
+    .dev_is_veth = fake_dev_is_veth,
     .umem_get = fake_umem_get,
     .umem_sweep = fake_umem_sweep,
     .log = fake_log,
@@ -474,12 +497,19 @@ run_case(const struct port_case *c, bool stop_first)
         CHECK(k.progs == 1 && k.socks == c->n_rxq && k.umems == 1,
               "%d program(s), %d socket(s), %d UMEM(s) alive", k.progs,
               k.socks, k.umems);
-        CHECK(port.flows->backend == &fake_flow_backend || c->f.flows,
+        CHECK(port.flows.table->backend == &fake_flow_backend || c->f.flows,
               "the flow table is not attached");
+        CHECK(port.flows.ifindex == c->ifindex && port.flows.has_skb_path,
+              "the flow API sees ifindex %d (skb path %d), want %d",
+              port.flows.ifindex, port.flows.has_skb_path, c->ifindex);
         if (stop_first) {
             xsk_port_stop(&port);
             CHECK(!k.progs && !port.prog, "the stop path left the program");
-            CHECK(!port.flows->backend, "the flow table is still attached");
+            CHECK(!port.flows.table->backend,
+                  "the flow table is still attached");
+            CHECK(port.flows.ifindex == -1 && !port.flows.has_skb_path,
+                  "after stop the flow API sees ifindex %d (skb path %d)",
+                  port.flows.ifindex, port.flows.has_skb_path);
             CHECK(k.socks == c->n_rxq, "the stop path closed sockets");
             xsk_port_stop(&port);
         }
@@ -750,6 +780,80 @@ test_counters(void)
           (unsigned long long) t.xdp.rx_dropped);
     stop_port(&port);
     tap_group("named counters and totals of a port, summed once");
+}
+
+/* Returns what 'write' wrote to a memory stream (caller frees). */
+static char *report(void (*write)(struct xsk_port *, FILE *),
+                    struct xsk_port *);
+
+static void
+write_stats(struct xsk_port *port, FILE *f)
+{
+    xsk_report_stats(port, f);
+}
+
+/* The counters OVS shows for the interface, and the "afxdp/stats" text,
+ * of a 2-queue port: one row per summary field. */
+static void
+test_summary(void)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+        uint64_t want;
+    } rows[] = {
+#define ROW(NAME, WANT) \
+        { #NAME, offsetof(struct xsk_port_summary, NAME), WANT }
+        ROW(rx_packets, 11 + 21),
+        ROW(rx_bytes, 12 + 22),
+        ROW(rx_dropped, (18 + 28) + (1001 + 2001) + (1004 + 2004)),
+        ROW(rx_errors, 1002 + 2002),
+        ROW(tx_packets, 21 + 41),
+        ROW(tx_bytes, 22 + 42),
+        ROW(tx_dropped, (23 + 43) + (33 + 63)),
+        ROW(tx_errors, 1003 + 2003),
+#undef ROW
+    };
+    struct xsk_port_summary sum;
+    struct xsk_counter *c;
+    struct xsk_port port;
+    char *text, *line;
+    size_t n_lines = 0;
+    size_t n_counters;
+
+    start_port(&port, 2);
+    set_queue_counters(&port, 0);
+    set_queue_counters(&port, 1);
+    xsk_port_summary(&port, &sum);
+    text = report(write_stats, &port);
+    line = text;
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        uint64_t got = *(uint64_t *) ((char *) &sum + rows[i].offset);
+        char want[64];
+
+        CHECK(got == rows[i].want, "%s=%llu, want %llu", rows[i].name,
+              (unsigned long long) got, (unsigned long long) rows[i].want);
+        snprintf(want, sizeof want, "%s=%llu\n", rows[i].name,
+                 (unsigned long long) rows[i].want);
+        CHECK(!strncmp(line, want, strlen(want)), "line %zu: \"%.40s\", "
+              "want \"%s\"", i, line, want);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : "";
+    }
+    for (const char *p = text; *p; p++) {
+        n_lines += *p == '\n';
+    }
+    c = calloc(xsk_port_max_counters(&port), sizeof *c);
+    n_counters = xsk_port_counters(&port, c);
+    free(c);
+    CHECK(n_lines == XSK_ARRAY_SIZE(rows) + n_counters,
+          "%zu lines: the summary, then the %zu named counters", n_lines,
+          n_counters);
+    CHECK(strstr(text, "\ntx_copied_packets=76\n"), "a named counter: %s",
+          text);
+    free(text);
+    stop_port(&port);
+    tap_group("afxdp/stats: the interface's counters, then the named ones");
 }
 
 /* Returns what 'write' wrote to a memory stream (caller frees). */
@@ -1113,6 +1217,118 @@ test_status(void)
     tap_group("Interface:status of a started and of a failed port");
 }
 
+/* The flow-offload lines of Interface:status, one row per situation:
+ * offload off, no program, no skb path, and how an output is reached for
+ * each "offload-redirect" and device. */
+static void
+test_offload_status(void)
+{
+    static const struct {
+        bool enabled;
+        bool started;
+        int tc_error;
+        enum xsk_out_redirect redirect;
+        uint64_t features;
+        bool veth;
+        const char *want;
+    } rows[] = {
+        { false, true, 0, XSK_REDIRECT_AUTO, 0, false,
+          "flow-offload=off (other_config:hw-offload is not true)\n" },
+        { true, false, 0, XSK_REDIRECT_AUTO, 0, false,
+          "flow-offload=none: the port has no XDP program\n" },
+        { true, true, 0, XSK_REDIRECT_AUTO, XSK_XDP_ACT_NDO_XMIT, false,
+          "flow-offload=XDP program, and its tc program at tcx ingress for "
+          "the skb path\nflow-offload-output=XDP redirect\n"
+          "offload-redirect=auto\n" },
+        { true, true, 0, XSK_REDIRECT_AUTO, XSK_XDP_ACT_NDO_XMIT, true,
+          "flow-offload=XDP program, and its tc program at tcx ingress for "
+          "the skb path\nflow-offload-output=skb path (a veth: XDP "
+          "redirects into it work only while its peer lets them)\n"
+          "offload-redirect=auto\n" },
+        { true, true, 0, XSK_REDIRECT_AUTO, 0, false,
+          "flow-offload=XDP program, and its tc program at tcx ingress for "
+          "the skb path\nflow-offload-output=skb path (the device takes no "
+          "XDP redirects)\noffload-redirect=auto\n" },
+        { true, true, EOPNOTSUPP, XSK_REDIRECT_SKB, XSK_XDP_ACT_NDO_XMIT,
+          false,
+          "flow-offload=XDP program; no skb path (its tc program could not "
+          "be attached at tcx ingress: Operation not supported)\n"
+          "flow-offload-output=offload-redirect=skb, and the in_port has no "
+          "tc program for the skb path (tcx, Linux 6.6 or later)\n"
+          "offload-redirect=skb\n" },
+        { true, true, EOPNOTSUPP, XSK_REDIRECT_XDP, XSK_XDP_ACT_NDO_XMIT,
+          true,
+          "flow-offload=XDP program; no skb path (its tc program could not "
+          "be attached at tcx ingress: Operation not supported)\n"
+          "flow-offload-output=XDP redirect\noffload-redirect=xdp\n" },
+    };
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port port;
+
+        memset(&k, 0, sizeof k);
+        k.port = &port;
+        k.dev_features = rows[i].features;
+        k.dev_veth = rows[i].veth;
+        xsk_port_init(&port, &fake_ops, NULL);
+        port.requested.mode = XSK_MODE_GENERIC;
+        port.requested.frame_size = FRAME_SIZE;
+        port.requested.umem_frames = N_FRAMES;
+        port.requested.redirect = rows[i].redirect;
+        if (rows[i].started) {
+            CHECK(!xsk_port_configure(&port, 7), "row %zu: configure: %s",
+                  i, port.error);
+            port.prog->tc_error = rows[i].tc_error;
+        }
+        status_text[0] = '\0';
+        xsk_report_offload(&port, rows[i].enabled, status_put, NULL);
+        CHECK(!strcmp(status_text, rows[i].want), "row %zu:\n%s", i,
+              status_text);
+        stop_port(&port);
+    }
+    tap_group("status: how offloaded flows enter and leave the port");
+}
+
+/* xsk_port_purge_output() reaches the flow table of every port, and only
+ * the flows that output to the port that goes. */
+static void
+test_purge_output(void)
+{
+    static const int outs[] = { 9, 9, 5 };     /* One port's flow each. */
+    struct xsk_port ports[XSK_ARRAY_SIZE(outs)];
+    struct xsk_flow_stats st;
+    struct xsk_flow_action a;
+
+    memset(&k, 0, sizeof k);
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(ports); i++) {
+        struct xsk_flow_ufid u = { { i + 1, 0 } };
+        struct xsk_flow_spec spec;
+
+        xsk_port_init(&ports[i], &fake_ops, NULL);
+        memset(&spec, 0, sizeof spec);
+        spec.key.dl_type = htons(0x0800);
+        spec.mask.dl_type = 0xffff;
+        spec.action.kind = XSK_FLOW_OUTPUT;
+        spec.action.n_outputs = 1;
+        spec.action.out_ifindex[0] = outs[i];
+        CHECK(!xsk_flow_put(ports[i].flows.table, &u, &spec),
+              "put on port %zu", i);
+    }
+    CHECK(xsk_port_purge_output(9) == 2, "two flows output to ifindex 9");
+    CHECK(xsk_port_purge_output(9) == 0, "none on the second call");
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(ports); i++) {
+        struct xsk_flow_ufid u = { { i + 1, 0 } };
+
+        CHECK(!xsk_flow_get(ports[i].flows.table, &u, &st, &a),
+              "the flow of port %zu is still there", i);
+        CHECK((a.kind == XSK_FLOW_PUNT) == (outs[i] == 9),
+              "port %zu: flow kind %u", i, a.kind);
+        xsk_port_uninit(&ports[i]);
+    }
+    CHECK(xsk_port_purge_output(5) == 0, "no table left after uninit");
+    tap_group("purge: every port's flows that output to a port that goes");
+}
+
 int
 main(void)
 {
@@ -1126,9 +1342,12 @@ main(void)
     test_steer_kept();
     test_configure_steer();
     test_counters();
+    test_summary();
     test_show();
     test_request();
     test_configure();
     test_status();
+    test_offload_status();
+    test_purge_output();
     return tap_done();
 }
