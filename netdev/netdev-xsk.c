@@ -15,8 +15,9 @@
  *                  UMEM, steering and flows; mode          set_config(),
  *                  fallbacks; the one stop path; the       reconfigure(),
  *                  registry of every port                  destruct()
- *     xsk-report   a port's status and counters; the    -> get_status(),
- *                  afxdp/stats and afxdp/show texts        get_*stats()
+ *     xsk-report   a port's status, configuration and   -> get_status(),
+ *                  counters; afxdp/stats and afxdp/show    get_config(),
+ *                  texts                                   get_*stats()
  *     xsk-opts     option table and strict parsing      -> xsk-port
  *     xsk-features a device's RX queues, XDP features   -> set_config()
  *     xsk-rx/-tx   receive and transmit over plain      -> rxq_recv(),
@@ -428,18 +429,21 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     return error;
 }
 
+/* Adds 'key' and 'value' to the smap 'args' (xsk_report_status() and
+ * xsk_report_config() call it for each pair). */
+static void
+netdev_xsk_smap_put(void *args, const char *key, const char *value)
+{
+    smap_add(args, key, value);
+}
+
 int
 netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add_format(args, "n_rxq", "%d", port->core.opts.n_rxq);
-    smap_add(args, "xdp-mode", xsk_mode_name(port->core.opts.mode));
-    smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->core.mode_in_use));
-    smap_add(args, "use-need-wakeup",
-             port->core.opts.need_wakeup ? "true" : "false");
+    xsk_report_config(dev->xsk_port, netdev_xsk_smap_put, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -765,12 +769,6 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     return 0;
 }
 
-static void
-netdev_xsk_status_put(void *args, const char *key, const char *value)
-{
-    smap_add(args, key, value);
-}
-
 int
 netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 {
@@ -778,9 +776,9 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     const struct xsk_port *core = &netdev_xsk_port_of(netdev)->core;
 
     ovs_mutex_lock(&dev->mutex);
-    xsk_report_status(core, netdev_xsk_status_put, args);
+    xsk_report_status(core, netdev_xsk_smap_put, args);
     xsk_report_offload(core, netdev_is_flow_api_enabled(),
-                       netdev_xsk_status_put, args);
+                       netdev_xsk_smap_put, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }

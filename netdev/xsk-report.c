@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* A port's and a UMEM's counters and status, and the "afxdp/stats" and
- * "afxdp/show" texts (xsk-report.h).  Includes no OVS header. */
+/* A port's and a UMEM's counters, status and configuration, and the
+ * "afxdp/stats" and "afxdp/show" texts (xsk-report.h).  Includes no OVS
+ * header. */
 
 #include "xsk-report.h"
 
@@ -82,6 +83,23 @@ xsk_report_status(const struct xsk_port *port,
         put(aux, "xdp-steer-error", port->steer_error);
     }
 #undef PUT_NUM
+}
+
+/* Gives 'put' the configuration of 'port' (the netdev's get_config()), one
+ * key and value at a time: the options in effect and the mode in use. */
+void
+xsk_report_config(const struct xsk_port *port,
+                  void (*put)(void *aux, const char *key, const char *value),
+                  void *aux)
+{
+    const struct xsk_opts *o = &port->opts;
+    char num[32];
+
+    snprintf(num, sizeof num, "%d", o->n_rxq);
+    put(aux, "n_rxq", num);
+    put(aux, "xdp-mode", xsk_mode_name(o->mode));
+    put(aux, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+    put(aux, "use-need-wakeup", o->need_wakeup ? "true" : "false");
 }
 
 /* Gives 'put' how offloaded flows enter 'port' and reach it as an output

@@ -4,9 +4,10 @@
 #define XSK_REPORT_H 1
 
 /* What a port and a UMEM report, as numbers and as text: a port's status
- * (key-value pairs: Interface:status), its counters summed over its queues,
- * the named list of its counters (the netdev's custom statistics), and the
- * texts of "ovs-appctl afxdp/stats" and "afxdp/show".  Includes no OVS header: the OVS glue
+ * and configuration (key-value pairs: Interface:status, the netdev's
+ * get_config()), its counters summed over its queues, the named list of its
+ * counters (the netdev's custom statistics), and the texts of "ovs-appctl
+ * afxdp/stats" and "afxdp/show".  Includes no OVS header: the OVS glue
  * (netdev-xsk.c) copies the numbers into OVS's structs, the key-value pairs
  * into an smap and the texts into its unixctl replies.  A port's name is
  * the one it has in the registry (xsk-port.h).
@@ -16,9 +17,9 @@
  * Nothing else returned here is the caller's.
  *
  * Thread safety: the counters are read as the queues' threads write them,
- * without a lock (a total may be a few packets behind).  For the status and
- * the counters the caller holds its configuration lock, so that the queues
- * and sockets stay.  xsk_report_show() walks the
+ * without a lock (a total may be a few packets behind).  For the status,
+ * the configuration and the counters the caller holds its configuration
+ * lock, so that the queues and sockets stay.  xsk_report_show() walks the
  * UMEM registry and, for each UMEM and then once more, the port registry,
  * under their locks (xsk-port.h gives the order) and without the ports'
  * configuration locks, as "afxdp/show" always did.  xsk_report_flows()
@@ -35,6 +36,13 @@
 
 /* Gives 'put' the status of a port, one key and value at a time. */
 void xsk_report_status(const struct xsk_port *,
+                       void (*put)(void *aux, const char *key,
+                                   const char *value),
+                       void *aux);
+
+/* Gives 'put' the configuration of a port (the netdev's get_config()), one
+ * key and value at a time. */
+void xsk_report_config(const struct xsk_port *,
                        void (*put)(void *aux, const char *key,
                                    const char *value),
                        void *aux);

@@ -16,8 +16,8 @@
  * let go of it.
  *
  * Further tables drive a started port through steering options and
- * configurations one row after the other, and pin its counters, its status
- * and its afxdp/show lines.  The registry
+ * configurations one row after the other, and pin its counters, its status,
+ * its configuration and its afxdp/show lines.  The registry
  * of ports is walked, stopped and left as the glue does it, and the whole
  * afxdp/show text is built over real UMEMs (xsk-umem.c's registry, which
  * the text walks) for ports with fake sockets.
@@ -1210,6 +1210,18 @@ test_status(void)
     tap_group("Interface:status of a started and of a failed port");
 }
 
+/* Initializes 'port', named "p0", over the fakes with a fresh fake kernel,
+ * to request frames of FRAME_SIZE bytes and N_FRAMES of them. */
+static void
+init_port(struct xsk_port *port)
+{
+    memset(&k, 0, sizeof k);
+    k.port = port;
+    xsk_port_init(port, "p0", &fake_ops, NULL);
+    port->requested.frame_size = FRAME_SIZE;
+    port->requested.umem_frames = N_FRAMES;
+}
+
 /* The flow-offload lines of Interface:status, one row per situation:
  * offload off, no program, no skb path, and how an output is reached for
  * each "offload-redirect" and device. */
@@ -1259,14 +1271,10 @@ test_offload_status(void)
     for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
         struct xsk_port port;
 
-        memset(&k, 0, sizeof k);
-        k.port = &port;
+        init_port(&port);
         k.dev_features = rows[i].features;
         k.dev_veth = rows[i].veth;
-        xsk_port_init(&port, "p0", &fake_ops, NULL);
         port.requested.mode = XSK_MODE_GENERIC;
-        port.requested.frame_size = FRAME_SIZE;
-        port.requested.umem_frames = N_FRAMES;
         port.requested.redirect = rows[i].redirect;
         if (rows[i].started) {
             CHECK(!xsk_port_configure(&port, 7), "row %zu: configure: %s",
@@ -1320,6 +1328,51 @@ test_purge_output(void)
     }
     CHECK(xsk_port_purge_output(5) == 0, "no table left after uninit");
     tap_group("purge: every port's flows that output to a port that goes");
+}
+
+/* The netdev's get_config() of a port, one row per configuration: the
+ * options in effect and the mode in use. */
+static void
+test_config(void)
+{
+    static const struct {
+        enum xsk_mode mode;     /* Requested. */
+        int n_rxq;
+        bool need_wakeup;
+        int ifindex;            /* Negative: the set-up fails. */
+        const char *want;
+    } rows[] = {
+        { XSK_MODE_GENERIC, 2, true, 7,
+          "n_rxq=2\nxdp-mode=generic\nxdp-mode-in-use=generic\n"
+          "use-need-wakeup=true\n" },
+        { XSK_MODE_BEST_EFFORT, 1, false, 7,
+          "n_rxq=1\nxdp-mode=best-effort\n"
+          "xdp-mode-in-use=native-with-zerocopy\nuse-need-wakeup=false\n" },
+        { XSK_MODE_NATIVE, 4, true, 7,
+          "n_rxq=4\nxdp-mode=native\nxdp-mode-in-use=native\n"
+          "use-need-wakeup=true\n" },
+        { XSK_MODE_NATIVE, 1, true, -ENODEV,
+          "n_rxq=1\nxdp-mode=native\nxdp-mode-in-use=best-effort\n"
+          "use-need-wakeup=true\n" },
+    };
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port port;
+
+        init_port(&port);
+        port.requested.mode = rows[i].mode;
+        port.requested.n_rxq = rows[i].n_rxq;
+        port.requested.need_wakeup = rows[i].need_wakeup;
+        CHECK(!xsk_port_configure(&port, rows[i].ifindex)
+              == (rows[i].ifindex > 0), "row %zu: configure: %s", i,
+              port.error);
+        status_text[0] = '\0';
+        xsk_report_config(&port, status_put, NULL);
+        CHECK(!strcmp(status_text, rows[i].want), "row %zu:\n%s", i,
+              status_text);
+        stop_port(&port);
+    }
+    tap_group("get_config: the options in effect and the mode in use");
 }
 
 /* Appends the name of 'port' and a space to the string 'names_'. */
@@ -1535,6 +1588,7 @@ main(void)
     test_status();
     test_offload_status();
     test_purge_output();
+    test_config();
     test_registry();
     test_show_text();
     return tap_done();
