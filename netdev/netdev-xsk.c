@@ -355,27 +355,21 @@ signal_remove_xdp(struct netdev *netdev)
     }
 }
 
-/* The largest MTU a port carries: jumbo frames need descriptor chains. */
-static int
-netdev_xsk_max_mtu(const struct netdev_xsk_port *port)
-{
-    return xsk_port_max_mtu(&port->core, port->core.requested.frame_size);
-}
-
+/* Refuses an MTU larger than the port carries (jumbo frames need
+ * descriptor chains: xsk_port_check_mtu()). */
 int
 netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
     struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
+    char *msg = NULL;
+    int error;
 
-    if (mtu > netdev_xsk_max_mtu(port)) {
-        VLOG_WARN("%s: MTU %d is too large: at most %d%s",
-                  netdev_get_name(netdev), mtu, netdev_xsk_max_mtu(port),
-                  port->core.sg_refused ? " (the kernel refused multi-buffer "
-                  "AF_XDP sockets)" : "");
-        return EINVAL;
+    error = xsk_port_check_mtu(&port->core, mtu, &msg);
+    if (error) {
+        VLOG_WARN("%s: %s", netdev_get_name(netdev), msg);
+        free(msg);
     }
-    xsk_port_set_mtu(&port->core, mtu);
-    return 0;
+    return error;
 }
 
 char *

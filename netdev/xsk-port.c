@@ -553,6 +553,25 @@ xsk_port_set_mtu(struct xsk_port *port, int mtu)
     __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
 }
 
+/* Checks that 'port' carries 'mtu' with the frame size requested
+ * (xsk_port_max_mtu()) and, if it does, makes it the MTU of its pollers
+ * (xsk_port_set_mtu()).  Returns 0, or EINVAL with the reason in '*errp'
+ * (caller frees). */
+int
+xsk_port_check_mtu(struct xsk_port *port, int mtu, char **errp)
+{
+    int max_mtu = xsk_port_max_mtu(port, port->requested.frame_size);
+
+    if (mtu > max_mtu) {
+        xsk_set_err(errp, "MTU %d is too large: at most %d%s", mtu, max_mtu,
+                    port->sg_refused ? " (the kernel refused multi-buffer "
+                    "AF_XDP sockets)" : "");
+        return EINVAL;
+    }
+    xsk_port_set_mtu(port, mtu);
+    return 0;
+}
+
 /* The largest frame 'port' receives in one buffer, with the options in
  * effect. */
 int

@@ -244,6 +244,7 @@ int xsk_port_request(struct xsk_port *, const struct xsk_kv *, size_t n,
 bool xsk_port_is_current(const struct xsk_port *);
 int xsk_port_configure(struct xsk_port *, int ifindex);
 void xsk_port_set_mtu(struct xsk_port *, int mtu);
+int xsk_port_check_mtu(struct xsk_port *, int mtu, char **errp);
 int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);
 void xsk_port_stop(struct xsk_port *);

@@ -17,7 +17,7 @@
  *
  * Further tables drive a started port through steering options and
  * configurations one row after the other, and pin its counters, its status,
- * its configuration and its afxdp/show lines.  The registry
+ * its configuration, its MTU check and its afxdp/show lines.  The registry
  * of ports is walked, stopped and left as the glue does it, and the whole
  * afxdp/show text is built over real UMEMs (xsk-umem.c's registry, which
  * the text walks) for ports with fake sockets.
@@ -1375,6 +1375,59 @@ test_config(void)
     tap_group("get_config: the options in effect and the mode in use");
 }
 
+/* The MTU check of a port, one row per MTU: what is refused and why, and
+ * the MTU its pollers then read. */
+static void
+test_check_mtu(void)
+{
+    static const struct {
+        uint32_t frame_size;    /* Requested. */
+        bool sg_refused;
+        int mtu;
+        int want_error;
+        const char *want_msg;   /* On failure. */
+    } rows[] = {
+        { 4096, false, 1500, 0, NULL },
+        { 4096, false, 9000, 0, NULL },
+        { 4096, false, 9001, EINVAL, "MTU 9001 is too large: at most 9000" },
+        { 2048, false, 9000, 0, NULL },
+        { 4096, true, 3822, 0, NULL },
+        { 4096, true, 3823, EINVAL, "MTU 3823 is too large: at most 3822 "
+          "(the kernel refused multi-buffer AF_XDP sockets)" },
+        { 2048, true, 1775, EINVAL, "MTU 1775 is too large: at most 1774 "
+          "(the kernel refused multi-buffer AF_XDP sockets)" },
+        { 2048, true, 1774, 0, NULL },
+    };
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port port;
+        char *msg = NULL;
+        int error;
+
+        memset(&k, 0, sizeof k);
+        xsk_port_init(&port, "p0", &fake_ops, NULL);
+        port.requested.frame_size = rows[i].frame_size;
+        port.sg_refused = rows[i].sg_refused;
+        xsk_port_set_mtu(&port, 1234);
+        error = xsk_port_check_mtu(&port, rows[i].mtu, &msg);
+        CHECK(error == rows[i].want_error, "row %zu: error %d, want %d", i,
+              error, rows[i].want_error);
+        if (rows[i].want_msg) {
+            CHECK(msg && !strcmp(msg, rows[i].want_msg), "row %zu: \"%s\"",
+                  i, msg ? msg : "(none)");
+            CHECK(port.rx_cfg.mtu == 1234, "row %zu: MTU %d set though "
+                  "refused", i, port.rx_cfg.mtu);
+        } else {
+            CHECK(!msg, "row %zu: a reason with no error: %s", i, msg);
+            CHECK(port.rx_cfg.mtu == rows[i].mtu, "row %zu: MTU %d, want "
+                  "%d", i, port.rx_cfg.mtu, rows[i].mtu);
+        }
+        free(msg);
+        xsk_port_uninit(&port);
+    }
+    tap_group("MTU check: the largest MTU with and without multi-buffer");
+}
+
 /* Appends the name of 'port' and a space to the string 'names_'. */
 static void
 collect_name(struct xsk_port *port, void *names_)
@@ -1589,6 +1642,7 @@ main(void)
     test_offload_status();
     test_purge_output();
     test_config();
+    test_check_mtu();
     test_registry();
     test_show_text();
     return tap_done();
