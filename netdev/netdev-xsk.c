@@ -11,11 +11,13 @@
  * <-> descriptors, and statistics and status in OVS's structs.  The work is
  * the OVS-independent core's:
  *
- *     xsk-port     a port's options, program, sockets,  -> set_config(),
- *                  UMEM, steering and flows; mode          reconfigure(),
- *                  fallbacks; the one stop path            destruct()
- *     xsk-report   a port's status and counters, the    -> get_status(),
- *                  afxdp/show lines                        get_*stats()
+ *     xsk-port     a port's options, program, sockets,  -> construct(),
+ *                  UMEM, steering and flows; mode          set_config(),
+ *                  fallbacks; the one stop path; the       reconfigure(),
+ *                  registry of every port                  destruct()
+ *     xsk-report   a port's status, configuration and   -> get_status(),
+ *                  counters; afxdp/stats and afxdp/show    get_config(),
+ *                  texts                                   get_*stats()
  *     xsk-opts     option table and strict parsing      -> xsk-port
  *     xsk-features a device's RX queues, XDP features   -> set_config()
  *     xsk-rx/-tx   receive and transmit over plain      -> rxq_recv(),
@@ -51,7 +53,6 @@
 #include "netdev-xsk-offload.h"
 
 #include <errno.h>
-#include <stdio.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -61,7 +62,6 @@
 #include "netdev-offload.h"
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
-#include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
 #include "smap.h"
@@ -101,18 +101,12 @@ struct netdev_xsk_txq {
 };
 
 /* Provider state of one afxdp port.  dev->xsk_port points to its 'core'
- * (xsk-port.h: program, sockets, queues, steering, flow table). */
+ * (xsk-port.h: program, sockets, queues, steering, flow table; in the
+ * core's registry of every port under the netdev's name). */
 struct netdev_xsk_port {
     struct xsk_port core;
-    struct ovs_list node;               /* In 'netdev_xsk_ports'. */
-    struct netdev_linux *dev;
     struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
 };
-
-/* All afxdp ports, for afxdp/show and the fatal-signal hook. */
-static struct ovs_mutex netdev_xsk_ports_mutex = OVS_MUTEX_INITIALIZER;
-static struct ovs_list netdev_xsk_ports OVS_GUARDED_BY(netdev_xsk_ports_mutex)
-    = OVS_LIST_INITIALIZER(&netdev_xsk_ports);
 
 static struct netdev_xsk_port *
 netdev_xsk_port_cast(struct xsk_port *core)
@@ -210,12 +204,9 @@ static void
 netdev_xsk_port_log(const struct xsk_port *core,
                     enum xsk_port_log_level level, const char *msg)
 {
-    const struct netdev_xsk_port *port
-        = CONTAINER_OF(core, struct netdev_xsk_port, core);
-
     VLOG(level == XSK_PORT_LOG_DBG ? VLL_DBG
          : level == XSK_PORT_LOG_INFO ? VLL_INFO : VLL_WARN,
-         "%s: %s", netdev_get_name(&port->dev->up), msg);
+         "%s: %s", core->name, msg);
 }
 
 /* What the port core does outside itself: the real kernel. */
@@ -243,68 +234,25 @@ static const struct xsk_port_ops netdev_xsk_port_ops = {
 static void
 netdev_xsk_fatal_hook(void *aux OVS_UNUSED)
 {
-    struct netdev_xsk_port *port;
-
-    ovs_mutex_lock(&netdev_xsk_ports_mutex);
-    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
-        xsk_port_stop(&port->core);
-    }
-    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
+    xsk_port_stop_all();
 }
 
-/* Writes the "afxdp/show" lines of 'umem' (its frames per place) and of
- * the queues that use it to 'f_'. */
+/* Replies to 'conn' with 'text' and frees it. */
 static void
-netdev_xsk_show_umem(struct xsk_umem_pool *umem, void *f_)
-    OVS_REQUIRES(netdev_xsk_ports_mutex)
+netdev_xsk_unixctl_reply(struct unixctl_conn *conn, char *text)
 {
-    struct netdev_xsk_port *port;
-    struct xsk_places p;
-    FILE *f = f_;
-    bool ok = false;
-
-    /* Counts taken under traffic can be off by frames in motion; a quiet
-     * datapath gives the same answer every time. */
-    for (int i = 0; i < 3 && !ok; i++) {
-        ok = xsk_umem_account(umem, &p);
-        if (!ok) {
-            xnanosleep(1000 * 1000);
-        }
-    }
-    xsk_report_umem(umem, &p, ok, f);
-    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
-        xsk_report_queues(&port->core, netdev_get_name(&port->dev->up), umem,
-                          f);
-    }
+    unixctl_command_reply(conn, text);
+    free(text);
 }
 
 /* "afxdp/show": every UMEM, where its frames are, and who uses it; then the
- * steering rules and offloaded flows of the ports that have some. */
+ * steering rules and offloaded flows of the ports that have some
+ * (xsk_report_show()). */
 static void
 netdev_xsk_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                         const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
-    struct netdev_xsk_port *port;
-    size_t len = 0;
-    char *buf = NULL;
-    FILE *f;
-
-    f = open_memstream(&buf, &len);
-    if (!f) {
-        out_of_memory();
-    }
-    ovs_mutex_lock(&netdev_xsk_ports_mutex);
-    xsk_umem_foreach(netdev_xsk_show_umem, f);
-    LIST_FOR_EACH (port, node, &netdev_xsk_ports) {
-        const char *name = netdev_get_name(&port->dev->up);
-
-        xsk_report_steer(&port->core, name, f);
-        xsk_report_flows(&port->core, name, f);
-    }
-    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
-    fclose(f);
-    unixctl_command_reply(conn, len ? buf : "no UMEM\n");
-    free(buf);
+    netdev_xsk_unixctl_reply(conn, xsk_report_show());
 }
 
 /* "afxdp/stats IFACE": the port's counters as the datapath has them now,
@@ -316,27 +264,19 @@ netdev_xsk_unixctl_stats(struct unixctl_conn *conn, int argc OVS_UNUSED,
 {
     struct netdev *netdev = netdev_from_name(argv[1]);
     struct netdev_linux *dev;
-    size_t len = 0;
-    char *buf = NULL;
-    FILE *f;
+    char *text;
 
     if (!netdev || !netdev_xsk_is_afxdp(netdev)) {
         unixctl_command_reply_error(conn, "no such afxdp port");
         netdev_close(netdev);
         return;
     }
-    f = open_memstream(&buf, &len);
-    if (!f) {
-        out_of_memory();
-    }
     dev = netdev_linux_cast(netdev);
     ovs_mutex_lock(&dev->mutex);
-    xsk_report_stats(dev->xsk_port, f);
+    text = xsk_report_stats(dev->xsk_port);
     ovs_mutex_unlock(&dev->mutex);
-    fclose(f);
     netdev_close(netdev);
-    unixctl_command_reply(conn, buf);
-    free(buf);
+    netdev_xsk_unixctl_reply(conn, text);
 }
 
 int
@@ -373,16 +313,12 @@ netdev_afxdp_construct(struct netdev *netdev)
     netdev->n_txq = 0;
 
     port = xzalloc(sizeof *port);
-    xsk_port_init(&port->core, &netdev_xsk_port_ops, port);
-    port->dev = dev;
+    xsk_port_init(&port->core, netdev_get_name(netdev), &netdev_xsk_port_ops,
+                  port);
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_init(&port->txqs[i].lock);
     }
     dev->xsk_port = &port->core;
-
-    ovs_mutex_lock(&netdev_xsk_ports_mutex);
-    ovs_list_push_back(&netdev_xsk_ports, &port->node);
-    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
 
     netdev_request_reconfigure(netdev);
     return 0;
@@ -393,22 +329,13 @@ netdev_afxdp_destruct(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
     struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
+    uint32_t n;
 
-    ovs_mutex_lock(&netdev_xsk_ports_mutex);
-    ovs_list_remove(&port->node);
-    ovs_mutex_unlock(&netdev_xsk_ports_mutex);
-
-    xsk_port_teardown(&port->core);
-    if (port->core.ifindex > 0) {
-        uint32_t n = xsk_port_purge_output(port->core.ifindex);
-
-        if (n) {
-            VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
-                      "output here now go to OVS", netdev_get_name(netdev),
-                      n);
-        }
+    n = xsk_port_destruct(&port->core);
+    if (n) {
+        VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
+                  "output here now go to OVS", netdev_get_name(netdev), n);
     }
-    xsk_port_uninit(&port->core);
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_destroy(&port->txqs[i].lock);
     }
@@ -428,27 +355,21 @@ signal_remove_xdp(struct netdev *netdev)
     }
 }
 
-/* The largest MTU a port carries: jumbo frames need descriptor chains. */
-static int
-netdev_xsk_max_mtu(const struct netdev_xsk_port *port)
-{
-    return xsk_port_max_mtu(&port->core, port->core.requested.frame_size);
-}
-
+/* Refuses an MTU larger than the port carries (jumbo frames need
+ * descriptor chains: xsk_port_check_mtu()). */
 int
 netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
     struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
+    char *msg = NULL;
+    int error;
 
-    if (mtu > netdev_xsk_max_mtu(port)) {
-        VLOG_WARN("%s: MTU %d is too large: at most %d%s",
-                  netdev_get_name(netdev), mtu, netdev_xsk_max_mtu(port),
-                  port->core.sg_refused ? " (the kernel refused multi-buffer "
-                  "AF_XDP sockets)" : "");
-        return EINVAL;
+    error = xsk_port_check_mtu(&port->core, mtu, &msg);
+    if (error) {
+        VLOG_WARN("%s: %s", netdev_get_name(netdev), msg);
+        free(msg);
     }
-    xsk_port_set_mtu(&port->core, mtu);
-    return 0;
+    return error;
 }
 
 char *
@@ -502,18 +423,21 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
     return error;
 }
 
+/* Adds 'key' and 'value' to the smap 'args' (xsk_report_status() and
+ * xsk_report_config() call it for each pair). */
+static void
+netdev_xsk_smap_put(void *args, const char *key, const char *value)
+{
+    smap_add(args, key, value);
+}
+
 int
 netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add_format(args, "n_rxq", "%d", port->core.opts.n_rxq);
-    smap_add(args, "xdp-mode", xsk_mode_name(port->core.opts.mode));
-    smap_add(args, "xdp-mode-in-use", xsk_mode_name(port->core.mode_in_use));
-    smap_add(args, "use-need-wakeup",
-             port->core.opts.need_wakeup ? "true" : "false");
+    xsk_report_config(dev->xsk_port, netdev_xsk_smap_put, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -839,12 +763,6 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
     return 0;
 }
 
-static void
-netdev_xsk_status_put(void *args, const char *key, const char *value)
-{
-    smap_add(args, key, value);
-}
-
 int
 netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 {
@@ -852,9 +770,9 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
     const struct xsk_port *core = &netdev_xsk_port_of(netdev)->core;
 
     ovs_mutex_lock(&dev->mutex);
-    xsk_report_status(core, netdev_xsk_status_put, args);
+    xsk_report_status(core, netdev_xsk_smap_put, args);
     xsk_report_offload(core, netdev_is_flow_api_enabled(),
-                       netdev_xsk_status_put, args);
+                       netdev_xsk_smap_put, args);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }

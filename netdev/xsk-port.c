@@ -80,12 +80,49 @@ queues_alloc(int n)
     return p;
 }
 
-/* Every port's flows, for xsk_port_purge_output(). */
-static struct xsk_mutex all_flows_mutex = XSK_MUTEX_INITIALIZER;
-static struct xsk_port_flows *all_flows XSK_GUARDED_BY(all_flows_mutex);
+/* The registry: every port of the process (xsk-port.h, "Registry"). */
+static struct xsk_mutex ports_mutex = XSK_MUTEX_INITIALIZER;
+static struct xsk_port *ports XSK_GUARDED_BY(ports_mutex);
 
-/* Initializes 'f' with an empty table, for a port with no program, and
- * puts it on the list of every port's flows. */
+/* Puts 'port' at the end of the registry: walks meet the ports in the
+ * order they were made. */
+static void
+port_register(struct xsk_port *port)
+{
+    struct xsk_port **tailp;
+
+    xsk_mutex_lock(&ports_mutex);
+    port->prev = NULL;
+    for (tailp = &ports; *tailp; tailp = &(*tailp)->next) {
+        port->prev = *tailp;
+    }
+    port->next = NULL;
+    *tailp = port;
+    port->registered = true;
+    xsk_mutex_unlock(&ports_mutex);
+}
+
+/* Takes 'port' out of the registry, if it is in. */
+static void
+port_unregister(struct xsk_port *port)
+{
+    xsk_mutex_lock(&ports_mutex);
+    if (port->registered) {
+        if (port->prev) {
+            port->prev->next = port->next;
+        } else {
+            ports = port->next;
+        }
+        if (port->next) {
+            port->next->prev = port->prev;
+        }
+        port->prev = port->next = NULL;
+        port->registered = false;
+    }
+    xsk_mutex_unlock(&ports_mutex);
+}
+
+/* Initializes 'f' with an empty table, for a port with no program. */
 static void
 flows_init(struct xsk_port_flows *f)
 {
@@ -96,32 +133,12 @@ flows_init(struct xsk_port_flows *f)
     f->ifindex = -1;
     f->has_skb_path = false;
     f->redirect = XSK_REDIRECT_AUTO;
-
-    xsk_mutex_lock(&all_flows_mutex);
-    f->prev = NULL;
-    f->next = all_flows;
-    if (all_flows) {
-        all_flows->prev = f;
-    }
-    all_flows = f;
-    xsk_mutex_unlock(&all_flows_mutex);
 }
 
-/* Takes 'f' off the list of every port's flows and frees its table. */
+/* Frees the table of 'f'. */
 static void
 flows_uninit(struct xsk_port_flows *f)
 {
-    xsk_mutex_lock(&all_flows_mutex);
-    if (f->prev) {
-        f->prev->next = f->next;
-    } else {
-        all_flows = f->next;
-    }
-    if (f->next) {
-        f->next->prev = f->prev;
-    }
-    xsk_mutex_unlock(&all_flows_mutex);
-
     xsk_flow_table_destroy(f->table);
     free(f->table);
     f->table = NULL;
@@ -129,52 +146,107 @@ flows_uninit(struct xsk_port_flows *f)
 }
 
 /* Initializes 'port', stopped, with no steering rule and an empty flow
- * table.  'ops' must outlive the port; 'aux' is the user's, for
- * 'ops->log'. */
+ * table, and puts it into the registry under 'name' (copied).  'ops' must
+ * outlive the port; 'aux' is the user's, for 'ops->log'. */
 void
-xsk_port_init(struct xsk_port *port, const struct xsk_port_ops *ops,
-              void *aux)
+xsk_port_init(struct xsk_port *port, const char *name,
+              const struct xsk_port_ops *ops, void *aux)
 {
     memset(port, 0, sizeof *port);
     port->ops = ops;
     port->aux = aux;
+    port->name = strdup(name);
+    XSK_ASSERT(port->name);
     xsk_opts_init(&port->requested);
     port->opts = port->requested;
     xsk_steer_init(&port->steer);
     flows_init(&port->flows);
+    port_register(port);
 }
 
-/* Frees what xsk_port_init() made: the flow table and its lock.  The port
+/* Takes 'port' out of the registry if it is still in, and frees what
+ * xsk_port_init() made: the flow table and its lock, the name.  The port
  * must be torn down already. */
 void
 xsk_port_uninit(struct xsk_port *port)
 {
     XSK_ASSERT(!port->prog && !port->queues);
+    port_unregister(port);
     flows_uninit(&port->flows);
     free(port->steer_error);
     port->steer_error = NULL;
     free(port->error);
     port->error = NULL;
+    free(port->name);
+    port->name = NULL;
+}
+
+/* The one end of a port: takes 'port' out of the registry, tears it down,
+ * turns the offloaded flows of the other ports that output to its
+ * interface back to the user (xsk_port_purge_output()) and uninitializes
+ * it.  Returns how many of those flows it changed, for the user's log. */
+uint32_t
+xsk_port_destruct(struct xsk_port *port)
+{
+    uint32_t n = 0;
+
+    port_unregister(port);
+    xsk_port_teardown(port);
+    if (port->ifindex > 0) {
+        n = xsk_port_purge_output(port->ifindex);
+    }
+    xsk_port_uninit(port);
+    return n;
+}
+
+/* Calls 'cb' with 'aux' for every port in the registry, under the
+ * registry's lock: 'cb' must not init, uninit or destruct a port. */
+void
+xsk_port_foreach(void (*cb)(struct xsk_port *, void *aux), void *aux)
+{
+    struct xsk_port *port;
+
+    xsk_mutex_lock(&ports_mutex);
+    for (port = ports; port; port = port->next) {
+        cb(port, aux);
+    }
+    xsk_mutex_unlock(&ports_mutex);
 }
 
 /* Removes, from every port's flow table, the flows that output to
  * 'ifindex' (xsk_flow_purge_output()): a port that goes away, or whose
  * flows OVS flushes, is no output any more.  Returns how many flows it
- * changed.  Takes the list's lock, then each table's in turn. */
+ * changed.  Takes the registry's lock, then each table's in turn. */
 uint32_t
 xsk_port_purge_output(int ifindex)
 {
-    struct xsk_port_flows *f;
+    struct xsk_port *port;
     uint32_t n = 0;
 
-    xsk_mutex_lock(&all_flows_mutex);
-    for (f = all_flows; f; f = f->next) {
+    xsk_mutex_lock(&ports_mutex);
+    for (port = ports; port; port = port->next) {
+        struct xsk_port_flows *f = &port->flows;
+
         xsk_mutex_lock(&f->mutex);
         n += xsk_flow_purge_output(f->table, ifindex);
         xsk_mutex_unlock(&f->mutex);
     }
-    xsk_mutex_unlock(&all_flows_mutex);
+    xsk_mutex_unlock(&ports_mutex);
     return n;
+}
+
+/* Takes the XDP program off the interface of every port in the registry
+ * (xsk_port_stop()): the fatal-signal and exit hooks' work. */
+void
+xsk_port_stop_all(void)
+{
+    struct xsk_port *port;
+
+    xsk_mutex_lock(&ports_mutex);
+    for (port = ports; port; port = port->next) {
+        xsk_port_stop(port);
+    }
+    xsk_mutex_unlock(&ports_mutex);
 }
 
 /* Takes 'port''s XDP program off its interface.  The flow table stops
@@ -479,6 +551,25 @@ void
 xsk_port_set_mtu(struct xsk_port *port, int mtu)
 {
     __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+}
+
+/* Checks that 'port' carries 'mtu' with the frame size requested
+ * (xsk_port_max_mtu()) and, if it does, makes it the MTU of its pollers
+ * (xsk_port_set_mtu()).  Returns 0, or EINVAL with the reason in '*errp'
+ * (caller frees). */
+int
+xsk_port_check_mtu(struct xsk_port *port, int mtu, char **errp)
+{
+    int max_mtu = xsk_port_max_mtu(port, port->requested.frame_size);
+
+    if (mtu > max_mtu) {
+        xsk_set_err(errp, "MTU %d is too large: at most %d%s", mtu, max_mtu,
+                    port->sg_refused ? " (the kernel refused multi-buffer "
+                    "AF_XDP sockets)" : "");
+        return EINVAL;
+    }
+    xsk_port_set_mtu(port, mtu);
+    return 0;
 }
 
 /* The largest frame 'port' receives in one buffer, with the options in

@@ -5,9 +5,12 @@
 
 /* The life cycle of one afxdp port on its interface: the XDP program, the
  * UMEM it shares, one AF_XDP socket and receive queue per queue, the
- * steering rules and the table of offloaded flows.  Includes no OVS header;
+ * steering rules and the table of offloaded flows; and the registry of
+ * every port of the process, by name, which "afxdp/show", the purge of
+ * offloaded flows and the fatal-signal hook walk.  Includes no OVS header;
  * the OVS glue (netdev-xsk.c) embeds a 'struct xsk_port' in its own port
- * and maps reconfigure(), destruct() and the fatal-signal hooks onto it.
+ * and maps construct(), reconfigure(), destruct() and the fatal-signal
+ * hooks onto it.
  *
  * Modes and fallbacks
  * -------------------
@@ -32,6 +35,16 @@
  * rules (written into the program when one is attached) and its flow table
  * (attached to the program as the table's backend while both exist).
  *
+ * Registry
+ * --------
+ *
+ * xsk_port_init() puts a port into the process's registry, under the name
+ * the user gives it (copied); xsk_port_destruct() takes it out first, before
+ * it tears the port down, so that no walk of the registry meets a port that
+ * is going; xsk_port_uninit() takes it out if it is still in.  The registry
+ * owns no port: each one is its user's memory.  xsk_port_foreach() calls a
+ * function for each registered port under the registry's lock.
+ *
  * Stopping
  * --------
  *
@@ -39,8 +52,9 @@
  * table first, so that no later flow change writes through a freed
  * program, then detaches and frees the program.  xsk_port_teardown() calls
  * it after clearing the queues' XSKMAP entries and before closing the
- * sockets; the fatal-signal and exit hooks call it alone (the sockets may
- * still be in use by other threads then; the kernel closes them at exit).
+ * sockets; the fatal-signal and exit hooks call it alone, for every port
+ * (xsk_port_stop_all(); the sockets may still be in use by other threads
+ * then; the kernel closes them at exit).
  *
  * Kernel operations
  * -----------------
@@ -56,14 +70,20 @@
  *
  * Start, teardown, stop, configuration ('requested', 'opts', 'error') and
  * steering changes are serialised by the caller (the glue's 'dev->mutex';
- * the fatal-signal hook runs when nothing else configures).  The flow
+ * the fatal-signal hook runs when nothing else configures).  The registry
+ * has its own lock, taken by xsk_port_init(), xsk_port_destruct(),
+ * xsk_port_uninit() and xsk_port_foreach(); a walk of the registry reads
+ * the ports without their configuration lock, as "afxdp/show" always did
+ * (xsk-report.h).  The flow
  * table is written by the flow API from another thread (dpif-netdev's
  * offload thread): it lives in 'flows', a 'struct xsk_port_flows' with its
  * own lock, which the flow API takes itself ('flows.mutex', annotated for
  * Clang's thread-safety analysis); start and stop take it to attach and
  * detach the table.  The flow lock comes after the caller's configuration
- * lock, never before, and no other lock is taken while it is held but the
- * logging's.
+ * lock and after the registry's, never before, and no other lock is taken
+ * while it is held but the logging's.  The UMEM registry's lock
+ * (xsk-umem.h) may be held when the port registry's is taken ("afxdp/show"
+ * walks the ports for each UMEM), never the other way round.
  * 'rx_cfg' is read by the queues' pollers (relaxed atomic loads; it is
  * written with relaxed atomic stores: xsk_port_configure(),
  * xsk_port_set_mtu()). */
@@ -162,15 +182,18 @@ struct xsk_port_flows {
                                          * too. */
     int redirect XSK_GUARDED;           /* Its "offload-redirect" (enum
                                          * xsk_out_redirect). */
-
-    /* In the list of every port's flows (xsk_port_purge_output()), under
-     * that list's own lock. */
-    struct xsk_port_flows *prev, *next;
 };
 
 struct xsk_port {
     const struct xsk_port_ops *ops;
     void *aux;                          /* The user's, for 'ops->log'. */
+    char *name;                         /* The user's name of the port, for
+                                         * the reports (malloc'd). */
+
+    /* In the registry, under the registry's lock.  'registered' is false
+     * once the port is out. */
+    bool registered;
+    struct xsk_port *prev, *next;
 
     /* Options: 'requested' is the user's (xsk_opts_init() until it sets
      * them), 'opts' those of the last xsk_port_configure(), in effect. */
@@ -202,9 +225,12 @@ struct xsk_port {
     struct xsk_port_flows flows;
 };
 
-void xsk_port_init(struct xsk_port *, const struct xsk_port_ops *,
-                   void *aux);
+void xsk_port_init(struct xsk_port *, const char *name,
+                   const struct xsk_port_ops *, void *aux);
 void xsk_port_uninit(struct xsk_port *);
+uint32_t xsk_port_destruct(struct xsk_port *);
+void xsk_port_foreach(void (*cb)(struct xsk_port *, void *aux), void *aux);
+void xsk_port_stop_all(void);
 
 int xsk_port_start(struct xsk_port *, int ifindex, const struct xsk_opts *,
                    char **errp);
@@ -218,6 +244,7 @@ int xsk_port_request(struct xsk_port *, const struct xsk_kv *, size_t n,
 bool xsk_port_is_current(const struct xsk_port *);
 int xsk_port_configure(struct xsk_port *, int ifindex);
 void xsk_port_set_mtu(struct xsk_port *, int mtu);
+int xsk_port_check_mtu(struct xsk_port *, int mtu, char **errp);
 int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);
 void xsk_port_stop(struct xsk_port *);

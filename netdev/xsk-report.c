@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* A port's and a UMEM's counters and "afxdp/show" text (xsk-report.h).
- * Includes no OVS header. */
+/* A port's and a UMEM's counters, status and configuration, and the
+ * "afxdp/stats" and "afxdp/show" texts (xsk-report.h).  Includes no OVS
+ * header. */
 
 #include "xsk-report.h"
 
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xsk-features.h"
 #include "xsk-flow.h"
@@ -81,6 +83,23 @@ xsk_report_status(const struct xsk_port *port,
         put(aux, "xdp-steer-error", port->steer_error);
     }
 #undef PUT_NUM
+}
+
+/* Gives 'put' the configuration of 'port' (the netdev's get_config()), one
+ * key and value at a time: the options in effect and the mode in use. */
+void
+xsk_report_config(const struct xsk_port *port,
+                  void (*put)(void *aux, const char *key, const char *value),
+                  void *aux)
+{
+    const struct xsk_opts *o = &port->opts;
+    char num[32];
+
+    snprintf(num, sizeof num, "%d", o->n_rxq);
+    put(aux, "n_rxq", num);
+    put(aux, "xdp-mode", xsk_mode_name(o->mode));
+    put(aux, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+    put(aux, "use-need-wakeup", o->need_wakeup ? "true" : "false");
 }
 
 /* Gives 'put' how offloaded flows enter 'port' and reach it as an output
@@ -322,12 +341,30 @@ static const struct {
 #undef SUMMARY_FIELD
 };
 
-/* Writes to 'f' the counters of 'port' as "afxdp/stats" shows them: the
- * summary (xsk_port_summary()), then every named counter
- * (xsk_port_counters()), one "name=value" line each. */
-void
-xsk_report_stats(const struct xsk_port *port, FILE *f)
+/* Returns what 'write' writes, given 'aux', to a memory stream: the text
+ * of a reply (malloc'd, caller frees; "" if nothing was written).  Aborts
+ * if memory is out, as OVS's allocators do. */
+static char *
+report_text(void (*write)(const void *aux, FILE *), const void *aux)
 {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    f = open_memstream(&buf, &len);
+    XSK_ASSERT(f);
+    write(aux, f);
+    XSK_ASSERT(!fclose(f) && buf);
+    return buf;
+}
+
+/* Writes to 'f' the counters of port 'port_' as "afxdp/stats" shows them:
+ * the summary (xsk_port_summary()), then every named counter
+ * (xsk_port_counters()), one "name=value" line each. */
+static void
+write_stats(const void *port_, FILE *f)
+{
+    const struct xsk_port *port = port_;
     struct xsk_port_summary s;
     struct xsk_counter *c;
     size_t n;
@@ -348,6 +385,13 @@ xsk_report_stats(const struct xsk_port *port, FILE *f)
         fprintf(f, "%s=%"PRIu64"\n", c[i].name, c[i].value);
     }
     free(c);
+}
+
+/* Returns the "afxdp/stats" text of 'port' (malloc'd, caller frees). */
+char *
+xsk_report_stats(const struct xsk_port *port)
+{
+    return report_text(write_stats, port);
 }
 
 /* Names of the places of struct xsk_places, in its order. */
@@ -380,10 +424,10 @@ xsk_report_umem(const struct xsk_umem_pool *umem,
             accounted ? "yes" : "no");
 }
 
-/* Writes to 'f' a line for each queue of 'port' (named 'name') whose socket
- * uses 'umem'. */
+/* Writes to 'f' a line for each queue of 'port' whose socket uses
+ * 'umem'. */
 void
-xsk_report_queues(const struct xsk_port *port, const char *name,
+xsk_report_queues(const struct xsk_port *port,
                   const struct xsk_umem_pool *umem, FILE *f)
 {
     for (int q = 0; q < port->n_queues; q++) {
@@ -391,7 +435,7 @@ xsk_report_queues(const struct xsk_port *port, const char *name,
 
         if (s && s->umem == umem) {
             fprintf(f, "  %s queue %u: mode=%s %s rx=%"PRIu64" tx=%"PRIu64
-                    "\n", name, s->queue_id,
+                    "\n", port->name, s->queue_id,
                     xsk_mode_name(port->mode_in_use),
                     s->zerocopy ? "zero-copy" : "copy",
                     port->queues[q].rx.stats.packets,
@@ -400,11 +444,10 @@ xsk_report_queues(const struct xsk_port *port, const char *name,
     }
 }
 
-/* Writes to 'f' the steering rules of 'port' (named 'name') with their
- * hits, and the last refusal; nothing if the port takes every frame and
- * refused nothing. */
+/* Writes to 'f' the steering rules of 'port' with their hits, and the last
+ * refusal; nothing if the port takes every frame and refused nothing. */
 void
-xsk_report_steer(const struct xsk_port *port, const char *name, FILE *f)
+xsk_report_steer(const struct xsk_port *port, FILE *f)
 {
     const struct xsk_steer *st = &port->steer;
     uint64_t hits[XSK_STEER_N_COUNTS];
@@ -414,7 +457,7 @@ xsk_report_steer(const struct xsk_port *port, const char *name, FILE *f)
         return;
     }
     counted = port->prog && !port->ops->prog_steer_counts(port->prog, hits);
-    fprintf(f, "port %s: xdp-steer-mode=%s rules=%u", name,
+    fprintf(f, "port %s: xdp-steer-mode=%s rules=%u", port->name,
             xsk_steer_mode_name(st->mode), st->n_rules);
     if (counted) {
         fprintf(f, " to-host=%"PRIu64, hits[XSK_STEER_TO_HOST]);
@@ -432,10 +475,10 @@ xsk_report_steer(const struct xsk_port *port, const char *name, FILE *f)
     }
 }
 
-/* Writes to 'f' the size of the offloaded-flow table of 'port' (named
- * 'name'), if it has flows.  Takes the port's flow lock. */
+/* Writes to 'f' the size of the offloaded-flow table of 'port', if it has
+ * flows.  Takes the port's flow lock. */
 void
-xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
+xsk_report_flows(struct xsk_port *port, FILE *f)
 {
     const struct xsk_flow_table *flows;
 
@@ -443,10 +486,81 @@ xsk_report_flows(struct xsk_port *port, const char *name, FILE *f)
     flows = port->flows.table;
     if (flows->n_rules) {
         fprintf(f, "port %s: %"PRIu32" offloaded flow(s), %"PRIu32
-                " mask(s), %"PRIu64" offloaded since start\n", name,
+                " mask(s), %"PRIu64" offloaded since start\n", port->name,
                 flows->n_rules,
                 flows->n_masks - xsk_flow_n_empty_masks(flows),
                 flows->n_puts);
     }
     xsk_mutex_unlock(&port->flows.mutex);
+}
+
+/* What show_umem() passes to show_queues(). */
+struct show_umem_aux {
+    const struct xsk_umem_pool *umem;
+    FILE *f;
+};
+
+static void
+show_queues(struct xsk_port *port, void *aux_)
+{
+    const struct show_umem_aux *aux = aux_;
+
+    xsk_report_queues(port, aux->umem, aux->f);
+}
+
+/* Writes to 'f_' the "afxdp/show" lines of 'umem' (its frames per place)
+ * and of the queues of every port that use it. */
+static void
+show_umem(struct xsk_umem_pool *umem, void *f_)
+{
+    struct show_umem_aux aux = { umem, f_ };
+    struct xsk_places p;
+    bool ok = false;
+
+    /* Counts taken under traffic can be off by frames in motion; a quiet
+     * datapath gives the same answer every time. */
+    for (int i = 0; i < 3 && !ok; i++) {
+        ok = xsk_umem_account(umem, &p);
+        if (!ok) {
+            const struct timespec ms = { 0, 1000 * 1000 };
+
+            nanosleep(&ms, NULL);
+        }
+    }
+    xsk_report_umem(umem, &p, ok, f_);
+    xsk_port_foreach(show_queues, &aux);
+}
+
+/* Writes to 'f' the steering rules and offloaded flows of 'port', if it has
+ * some. */
+static void
+show_port(struct xsk_port *port, void *f)
+{
+    xsk_report_steer(port, f);
+    xsk_report_flows(port, f);
+}
+
+static void
+write_show(const void *aux, FILE *f)
+{
+    (void) aux;
+    xsk_umem_foreach(show_umem, f);
+    xsk_port_foreach(show_port, f);
+}
+
+/* Returns the "afxdp/show" text (malloc'd, caller frees): every UMEM of the
+ * process, where its frames are and which queues use it, then the steering
+ * rules and offloaded flows of the ports that have some; "no UMEM\n" if
+ * that is nothing. */
+char *
+xsk_report_show(void)
+{
+    char *text = report_text(write_show, NULL);
+
+    if (!text[0]) {
+        free(text);
+        text = strdup("no UMEM\n");
+        XSK_ASSERT(text);
+    }
+    return text;
 }

@@ -4,23 +4,28 @@
 #define XSK_REPORT_H 1
 
 /* What a port and a UMEM report, as numbers and as text: a port's status
- * (key-value pairs: Interface:status), its counters summed over its queues,
- * the named list of its counters (the netdev's custom statistics), and the
- * lines of "ovs-appctl afxdp/show".  Includes no OVS header: the OVS glue
- * (netdev-xsk.c) copies the numbers into OVS's structs, the status into an
- * smap and the text into its unixctl reply.  The port's name, which only
- * the glue knows, comes in as 'name'.
+ * and configuration (key-value pairs: Interface:status, the netdev's
+ * get_config()), its counters summed over its queues, the named list of its
+ * counters (the netdev's custom statistics), and the texts of "ovs-appctl
+ * afxdp/stats" and "afxdp/show".  Includes no OVS header: the OVS glue
+ * (netdev-xsk.c) copies the numbers into OVS's structs, the key-value pairs
+ * into an smap and the texts into its unixctl replies.  A port's name is
+ * the one it has in the registry (xsk-port.h).
  *
- * Ownership: nothing returned here is the caller's to free; the text goes
- * to the caller's FILE (an open_memstream() in the glue).
+ * Ownership: the texts xsk_report_stats() and xsk_report_show() return are
+ * malloc'd, the caller's to free; the single lines go to the caller's FILE.
+ * Nothing else returned here is the caller's.
  *
  * Thread safety: the counters are read as the queues' threads write them,
- * without a lock (a total may be a few packets behind).  For the status and
- * the counters the caller holds its configuration lock, so that the queues
- * and sockets stay (the glue's afxdp/show holds only its list of ports'
- * lock, as it always did).  xsk_report_flows() takes the port's flow lock
- * itself.  The steering hits are read from the program through the port's
- * ops, the kernel's socket counters through 'sock_xdp_stats'. */
+ * without a lock (a total may be a few packets behind).  For the status,
+ * the configuration and the counters the caller holds its configuration
+ * lock, so that the queues and sockets stay.  xsk_report_show() walks the
+ * UMEM registry and, for each UMEM and then once more, the port registry,
+ * under their locks (xsk-port.h gives the order) and without the ports'
+ * configuration locks, as "afxdp/show" always did.  xsk_report_flows()
+ * takes the port's flow lock itself.  The steering hits are read from the
+ * program through the port's ops, the kernel's socket counters through
+ * 'sock_xdp_stats'. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +36,13 @@
 
 /* Gives 'put' the status of a port, one key and value at a time. */
 void xsk_report_status(const struct xsk_port *,
+                       void (*put)(void *aux, const char *key,
+                                   const char *value),
+                       void *aux);
+
+/* Gives 'put' the configuration of a port (the netdev's get_config()), one
+ * key and value at a time. */
+void xsk_report_config(const struct xsk_port *,
                        void (*put)(void *aux, const char *key,
                                    const char *value),
                        void *aux);
@@ -81,15 +93,21 @@ size_t xsk_port_max_counters(const struct xsk_port *);
 size_t xsk_port_counters(const struct xsk_port *, struct xsk_counter *);
 
 /* "afxdp/stats" text: the summary, then the named counters, one
- * "name=value" line each. */
-void xsk_report_stats(const struct xsk_port *, FILE *);
+ * "name=value" line each.  Returns it malloc'd (caller frees). */
+char *xsk_report_stats(const struct xsk_port *);
 
-/* "afxdp/show" lines. */
+/* "afxdp/show" text: for every UMEM of the process its line and the lines
+ * of the queues that use it, then the steering and flow lines of every
+ * port; "no UMEM\n" if that is nothing.  Returns it malloc'd (caller
+ * frees). */
+char *xsk_report_show(void);
+
+/* The single "afxdp/show" lines. */
 void xsk_report_umem(const struct xsk_umem_pool *, const struct xsk_places *,
                      bool accounted, FILE *);
-void xsk_report_queues(const struct xsk_port *, const char *name,
-                       const struct xsk_umem_pool *, FILE *);
-void xsk_report_steer(const struct xsk_port *, const char *name, FILE *);
-void xsk_report_flows(struct xsk_port *, const char *name, FILE *);
+void xsk_report_queues(const struct xsk_port *, const struct xsk_umem_pool *,
+                       FILE *);
+void xsk_report_steer(const struct xsk_port *, FILE *);
+void xsk_report_flows(struct xsk_port *, FILE *);
 
 #endif /* xsk-report.h */

@@ -16,8 +16,11 @@
  * let go of it.
  *
  * Further tables drive a started port through steering options and
- * configurations one row after the other, and pin its counters, its status
- * and its afxdp/show lines.
+ * configurations one row after the other, and pin its counters, its status,
+ * its configuration, its MTU check and its afxdp/show lines.  The registry
+ * of ports is walked, stopped and left as the glue does it, and the whole
+ * afxdp/show text is built over real UMEMs (xsk-umem.c's registry, which
+ * the text walks) for ports with fake sockets.
  *
  * Trace tokens ('!' marks a call made to fail):
  *
@@ -109,7 +112,7 @@ static void
 fake_prog_detach(struct xsk_prog *prog)
 {
     trace("D", 0);
-    if (k.port->flows.table->backend) {
+    if (k.port && k.port->flows.table->backend) {
         k.freed_in_use++;
     }
     free(prog);
@@ -462,7 +465,7 @@ run_case(const struct port_case *c, bool stop_first)
     memset(&k, 0, sizeof k);
     k.f = c->f;
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     opts_for(c, &o);
 
     error = xsk_port_start(&port, c->ifindex, &o, &msg);
@@ -548,7 +551,7 @@ test_restart(void)
     memset(&k, 0, sizeof k);
     k.f.bind_sg = EINVAL;
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     opts_for(&cases[0], &o);
     o.mode = XSK_MODE_GENERIC;
     CHECK(!xsk_port_start(&port, 3, &o, &msg), "first start: %s", msg);
@@ -576,7 +579,7 @@ test_steer_kept(void)
 
     memset(&k, 0, sizeof k);
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     xsk_steer_init(&steer);
     steer.mode = XSK_STEER_MATCH;
     CHECK(!xsk_port_set_steer(&port, &steer), "stopped port refused rules");
@@ -594,7 +597,7 @@ start_port(struct xsk_port *port, int n_rxq)
 
     memset(&k, 0, sizeof k);
     k.port = port;
-    xsk_port_init(port, &fake_ops, NULL);
+    xsk_port_init(port, "p0", &fake_ops, NULL);
     opts_for(&cases[0], &o);
     o.mode = XSK_MODE_GENERIC;
     o.n_rxq = n_rxq;
@@ -782,16 +785,6 @@ test_counters(void)
     tap_group("named counters and totals of a port, summed once");
 }
 
-/* Returns what 'write' wrote to a memory stream (caller frees). */
-static char *report(void (*write)(struct xsk_port *, FILE *),
-                    struct xsk_port *);
-
-static void
-write_stats(struct xsk_port *port, FILE *f)
-{
-    xsk_report_stats(port, f);
-}
-
 /* The counters OVS shows for the interface, and the "afxdp/stats" text,
  * of a 2-queue port: one row per summary field. */
 static void
@@ -825,7 +818,7 @@ test_summary(void)
     set_queue_counters(&port, 0);
     set_queue_counters(&port, 1);
     xsk_port_summary(&port, &sum);
-    text = report(write_stats, &port);
+    text = xsk_report_stats(&port);
     line = text;
     for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
         uint64_t got = *(uint64_t *) ((char *) &sum + rows[i].offset);
@@ -873,19 +866,19 @@ report(void (*write)(struct xsk_port *, FILE *), struct xsk_port *port)
 static void
 write_queues(struct xsk_port *port, FILE *f)
 {
-    xsk_report_queues(port, "p0", port->umem, f);
+    xsk_report_queues(port, port->umem, f);
 }
 
 static void
 write_steer(struct xsk_port *port, FILE *f)
 {
-    xsk_report_steer(port, "p0", f);
+    xsk_report_steer(port, f);
 }
 
 static void
 write_flows(struct xsk_port *port, FILE *f)
 {
-    xsk_report_flows(port, "p0", f);
+    xsk_report_flows(port, f);
 }
 
 static void
@@ -1007,7 +1000,7 @@ test_request(void)
 
     memset(&k, 0, sizeof k);
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
         unsigned int changes = 0xff;
         char *msg = NULL;
@@ -1076,7 +1069,7 @@ test_configure(void)
 
     memset(&k, 0, sizeof k);
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     CHECK(!xsk_port_is_current(&port), "current before any configuration");
     for (size_t i = 0; i < XSK_ARRAY_SIZE(steps); i++) {
         const struct configure_step *c = &steps[i];
@@ -1188,7 +1181,7 @@ test_status(void)
 
     memset(&k, 0, sizeof k);
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     port.requested.mode = XSK_MODE_GENERIC;
     port.requested.n_rxq = 2;
     port.requested.frame_size = FRAME_SIZE;
@@ -1205,7 +1198,7 @@ test_status(void)
 
     memset(&k, 0, sizeof k);
     k.port = &port;
-    xsk_port_init(&port, &fake_ops, NULL);
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
     port.requested.frame_size = 2048;
     CHECK(xsk_port_configure(&port, -ENODEV) == ENODEV, "no ENODEV");
     xsk_port_configure_steer(&port, "nonsense", NULL);
@@ -1215,6 +1208,18 @@ test_status(void)
           "failed port:\n%s", status_text);
     stop_port(&port);
     tap_group("Interface:status of a started and of a failed port");
+}
+
+/* Initializes 'port', named "p0", over the fakes with a fresh fake kernel,
+ * to request frames of FRAME_SIZE bytes and N_FRAMES of them. */
+static void
+init_port(struct xsk_port *port)
+{
+    memset(&k, 0, sizeof k);
+    k.port = port;
+    xsk_port_init(port, "p0", &fake_ops, NULL);
+    port->requested.frame_size = FRAME_SIZE;
+    port->requested.umem_frames = N_FRAMES;
 }
 
 /* The flow-offload lines of Interface:status, one row per situation:
@@ -1266,14 +1271,10 @@ test_offload_status(void)
     for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
         struct xsk_port port;
 
-        memset(&k, 0, sizeof k);
-        k.port = &port;
+        init_port(&port);
         k.dev_features = rows[i].features;
         k.dev_veth = rows[i].veth;
-        xsk_port_init(&port, &fake_ops, NULL);
         port.requested.mode = XSK_MODE_GENERIC;
-        port.requested.frame_size = FRAME_SIZE;
-        port.requested.umem_frames = N_FRAMES;
         port.requested.redirect = rows[i].redirect;
         if (rows[i].started) {
             CHECK(!xsk_port_configure(&port, 7), "row %zu: configure: %s",
@@ -1304,7 +1305,7 @@ test_purge_output(void)
         struct xsk_flow_ufid u = { { i + 1, 0 } };
         struct xsk_flow_spec spec;
 
-        xsk_port_init(&ports[i], &fake_ops, NULL);
+        xsk_port_init(&ports[i], "p0", &fake_ops, NULL);
         memset(&spec, 0, sizeof spec);
         spec.key.dl_type = htons(0x0800);
         spec.mask.dl_type = 0xffff;
@@ -1329,6 +1330,297 @@ test_purge_output(void)
     tap_group("purge: every port's flows that output to a port that goes");
 }
 
+/* The netdev's get_config() of a port, one row per configuration: the
+ * options in effect and the mode in use. */
+static void
+test_config(void)
+{
+    static const struct {
+        enum xsk_mode mode;     /* Requested. */
+        int n_rxq;
+        bool need_wakeup;
+        int ifindex;            /* Negative: the set-up fails. */
+        const char *want;
+    } rows[] = {
+        { XSK_MODE_GENERIC, 2, true, 7,
+          "n_rxq=2\nxdp-mode=generic\nxdp-mode-in-use=generic\n"
+          "use-need-wakeup=true\n" },
+        { XSK_MODE_BEST_EFFORT, 1, false, 7,
+          "n_rxq=1\nxdp-mode=best-effort\n"
+          "xdp-mode-in-use=native-with-zerocopy\nuse-need-wakeup=false\n" },
+        { XSK_MODE_NATIVE, 4, true, 7,
+          "n_rxq=4\nxdp-mode=native\nxdp-mode-in-use=native\n"
+          "use-need-wakeup=true\n" },
+        { XSK_MODE_NATIVE, 1, true, -ENODEV,
+          "n_rxq=1\nxdp-mode=native\nxdp-mode-in-use=best-effort\n"
+          "use-need-wakeup=true\n" },
+    };
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port port;
+
+        init_port(&port);
+        port.requested.mode = rows[i].mode;
+        port.requested.n_rxq = rows[i].n_rxq;
+        port.requested.need_wakeup = rows[i].need_wakeup;
+        CHECK(!xsk_port_configure(&port, rows[i].ifindex)
+              == (rows[i].ifindex > 0), "row %zu: configure: %s", i,
+              port.error);
+        status_text[0] = '\0';
+        xsk_report_config(&port, status_put, NULL);
+        CHECK(!strcmp(status_text, rows[i].want), "row %zu:\n%s", i,
+              status_text);
+        stop_port(&port);
+    }
+    tap_group("get_config: the options in effect and the mode in use");
+}
+
+/* The MTU check of a port, one row per MTU: what is refused and why, and
+ * the MTU its pollers then read. */
+static void
+test_check_mtu(void)
+{
+    static const struct {
+        uint32_t frame_size;    /* Requested. */
+        bool sg_refused;
+        int mtu;
+        int want_error;
+        const char *want_msg;   /* On failure. */
+    } rows[] = {
+        { 4096, false, 1500, 0, NULL },
+        { 4096, false, 9000, 0, NULL },
+        { 4096, false, 9001, EINVAL, "MTU 9001 is too large: at most 9000" },
+        { 2048, false, 9000, 0, NULL },
+        { 4096, true, 3822, 0, NULL },
+        { 4096, true, 3823, EINVAL, "MTU 3823 is too large: at most 3822 "
+          "(the kernel refused multi-buffer AF_XDP sockets)" },
+        { 2048, true, 1775, EINVAL, "MTU 1775 is too large: at most 1774 "
+          "(the kernel refused multi-buffer AF_XDP sockets)" },
+        { 2048, true, 1774, 0, NULL },
+    };
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port port;
+        char *msg = NULL;
+        int error;
+
+        memset(&k, 0, sizeof k);
+        xsk_port_init(&port, "p0", &fake_ops, NULL);
+        port.requested.frame_size = rows[i].frame_size;
+        port.sg_refused = rows[i].sg_refused;
+        xsk_port_set_mtu(&port, 1234);
+        error = xsk_port_check_mtu(&port, rows[i].mtu, &msg);
+        CHECK(error == rows[i].want_error, "row %zu: error %d, want %d", i,
+              error, rows[i].want_error);
+        if (rows[i].want_msg) {
+            CHECK(msg && !strcmp(msg, rows[i].want_msg), "row %zu: \"%s\"",
+                  i, msg ? msg : "(none)");
+            CHECK(port.rx_cfg.mtu == 1234, "row %zu: MTU %d set though "
+                  "refused", i, port.rx_cfg.mtu);
+        } else {
+            CHECK(!msg, "row %zu: a reason with no error: %s", i, msg);
+            CHECK(port.rx_cfg.mtu == rows[i].mtu, "row %zu: MTU %d, want "
+                  "%d", i, port.rx_cfg.mtu, rows[i].mtu);
+        }
+        free(msg);
+        xsk_port_uninit(&port);
+    }
+    tap_group("MTU check: the largest MTU with and without multi-buffer");
+}
+
+/* Appends the name of 'port' and a space to the string 'names_'. */
+static void
+collect_name(struct xsk_port *port, void *names_)
+{
+    char *names = names_;
+    size_t len = strlen(names);
+
+    snprintf(names + len, 64 - len, "%s ", port->name);
+}
+
+/* The registry of ports, one row per step: ports made, destructed, and
+ * uninitialized as the glue and the tests do it; after each step the walk
+ * meets the ports left, in the order they were made.  Then the
+ * fatal-signal path stops every port. */
+static void
+test_registry(void)
+{
+    enum { INIT, DESTRUCT, UNINIT };
+    static const struct {
+        int op;
+        int port;               /* Index in 'ports'. */
+        const char *want;       /* The names the walk meets. */
+    } rows[] = {
+        { INIT, 0, "a " },
+        { INIT, 1, "a b " },
+        { INIT, 2, "a b c " },
+        { DESTRUCT, 1, "a c " },
+        { INIT, 1, "a c b " },
+        { DESTRUCT, 0, "c b " },
+        { UNINIT, 1, "c " },
+        { INIT, 0, "c a " },
+    };
+    static const char *const names[] = { "a", "b", "c" };
+    struct xsk_port ports[3];
+    struct xsk_opts o;
+    char walk[64];
+
+    memset(&k, 0, sizeof k);
+    opts_for(&cases[0], &o);
+    o.mode = XSK_MODE_GENERIC;
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port *port = &ports[rows[i].port];
+        char *msg = NULL;
+
+        switch (rows[i].op) {
+        case INIT:
+            xsk_port_init(port, names[rows[i].port], &fake_ops, NULL);
+            CHECK(!xsk_port_start(port, 7 + rows[i].port, &o, &msg),
+                  "row %zu: start: %s", i, msg);
+            free(msg);
+            break;
+        case DESTRUCT:
+            CHECK(xsk_port_destruct(port) == 0, "row %zu: flows purged", i);
+            CHECK(!port->name && !port->registered, "row %zu: not "
+                  "uninitialized", i);
+            break;
+        case UNINIT:
+            xsk_port_teardown(port);
+            xsk_port_uninit(port);
+            break;
+        }
+        walk[0] = '\0';
+        xsk_port_foreach(collect_name, walk);
+        CHECK(!strcmp(walk, rows[i].want), "row %zu: walk \"%s\", want "
+              "\"%s\"", i, walk, rows[i].want);
+    }
+
+    /* The fatal-signal path: every program goes, after its flow table let
+     * go of it; the sockets stay for the kernel to close. */
+    CHECK(k.progs == 2, "%d programs before the stop", k.progs);
+    xsk_port_stop_all();
+    CHECK(!k.progs, "%d program(s) left after the stop", k.progs);
+    CHECK(k.socks == 2, "%d socket(s) left, want 2", k.socks);
+    CHECK(!ports[2].prog && !ports[0].prog, "a port kept its program");
+    CHECK(!ports[2].flows.table->backend && !ports[0].flows.table->backend,
+          "a flow table still writes to a program");
+    xsk_port_stop_all();
+    CHECK(!k.progs, "a second stop changed something");
+    xsk_port_destruct(&ports[2]);
+    xsk_port_destruct(&ports[0]);
+    walk[0] = '\0';
+    xsk_port_foreach(collect_name, walk);
+    CHECK(!walk[0], "walk \"%s\" after the last port went", walk);
+    check_no_leak("after the registry");
+    tap_group("registry: every port, in order, and the one stop of all");
+}
+
+/* UMEM ops over the real UMEM registry, for test_show_text(). */
+static int
+real_umem_get(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
+{
+    *umemp = xsk_umem_find(key);
+    return *umemp ? 0 : xsk_umem_create(key, umemp);
+}
+
+static void
+real_umem_sweep(void)
+{
+    xsk_umem_sweep();
+}
+
+/* The whole afxdp/show text, one row per set of ports: the UMEMs are real
+ * (the text walks xsk-umem.c's registry), the sockets fake, so every
+ * frame is in the pool or in the jumbo slots. */
+static void
+test_show_text(void)
+{
+#define UMEM0 "umem 0: frames=256 frame-size=4096 jumbo-slots=0 pool=256 " \
+              "cache=0 fill=0 rx=0 packets=0 tx=0 completion=0 slots=0 "   \
+              "bad-frees=0 accounted=yes\n"
+#define UMEM1 "umem 1: frames=256 frame-size=2048 jumbo-slots=0 pool=256 "  \
+              "cache=0 fill=0 rx=0 packets=0 tx=0 completion=0 slots=0 "   \
+              "bad-frees=0 accounted=yes\n"
+    static const struct {
+        const char *name;
+        int n_ports;
+        int n_rxq[2];           /* Per port; 0: the port is not started. */
+        uint32_t frame_size[2]; /* Per port. */
+        const char *rules[2];   /* Steering rules per port, or NULL. */
+        const char *want;
+    } rows[] = {
+        { "no port", 0, { 0 }, { 0 }, { NULL }, "no UMEM\n" },
+        { "a stopped port", 1, { 0 }, { 4096 }, { NULL }, "no UMEM\n" },
+        { "one port, two queues", 1, { 2 }, { 4096 }, { NULL },
+          UMEM0
+          "  p0 queue 0: mode=generic copy rx=0 tx=0\n"
+          "  p0 queue 1: mode=generic copy rx=0 tx=0\n" },
+        { "two ports share a UMEM; the second steers", 2, { 1, 1 },
+          { 4096, 4096 }, { NULL, "icmp" },
+          UMEM0
+          "  p0 queue 0: mode=generic copy rx=0 tx=0\n"
+          "  p1 queue 0: mode=generic copy rx=0 tx=0\n"
+          "port p1: xdp-steer-mode=match rules=1 to-host=99\n"
+          "  rule 0 'icmp': packets=100\n" },
+        { "two UMEMs", 2, { 1, 2 }, { 4096, 2048 }, { NULL, NULL },
+          UMEM0
+          "  p0 queue 0: mode=generic copy rx=0 tx=0\n"
+          UMEM1
+          "  p1 queue 0: mode=generic copy rx=0 tx=0\n"
+          "  p1 queue 1: mode=generic copy rx=0 tx=0\n" },
+        { "no UMEM, but steering rules", 1, { 0 }, { 4096 }, { "udp:53" },
+          "port p0: xdp-steer-mode=match rules=1\n"
+          "  rule 0 'udp:53'\n" },
+    };
+#undef UMEM0
+#undef UMEM1
+    struct xsk_port_ops ops = fake_ops;
+
+    ops.umem_get = real_umem_get;
+    ops.umem_sweep = real_umem_sweep;
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_port ports[2];
+        char *text;
+
+        memset(&k, 0, sizeof k);
+        for (int p = 0; p < rows[i].n_ports; p++) {
+            struct xsk_opts o;
+            char name[8];
+            char *msg = NULL;
+
+            snprintf(name, sizeof name, "p%d", p);
+            xsk_port_init(&ports[p], name, &ops, NULL);
+            if (rows[i].rules[p]) {
+                xsk_port_configure_steer(&ports[p], rows[i].rules[p],
+                                         "match");
+            }
+            if (!rows[i].n_rxq[p]) {
+                continue;
+            }
+            opts_for(&cases[0], &o);
+            o.mode = XSK_MODE_GENERIC;
+            o.n_rxq = rows[i].n_rxq[p];
+            o.frame_size = rows[i].frame_size[p];
+            CHECK(!xsk_port_start(&ports[p], 7 + p, &o, &msg),
+                  "%s: start: %s", rows[i].name, msg);
+            free(msg);
+        }
+        text = xsk_report_show();
+        CHECK(!strcmp(text, rows[i].want), "%s:\n%s\nwant:\n%s",
+              rows[i].name, text, rows[i].want);
+        free(text);
+        for (int p = 0; p < rows[i].n_ports; p++) {
+            xsk_port_destruct(&ports[p]);
+        }
+        text = xsk_report_show();
+        CHECK(!strcmp(text, "no UMEM\n"), "%s: after the ports went:\n%s",
+              rows[i].name, text);
+        free(text);
+        check_no_leak(rows[i].name);
+    }
+    tap_group("afxdp/show: the whole text, over real UMEMs");
+}
+
 int
 main(void)
 {
@@ -1349,5 +1641,9 @@ main(void)
     test_status();
     test_offload_status();
     test_purge_output();
+    test_config();
+    test_check_mtu();
+    test_registry();
+    test_show_text();
     return tap_done();
 }
