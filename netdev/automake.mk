@@ -47,4 +47,6 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-tx.c \
 	lib/xsk/xsk-tx.h \
 	lib/xsk/xsk-umem.c \
-	lib/xsk/xsk-umem.h
+	lib/xsk/xsk-umem.h \
+	lib/xsk/xsk-vnet.c \
+	lib/xsk/xsk-vnet.h

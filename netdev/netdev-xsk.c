@@ -53,6 +53,7 @@
 #include "netdev-xsk-offload.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -66,6 +67,7 @@
 #include "ovs-thread.h"
 #include "smap.h"
 #include "unixctl.h"
+#include "userspace-tso.h"
 #include "util.h"
 
 #include "xsk-features.h"
@@ -77,6 +79,7 @@
 #include "xsk-sock.h"
 #include "xsk-tx.h"
 #include "xsk-umem.h"
+#include "xsk-vnet.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_xsk);
 
@@ -106,6 +109,10 @@ struct netdev_xsk_txq {
 struct netdev_xsk_port {
     struct xsk_port core;
     struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
+    int gso_fd;                         /* AF_PACKET socket for TSO packets
+                                         * (xsk-vnet.h), or -1.  Changed
+                                         * only by reconfigure, while no
+                                         * thread sends. */
 };
 
 static struct netdev_xsk_port *
@@ -315,6 +322,7 @@ netdev_afxdp_construct(struct netdev *netdev)
     port = xzalloc(sizeof *port);
     xsk_port_init(&port->core, netdev_get_name(netdev), &netdev_xsk_port_ops,
                   port);
+    port->gso_fd = -1;
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_init(&port->txqs[i].lock);
     }
@@ -335,6 +343,9 @@ netdev_afxdp_destruct(struct netdev *netdev)
     if (n) {
         VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
                   "output here now go to OVS", netdev_get_name(netdev), n);
+    }
+    if (port->gso_fd >= 0) {
+        close(port->gso_fd);
     }
     for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
         ovs_spin_destroy(&port->txqs[i].lock);
@@ -442,6 +453,34 @@ netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
     return 0;
 }
 
+/* With OVS's userspace TSO on, gives 'port' (set up if 'up') the AF_PACKET
+ * socket through which it sends TCP super-packets whole, and says so to
+ * OVS (NETDEV_TX_OFFLOAD_TCP_TSO).  Without it, OVS does not hand the port
+ * TSO packets. */
+static void
+netdev_xsk_gso_configure(struct netdev_xsk_port *port, struct netdev *netdev,
+                         bool up)
+{
+    int error;
+
+    if (port->gso_fd >= 0) {
+        close(port->gso_fd);
+        port->gso_fd = -1;
+    }
+    netdev->ol_flags &= ~NETDEV_TX_OFFLOAD_TCP_TSO;
+    if (!up || !userspace_tso_enabled()) {
+        return;
+    }
+    error = xsk_vnet_open(port->core.ifindex, &port->gso_fd);
+    if (error) {
+        VLOG_WARN("%s: no AF_PACKET socket for TSO packets (%s): they are "
+                  "segmented in software", netdev_get_name(netdev),
+                  ovs_strerror(error));
+        return;
+    }
+    netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_TSO;
+}
+
 int
 netdev_afxdp_reconfigure(struct netdev *netdev)
 {
@@ -473,6 +512,7 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         netdev->ol_flags &= ~(NETDEV_TX_OFFLOAD_TCP_CKSUM
                               | NETDEV_TX_OFFLOAD_UDP_CKSUM);
     }
+    netdev_xsk_gso_configure(port, netdev, !error);
     if (error) {
         /* The port stays, without sockets, so that OVS does not delete and
          * re-add it in a loop; status and the log say why. */
@@ -519,6 +559,9 @@ netdev_afxdp_rxq_destruct(struct netdev_rxq *rxq_ OVS_UNUSED)
 static void
 netdev_xsk_rx_mark_csum(struct dp_packet *packet, uint32_t csum)
 {
+    if (csum & XSK_RX_CSUM_GSO) {
+        dp_packet_hwol_set_tcp_seg(packet);
+    }
     if (csum & XSK_RX_CSUM_TCP) {
         dp_packet_hwol_set_csum_tcp(packet);
     } else {
@@ -539,6 +582,16 @@ netdev_xsk_rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
 {
     struct dp_packet *packet;
 
+    if (OVS_UNLIKELY(p->frame == XSK_RX_SUPER)) {
+        /* A whole super-packet: its malloc'd buffer becomes the packet's. */
+        packet = xmalloc(sizeof *packet);
+        dp_packet_use(packet, p->data - XSK_RX_HEADROOM,
+                      XSK_RX_HEADROOM + p->len);
+        dp_packet_reserve(packet, XSK_RX_HEADROOM);
+        dp_packet_set_size(packet, p->len);
+        netdev_xsk_rx_mark_csum(packet, p->csum);
+        return packet;
+    }
     if (OVS_UNLIKELY(p->frame == XSK_RX_HEAP)) {
         packet = dp_packet_clone_data_with_headroom(p->data, p->len,
                                                     XSK_RX_HEADROOM);
@@ -576,6 +629,7 @@ netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
         return EAGAIN;
     }
     umem = q->sock->umem;
+    q->rx.gso_pass = userspace_tso_enabled();
     n = xsk_rxq_recv(&q->rx, xsk_tcache_get(umem), pkts);
     if (!n) {
         return EAGAIN;
@@ -609,13 +663,61 @@ netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
                      : offsetof(struct udp_header, udp_csum);
 }
 
+/* Sends the TCP super-packet 'packet' (OVS's TSO flag) whole through
+ * AF_PACKET socket 'fd' with a GSO request for 'mtu' (xsk-vnet.h), counts
+ * it in 'st' and frees it. */
+static void
+netdev_xsk_send_gso(const char *name, int fd, int mtu,
+                    struct xsk_tx_stats *st, struct dp_packet *packet)
+{
+    uint32_t size = dp_packet_size(packet);
+    struct virtio_net_hdr hdr;
+    int error;
+
+    error = xsk_vnet_hdr_build(dp_packet_data(packet), size, mtu, &hdr);
+    if (!error) {
+        error = xsk_vnet_send(fd, &hdr, dp_packet_data(packet), size);
+    }
+    if (OVS_UNLIKELY(error)) {
+        st->gso_failed++;
+        st->dropped++;
+        VLOG_WARN_RL(&rl, "%s: dropped a TSO packet of %"PRIu32" bytes: %s",
+                     name, size, ovs_strerror(error));
+    } else {
+        st->gso_packets++;
+        st->packets++;
+        st->bytes += size;
+    }
+    dp_packet_delete(packet);
+}
+
+/* Takes the TSO packets out of 'batch' and sends them whole through 'port''s
+ * AF_PACKET socket, counting them in 'st'. */
+static void
+netdev_xsk_batch_send_gso(const char *name, struct netdev_xsk_port *port,
+                          struct xsk_tx_stats *st,
+                          struct dp_packet_batch *batch)
+{
+    int mtu = __atomic_load_n(&port->core.rx_cfg.mtu, __ATOMIC_RELAXED);
+    size_t i, size = dp_packet_batch_size(batch);
+    struct dp_packet *packet;
+
+    DP_PACKET_BATCH_REFILL_FOR_EACH (i, size, packet, batch) {
+        if (dp_packet_hwol_is_tso(packet)) {
+            netdev_xsk_send_gso(name, port->gso_fd, mtu, st, packet);
+        } else {
+            dp_packet_batch_refill(batch, packet, i);
+        }
+    }
+}
+
 /* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h), or counts them
  * as dropped if 'q' has no socket.  Returns the mask of the packets handed
  * to the ring as they are (zero-copy): those are no longer the caller's to
  * free.  The caller is the queue's only sender while this runs. */
 static uint32_t
-netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
-                      struct dp_packet_batch *batch)
+netdev_xsk_queue_send(const char *name, struct netdev_xsk_port *port,
+                      struct xsk_port_queue *q, struct dp_packet_batch *batch)
 {
     struct xsk_tx_stats *st = &q->tx_stats;
     uint64_t too_big = st->too_big;
@@ -628,6 +730,9 @@ netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
 
     BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
 
+    if (OVS_UNLIKELY(port->gso_fd >= 0)) {
+        netdev_xsk_batch_send_gso(name, port, st, batch);
+    }
     if (OVS_UNLIKELY(!q->sock)) {
         st->dropped += dp_packet_batch_size(batch);
         return 0;
@@ -667,14 +772,15 @@ netdev_xsk_queue_send(const char *name, struct xsk_port_queue *q,
 /* netdev_xsk_queue_send() on a queue that other threads may send on too
  * (concurrent_txq): under the queue's TX lock. */
 static uint32_t
-netdev_xsk_queue_send_locked(const char *name, struct xsk_port_queue *q,
+netdev_xsk_queue_send_locked(const char *name, struct netdev_xsk_port *port,
+                             struct xsk_port_queue *q,
                              struct netdev_xsk_txq *txq,
                              struct dp_packet_batch *batch)
 {
     uint32_t handed;
 
     ovs_spin_lock(&txq->lock);
-    handed = netdev_xsk_queue_send(name, q, batch);
+    handed = netdev_xsk_queue_send(name, port, q, batch);
     ovs_spin_unlock(&txq->lock);
     return handed;
 }
@@ -696,10 +802,10 @@ netdev_afxdp_batch_send(struct netdev *netdev, int qid,
     qid %= port->core.n_queues;
     q = &port->core.queues[qid];
     if (concurrent_txq) {
-        handed = netdev_xsk_queue_send_locked(name, q, &port->txqs[qid],
-                                              batch);
+        handed = netdev_xsk_queue_send_locked(name, port, q,
+                                              &port->txqs[qid], batch);
     } else {
-        handed = netdev_xsk_queue_send(name, q, batch);
+        handed = netdev_xsk_queue_send(name, port, q, batch);
     }
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {

@@ -158,6 +158,14 @@ xsk_csum_partial(const uint8_t *frame, uint32_t len, struct xsk_l4 *l4)
            && get16(frame + l4->csum_ofs) == fold(l4->pseudo);
 }
 
+/* Returns the folded pseudo-header sum of 'l4' (xsk_parse_l4()): what the
+ * checksum field of a partial checksum holds (CHECKSUM_PARTIAL). */
+uint16_t
+xsk_csum_pseudo_folded(const struct xsk_l4 *l4)
+{
+    return fold(l4->pseudo);
+}
+
 /* Finishes a partial checksum the way a device does: sums the bytes of
  * 'frame' (of 'len' bytes) from 'start' on, the field at 'start' + 'offset'
  * included (it holds the pseudo-header sum), and stores the result in the

@@ -35,6 +35,7 @@ struct xsk_l4 {
 
 bool xsk_parse_l4(const uint8_t *frame, uint32_t len, struct xsk_l4 *);
 bool xsk_csum_partial(const uint8_t *frame, uint32_t len, struct xsk_l4 *);
+uint16_t xsk_csum_pseudo_folded(const struct xsk_l4 *);
 void xsk_csum_finish_at(uint8_t *frame, uint32_t len, uint32_t start,
                         uint32_t offset);
 bool xsk_csum_fix_partial(uint8_t *frame, uint32_t len);

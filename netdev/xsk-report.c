@@ -178,6 +178,7 @@ sum_queues(const struct xsk_port *port, struct xsk_port_totals *t,
         t->rx.chains += rx->chains;
         t->rx.super_packets += rx->super_packets;
         t->rx.gso_segments += rx->gso_segments;
+        t->rx.super_whole += rx->super_whole;
         t->rx.dropped += rx->dropped;
 
         t->tx.packets += tx->packets;
@@ -192,6 +193,8 @@ sum_queues(const struct xsk_port *port, struct xsk_port_totals *t,
         t->tx.copied_chains += tx->copied_chains;
         t->tx.csum_offloaded += tx->csum_offloaded;
         t->tx.csum_finished += tx->csum_finished;
+        t->tx.gso_packets += tx->gso_packets;
+        t->tx.gso_failed += tx->gso_failed;
 
         xdp_ok[i] = false;
         if (!q->sock) {
@@ -250,7 +253,7 @@ xsk_port_summary(const struct xsk_port *port, struct xsk_port_summary *s)
 size_t
 xsk_port_max_counters(const struct xsk_port *port)
 {
-    return 14 + 7 * port->n_queues + XSK_STEER_N_COUNTS;
+    return 17 + 7 * port->n_queues + XSK_STEER_N_COUNTS;
 }
 
 /* Stores 'value' under the printf()-style name 'format' in 'c[(*n)++]'. */
@@ -311,6 +314,9 @@ xsk_port_counters(const struct xsk_port *port, struct xsk_counter *c)
     put(c, &n, t.rx.chains, "rx_multi_buffer_packets");
     put(c, &n, t.rx.super_packets, "rx_gso_super_packets");
     put(c, &n, t.rx.gso_segments, "rx_gso_segments");
+    put(c, &n, t.rx.super_whole, "rx_gso_whole_packets");
+    put(c, &n, t.tx.gso_packets, "tx_gso_packets");
+    put(c, &n, t.tx.gso_failed, "tx_gso_failed");
     if (port->prog && port->steer.mode != XSK_STEER_ALL) {
         uint64_t hits[XSK_STEER_N_COUNTS];
 

@@ -49,6 +49,8 @@ xsk_rxq_uninit(struct xsk_rxq *q)
 
         if (p->frame == XSK_RX_HEAP) {
             free(p->data);
+        } else if (p->frame == XSK_RX_SUPER) {
+            free(p->data - XSK_RX_HEADROOM);
         } else {
             xsk_frame_packet_free(xsk_tcache_get(q->sock->umem), p->frame);
         }
@@ -173,6 +175,34 @@ segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
     return true;
 }
 
+/* Joins the chain of 'n_descs' descriptors at RX ring index 'idx' ('len'
+ * bytes) into malloc'd memory and delivers it whole, as XSK_RX_SUPER, if it
+ * is a TCP super-packet for 'mtu'.  Returns false, delivering nothing, if
+ * it is not one or there is no memory.  The chain's frames stay the
+ * caller's. */
+static bool
+rx_super(struct xsk_rxq *q, uint32_t idx, uint32_t n_descs, uint32_t len,
+         uint32_t mtu, struct xsk_rx_pkt *pkts, uint32_t *n)
+{
+    uint8_t *buf = malloc(XSK_RX_HEADROOM + len);
+    uint8_t *pkt = buf + XSK_RX_HEADROOM;
+    struct xsk_l4 l4;
+
+    if (!buf) {
+        return false;
+    }
+    join_chain(q->sock, idx, n_descs, pkt);
+    if (xsk_gso_count(pkt, len, mtu) <= 1 || !xsk_parse_l4(pkt, len, &l4)) {
+        free(buf);
+        return false;
+    }
+    deliver(q, pkts, n, pkt, len, XSK_RX_SUPER,
+            XSK_RX_CSUM_TCP | XSK_RX_CSUM_GSO
+            | (l4.ipv6 ? XSK_RX_CSUM_IPV6 : 0));
+    q->stats.super_whole++;
+    return true;
+}
+
 /* Builds the packets of a received chain of 'n_descs' descriptors, first at
  * ring index 'idx' (or of one descriptor holding more than the MTU).  A
  * packet within the MTU is joined straight into the frame or jumbo slot
@@ -213,6 +243,13 @@ rx_chain(struct xsk_rxq *q, struct xsk_tcache *tc,
     if (XSK_UNLIKELY(len > XSK_MAX_CHAIN_LEN)) {
         xsk_frames_put(tc, frames, n_descs);
         q->stats.dropped++;
+        return;
+    }
+
+    /* A TCP super-packet that OVS takes whole (userspace TSO). */
+    if (q->gso_pass && len > cfg->mtu + ETH_HDR_LEN
+        && rx_super(q, idx, n_descs, len, cfg->mtu, pkts, n)) {
+        xsk_frames_put(tc, frames, n_descs);
         return;
     }
 

@@ -17,6 +17,11 @@
  *     a chain, or one descriptor when it fits a frame) is joined in
  *     'linear' and cut into MTU-sized segments (xsk-gso), each in a frame of
  *     its own;
+ *   - unless the caller asks for super-packets whole ('gso_pass': OVS's
+ *     userspace TSO is on): then a TCP super-packet is joined once into
+ *     malloc'd memory (XSK_RX_SUPER) and goes on whole, marked
+ *     XSK_RX_CSUM_GSO, for an output port to send with a GSO request
+ *     (xsk-vnet.h) or for OVS to segment;
  *   - anything else that has no frame or slot to go to is copied into
  *     malloc'd memory (XSK_RX_HEAP), which the caller copies and frees.
  *
@@ -52,6 +57,10 @@
 #define XSK_RX_MAX_SEGS 128     /* Segments of one super-packet: a 64 KB
                                  * TCP packet at an MTU of 576 needs 125. */
 #define XSK_RX_HEAP UINT32_MAX  /* 'frame' of a packet in malloc'd memory. */
+#define XSK_RX_SUPER (UINT32_MAX - 1) /* 'frame' of a whole super-packet:
+                                 * 'data' is XSK_RX_HEADROOM bytes into a
+                                 * malloc'd buffer of XSK_RX_HEADROOM + 'len'
+                                 * bytes that the caller takes over. */
 
 /* Largest packet a descriptor chain can carry: the kernel chains at most 18
  * (MAX_SKB_FRAGS + 1) buffers of at most 4096 bytes. */
@@ -70,13 +79,16 @@ enum xsk_rx_csum_mode {
 #define XSK_RX_CSUM_TCP 1
 #define XSK_RX_CSUM_UDP 2
 #define XSK_RX_CSUM_IPV6 4
+#define XSK_RX_CSUM_GSO 8       /* A whole TCP super-packet (XSK_RX_SUPER):
+                                 * TCP's checksum is partial or not, the
+                                 * output finishes it. */
 
 /* One received packet. */
 struct xsk_rx_pkt {
     uint8_t *data;              /* In the UMEM, or malloc'd (XSK_RX_HEAP). */
     uint32_t len;
     uint32_t frame;             /* The packet's frame (a jumbo slot's first
-                                 * frame), or XSK_RX_HEAP. */
+                                 * frame), XSK_RX_HEAP or XSK_RX_SUPER. */
     uint32_t csum;              /* XSK_RX_CSUM_* bits: a partial checksum
                                  * left for the output port, or 0. */
 };
@@ -99,12 +111,15 @@ struct xsk_rx_stats {
     uint64_t chains;            /* Multi-buffer packets received. */
     uint64_t super_packets;     /* Super-packets cut into segments. */
     uint64_t gso_segments;      /* Segments cut from them. */
+    uint64_t super_whole;       /* Super-packets delivered whole. */
     uint64_t dropped;           /* Packets that could not be delivered. */
 };
 
 struct xsk_rxq {
     struct xsk_sock *sock;
     const struct xsk_rx_cfg *cfg;
+    bool gso_pass;              /* Deliver TCP super-packets whole; the
+                                 * poller's own, set before each call. */
     struct xsk_rx_stats stats;
     uint32_t stash_pos;         /* Next stashed packet to return. */
     uint32_t stash_n;           /* Stashed packets, returned or not. */

@@ -70,6 +70,10 @@ struct xsk_tx_stats {
     uint64_t copied_chains;     /* Packets copied into a chain. */
     uint64_t csum_offloaded;    /* Sent with a checksum request. */
     uint64_t csum_finished;     /* Partial checksums finished here. */
+    uint64_t gso_packets;       /* Super-packets sent whole with a GSO
+                                 * request (xsk-vnet.h, by the glue). */
+    uint64_t gso_failed;        /* Of those, refused by the kernel (also
+                                 * in 'dropped'). */
 };
 
 uint32_t xsk_tx_burst(struct xsk_sock *, struct xsk_tcache *,

@@ -692,13 +692,14 @@ set_queue_counters(struct xsk_port *port, int q)
     *rx = (struct xsk_rx_stats) {
         .packets = r + 1, .bytes = r + 2, .csum_fixed = r + 3,
         .csum_partial = r + 4, .chains = r + 5, .super_packets = r + 6,
-        .gso_segments = r + 7, .dropped = r + 8,
+        .gso_segments = r + 7, .dropped = r + 8, .super_whole = r + 9,
     };
     *tx = (struct xsk_tx_stats) {
         .packets = t + 1, .bytes = t + 2, .dropped = t + 3, .too_big = t + 4,
         .ring_full = t + 5, .no_frame = t + 6, .zero_copy = t + 7,
         .copied = t + 8, .zero_copy_chains = t + 9, .copied_chains = t + 10,
         .csum_offloaded = t + 11, .csum_finished = t + 12,
+        .gso_packets = t + 13, .gso_failed = t + 14,
     };
     *ss = (struct xsk_sock_stats) {
         .rx_packets = s + 1, .tx_packets = s + 2, .tx_busy = s + 3,
@@ -734,6 +735,9 @@ test_counters(void)
         { "rx_multi_buffer_packets", 15 + 25 },
         { "rx_gso_super_packets", 16 + 26 },
         { "rx_gso_segments", 17 + 27 },
+        { "rx_gso_whole_packets", 19 + 29 },
+        { "tx_gso_packets", 33 + 53 },
+        { "tx_gso_failed", 34 + 54 },
         { "xdp_steer_rule_0_packets", 100 },
         { "xdp_steer_to_host_packets", 99 },
     };
