@@ -26,6 +26,12 @@ check_and_free(struct fake *f, const struct xsk_rx_pkt *p)
         free(p->data);
         return;
     }
+    if (p->frame == XSK_RX_SUPER) {
+        FUZZ_CHECK(p->len <= XSK_MAX_CHAIN_LEN, "whole super-packet %u",
+                   p->len);
+        free(p->data - XSK_RX_HEADROOM);
+        return;
+    }
     uint64_t start = (char *) p->data - xsk_frame_ptr(umem, p->frame);
     uint64_t size = xsk_frame_in_slot(umem, p->frame) ? xsk_slot_size(umem)
                                                       : umem->key.frame_size;
@@ -57,6 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.csum_mode = flags % 3;
     fake_init(f, flags & 4, RING_SIZE, 0);
     FUZZ_CHECK(!xsk_rxq_init(&q, &f->sock, &cfg), "rxq_init");
+    q.gso_pass = flags & 8;     /* Super-packets whole (userspace TSO). */
 
     for (int round = 0; in.n && round < 16; round++) {
         uint32_t len = fuzz_u16(&in) % (sizeof pkt);

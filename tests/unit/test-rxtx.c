@@ -105,6 +105,8 @@ free_pkt(struct fake *f, const struct xsk_rx_pkt *p)
 {
     if (p->frame == XSK_RX_HEAP) {
         free(p->data);
+    } else if (p->frame == XSK_RX_SUPER) {
+        free(p->data - XSK_RX_HEADROOM);
     } else {
         xsk_frame_packet_free(xsk_tcache_get(f->umem), p->frame);
     }
@@ -112,7 +114,7 @@ free_pkt(struct fake *f, const struct xsk_rx_pkt *p)
 
 /* ---- Receive ------------------------------------------------------------ */
 
-enum where { ANY, IN_PLACE, FRAME, SLOT, HEAP };
+enum where { ANY, IN_PLACE, FRAME, SLOT, HEAP, WHOLE };
 
 struct rx_case {
     const char *name;
@@ -125,6 +127,7 @@ struct rx_case {
     uint32_t n_packets;         /* From the packet given. */
     uint32_t dropped;
     enum where where;           /* Of a single packet. */
+    bool gso_pass;              /* Super-packets whole (userspace TSO). */
 };
 
 static const struct rx_case rx_cases[] = {
@@ -154,6 +157,19 @@ static const struct rx_case rx_cases[] = {
       true, 3840, 0, 0, 1, ANY },
     { "chain of 40 descriptors: longer than the kernel makes", 9000, 4000,
       false, 100, 0, 0, 1, ANY },
+    /* With userspace TSO, a TCP super-packet goes on whole. */
+    { "64 KB super-packet, MTU 1500, whole", 1500, 65000, true, 3840, 0,
+      1, 0, WHOLE, true },
+    { "64 KB super-packet, MTU 900, after 31 packets, whole", 900, 65000,
+      true, 3840, 31, 1, 0, WHOLE, true },
+    { "64 KB super-packet, MTU 400, whole: no segment limit", 400, 65000,
+      true, 3840, 0, 1, 0, WHOLE, true },
+    { "super-packet in one descriptor, whole", 1500, 2900, true, 3840, 0,
+      1, 0, WHOLE, true },
+    { "3000-byte UDP over a 1500 MTU: not whole", 1500, 3000, false, 3840,
+      0, 1, 0, FRAME, true },
+    { "1514 bytes with userspace TSO: in place", 1500, 1514, true, 3840, 0,
+      1, 0, IN_PLACE, true },
 };
 
 /* Expected segments of a TCP super-packet of 'len' bytes (32-byte TCP
@@ -186,6 +202,7 @@ run_rx_case(const struct rx_case *c)
     fake_init(&f, true, RING_SIZE, 0);
     tc = xsk_tcache_get(f.umem);
     CHECK(!xsk_rxq_init(&q, &f.sock, &cfg), "rxq_init");
+    q.gso_pass = c->gso_pass;
     xsk_sock_refill(&f.sock, tc);
     for (uint32_t i = 0; i < c->n_before; i++) {
         CHECK(kernel_rx(&f, small, 64, 3840), "fill ring empty");
@@ -238,6 +255,11 @@ run_rx_case(const struct rx_case *c)
                 case HEAP:
                     CHECK(p->frame == XSK_RX_HEAP, "not on the heap");
                     break;
+                case WHOLE:
+                    CHECK(p->frame == XSK_RX_SUPER, "not whole");
+                    CHECK(p->csum == (XSK_RX_CSUM_TCP | XSK_RX_CSUM_GSO),
+                          "checksum bits %#x", p->csum);
+                    break;
                 case ANY:
                     break;
                 }
@@ -257,6 +279,8 @@ run_rx_case(const struct rx_case *c)
           " packets, %u were returned", q.stats.packets, got + c->n_before);
     CHECK(q.stats.gso_segments == (c->n_packets > 1 ? c->n_packets : 0),
           "%"PRIu64" segments counted", q.stats.gso_segments);
+    CHECK(q.stats.super_whole == (c->where == WHOLE),
+          "%"PRIu64" whole super-packets counted", q.stats.super_whole);
     xsk_rxq_uninit(&q);
     fake_destroy(&f, c->name);
     free(pkt);
