@@ -583,11 +583,13 @@ netdev_xsk_rx_packet(struct xsk_umem_pool *umem, const struct xsk_rx_pkt *p)
     struct dp_packet *packet;
 
     if (OVS_UNLIKELY(p->frame == XSK_RX_SUPER)) {
-        /* A whole super-packet: its malloc'd buffer becomes the packet's. */
+        /* A whole super-packet: its malloc'd buffer becomes the packet's
+         * (at most 65535 bytes, as a dp_packet's size field allows). */
+        uint32_t headroom = xsk_rx_super_headroom(p->len);
+
         packet = xmalloc(sizeof *packet);
-        dp_packet_use(packet, p->data - XSK_RX_HEADROOM,
-                      XSK_RX_HEADROOM + p->len);
-        dp_packet_reserve(packet, XSK_RX_HEADROOM);
+        dp_packet_use(packet, p->data - headroom, headroom + p->len);
+        dp_packet_reserve(packet, headroom);
         dp_packet_set_size(packet, p->len);
         netdev_xsk_rx_mark_csum(packet, p->csum);
         return packet;

@@ -50,7 +50,7 @@ xsk_rxq_uninit(struct xsk_rxq *q)
         if (p->frame == XSK_RX_HEAP) {
             free(p->data);
         } else if (p->frame == XSK_RX_SUPER) {
-            free(p->data - XSK_RX_HEADROOM);
+            free(p->data - xsk_rx_super_headroom(p->len));
         } else {
             xsk_frame_packet_free(xsk_tcache_get(q->sock->umem), p->frame);
         }
@@ -184,13 +184,20 @@ static bool
 rx_super(struct xsk_rxq *q, uint32_t idx, uint32_t n_descs, uint32_t len,
          uint32_t mtu, struct xsk_rx_pkt *pkts, uint32_t *n)
 {
-    uint8_t *buf = malloc(XSK_RX_HEADROOM + len);
-    uint8_t *pkt = buf + XSK_RX_HEADROOM;
+    uint32_t headroom;
     struct xsk_l4 l4;
+    uint8_t *buf;
+    uint8_t *pkt;
 
+    if (len > XSK_RX_SUPER_MAX_BUF - XSK_RX_SUPER_MIN_HEADROOM) {
+        return false;
+    }
+    headroom = xsk_rx_super_headroom(len);
+    buf = malloc(headroom + len);
     if (!buf) {
         return false;
     }
+    pkt = buf + headroom;
     join_chain(q->sock, idx, n_descs, pkt);
     if (xsk_gso_count(pkt, len, mtu) <= 1 || !xsk_parse_l4(pkt, len, &l4)) {
         free(buf);

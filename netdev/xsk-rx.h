@@ -58,9 +58,26 @@
                                  * TCP packet at an MTU of 576 needs 125. */
 #define XSK_RX_HEAP UINT32_MAX  /* 'frame' of a packet in malloc'd memory. */
 #define XSK_RX_SUPER (UINT32_MAX - 1) /* 'frame' of a whole super-packet:
-                                 * 'data' is XSK_RX_HEADROOM bytes into a
-                                 * malloc'd buffer of XSK_RX_HEADROOM + 'len'
-                                 * bytes that the caller takes over. */
+                                 * 'data' is xsk_rx_super_headroom('len')
+                                 * bytes into a malloc'd buffer of that
+                                 * many + 'len' bytes, which the caller
+                                 * takes over. */
+
+/* A whole super-packet's buffer, headroom included, is at most
+ * XSK_RX_SUPER_MAX_BUF bytes: OVS 3.1 keeps a dp_packet's allocated size in
+ * 16 bits.  So its headroom is XSK_RX_HEADROOM, or less for a packet of
+ * more than XSK_RX_SUPER_MAX_BUF - XSK_RX_HEADROOM bytes, but at least
+ * XSK_RX_SUPER_MIN_HEADROOM (room for pushed headers that OVS may add
+ * without growing the buffer); a longer one is cut into segments. */
+#define XSK_RX_SUPER_MAX_BUF 65535
+#define XSK_RX_SUPER_MIN_HEADROOM 128
+
+static inline uint32_t
+xsk_rx_super_headroom(uint32_t len)
+{
+    return (len > XSK_RX_SUPER_MAX_BUF - XSK_RX_HEADROOM
+            ? XSK_RX_SUPER_MAX_BUF - len : XSK_RX_HEADROOM);
+}
 
 /* Largest packet a descriptor chain can carry: the kernel chains at most 18
  * (MAX_SKB_FRAGS + 1) buffers of at most 4096 bytes. */

@@ -29,7 +29,9 @@ check_and_free(struct fake *f, const struct xsk_rx_pkt *p)
     if (p->frame == XSK_RX_SUPER) {
         FUZZ_CHECK(p->len <= XSK_MAX_CHAIN_LEN, "whole super-packet %u",
                    p->len);
-        free(p->data - XSK_RX_HEADROOM);
+        FUZZ_CHECK(xsk_rx_super_headroom(p->len) + p->len <= 65535,
+                   "whole super-packet buffer over 65535 bytes");
+        free(p->data - xsk_rx_super_headroom(p->len));
         return;
     }
     uint64_t start = (char *) p->data - xsk_frame_ptr(umem, p->frame);

@@ -106,7 +106,7 @@ free_pkt(struct fake *f, const struct xsk_rx_pkt *p)
     if (p->frame == XSK_RX_HEAP) {
         free(p->data);
     } else if (p->frame == XSK_RX_SUPER) {
-        free(p->data - XSK_RX_HEADROOM);
+        free(p->data - xsk_rx_super_headroom(p->len));
     } else {
         xsk_frame_packet_free(xsk_tcache_get(f->umem), p->frame);
     }
@@ -170,6 +170,12 @@ static const struct rx_case rx_cases[] = {
       0, 1, 0, FRAME, true },
     { "1514 bytes with userspace TSO: in place", 1500, 1514, true, 3840, 0,
       1, 0, IN_PLACE, true },
+    /* A dp_packet of OVS 3.1 holds at most 65535 bytes, headroom included:
+     * a longer super-packet is cut. */
+    { "65407-byte super-packet, whole, headroom 128", 1500, 65407, true,
+      3840, 0, 1, 0, WHOLE, true },
+    { "65408-byte super-packet: cut, not whole", 1500, 65408, true, 3840, 0,
+      46, 0, ANY, true },
 };
 
 /* Expected segments of a TCP super-packet of 'len' bytes (32-byte TCP
@@ -257,6 +263,10 @@ run_rx_case(const struct rx_case *c)
                     break;
                 case WHOLE:
                     CHECK(p->frame == XSK_RX_SUPER, "not whole");
+                    CHECK(xsk_rx_super_headroom(p->len) + p->len <= 65535
+                          && xsk_rx_super_headroom(p->len) >= 128,
+                          "headroom %u for %u bytes",
+                          xsk_rx_super_headroom(p->len), p->len);
                     CHECK(p->csum == (XSK_RX_CSUM_TCP | XSK_RX_CSUM_GSO),
                           "checksum bits %#x", p->csum);
                     break;
