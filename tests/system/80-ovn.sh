@@ -31,15 +31,7 @@ command -v nc > /dev/null || skip "nc is not installed"
 t0=$SECONDS
 
 echo "=== OVN central and three chassis"
-ovn_start 3
-ovn_topology
-check "vm1, vm2, vm3 bound to chassis 1, 2, 3" \
-    wait_until "ovn_bound vm1 1 && ovn_bound vm2 2 && ovn_bound vm3 3"
-check "every chassis caught up" ovn_sync
-for i in 1 2 3; do
-    check "chassis $i has Geneve tunnels to the other two" \
-        wait_until "[ \$(ovn_tunnels $i | wc -w) -eq 2 ]"
-done
+ovn_setup
 vm1=${ovn_vm_ns[vm1]} vm2=${ovn_vm_ns[vm2]} vm3=${ovn_vm_ns[vm3]}
 
 echo "=== forwarding across chassis ($((SECONDS - t0)) s)"
@@ -117,14 +109,5 @@ check "TCP vm1 -> vm3 intact after the restart" \
     tcp_sha "$vm1" "$vm3" 10.0.2.13 10
 
 echo "=== accounting, logs and teardown ($((SECONDS - t0)) s)"
-for i in 1 2 3; do
-    check "chassis $i: every UMEM accounted=yes" ovn_on "$i" umem_accounted
-done
-for i in 1 2 3; do
-    check "chassis $i: no unexpected warnings in the logs" \
-        ovn_on "$i" check_logs
-done
-check "daemons exit when asked" ovn_stop
-left=$(ovn_xdp_left)
-check "no XDP program left after teardown${left:+: $left}" [ -z "$left" ]
+ovn_finish
 echo "80-ovn: $((SECONDS - t0)) s"

@@ -30,6 +30,12 @@
 # so three ovs-vswitchd share this 2-core machine without PMD threads
 # competing for the same cores.
 #
+# With OVN_XSK_TSO set (tests/system/81-ovn-tso.sh), every chassis has
+# other_config:userspace-tso-enable=true from the start and the workload
+# ports run in generic XDP mode, so the workloads' TCP super-packets cross
+# OVS whole up to the Geneve header push, where ovs-patches/0011 cuts them
+# into segments that fit the tunnel.
+#
 # With OVN_STOCK set, the chassis run Debian's OVS 3.1 (ovs-vswitchd,
 # ovs-vsctl, schema) with upstream's afxdp ports instead of the build, and
 # the workloads turn checksum offload off, which upstream needs
@@ -55,6 +61,12 @@
 #                            ovs-vswitchd log has no line with TEXT
 #   ovn_stop                 stops every daemon (ovs-vswitchd with
 #                            "exit --cleanup", so XDP programs go)
+#   ovn_setup                the start of 80-ovn and 81-ovn-tso: central,
+#                            three chassis, ovn_topology, every port bound,
+#                            every chassis with its two Geneve tunnels
+#   ovn_finish               the checks that end 80-ovn and 81-ovn-tso:
+#                            every UMEM accounted, no unexpected warning
+#                            in any log, ovn_stop, no XDP program left
 
 ovn_ns_u="ovn${XSK_ID}-u"
 declare -a ovn_ns ovn_rundir ovn_uplink
@@ -189,6 +201,12 @@ ovn_chassis_add ()
                "$d/ovsdb-server-stderr.log"
     cleanup_add ovn_daemon_stop "$d/ovsdb-server.pid" "$d/ovsdb-server.ctl"
     ovn_on "$i" ovs-vsctl --no-wait init || fail "ovs-vsctl init"
+    if [ -n "${OVN_XSK_TSO:-}" ]; then
+        # Before ovs-vswitchd starts: OVS 3.1 reads the knob once.
+        ovn_on "$i" ovs-vsctl --no-wait set Open_vSwitch . \
+            other_config:userspace-tso-enable=true \
+            || fail "chassis $i: userspace-tso-enable"
+    fi
     ovn_vswitchd_start "$i"
     cleanup_add ovn_vswitchd_stop "$i"
 
@@ -274,6 +292,7 @@ ovn_vm_attach ()
     ip -n "${ovn_ns[i]}" link set "$port" up
     ovn_on "$i" ovs-vsctl add-port br-int "$port" -- set Interface "$port" \
         type=afxdp-nonpmd external_ids:iface-id="$name" \
+        ${OVN_XSK_TSO:+options:xdp-mode=generic} \
         || fail "adding $port for $name on chassis $i"
     ovn_vm_port[$name]=$port ovn_vm_chassis[$name]=$i
 }
@@ -401,4 +420,33 @@ PY
     rc=$?
     wait "$rx"
     return $rc
+}
+
+ovn_setup ()
+{
+    local i
+    ovn_start 3
+    ovn_topology
+    check "vm1, vm2, vm3 bound to chassis 1, 2, 3" \
+        wait_until "ovn_bound vm1 1 && ovn_bound vm2 2 && ovn_bound vm3 3"
+    check "every chassis caught up" ovn_sync
+    for i in 1 2 3; do
+        check "chassis $i has Geneve tunnels to the other two" \
+            wait_until "[ \$(ovn_tunnels $i | wc -w) -eq 2 ]"
+    done
+}
+
+ovn_finish ()
+{
+    local i left
+    for ((i = 1; i <= ovn_n; i++)); do
+        check "chassis $i: every UMEM accounted=yes" ovn_on "$i" umem_accounted
+    done
+    for ((i = 1; i <= ovn_n; i++)); do
+        check "chassis $i: no unexpected warnings in the logs" \
+            ovn_on "$i" check_logs
+    done
+    check "daemons exit when asked" ovn_stop
+    left=$(ovn_xdp_left)
+    check "no XDP program left after teardown${left:+: $left}" [ -z "$left" ]
 }
