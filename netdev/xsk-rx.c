@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* The receive path of one AF_XDP queue: descriptors in, packet buffers out
- * (see xsk-rx.h).  Used by the OVS glue's rxq_recv() and by the unit tests,
- * which drive it through a fake RX ring. */
+ * (see xsk-rx.h).  Used by a port's receive (xsk_port_recv()) and by the
+ * unit tests, which drive it through a fake RX ring. */
 
 #include "xsk-rx.h"
 

@@ -29,33 +29,6 @@ fake_destroy(struct fake *f, const char *what)
     CHECK(fake_close(f), "%s: frames are missing from the pool", what);
 }
 
-/* The kernel transmits what is on the TX ring: joins each packet's
- * descriptors into 'out' (one after the other, lengths in 'lens') and
- * completes their frames.  Returns the number of packets. */
-static uint32_t
-kernel_tx(struct fake *f, uint8_t *out, uint32_t *lens, uint32_t max)
-{
-    uint32_t n = 0, len = 0;
-
-    while (f->cons[2] != f->prod[2]) {
-        struct xdp_desc *d = &f->tx_ring[f->cons[2]++ & f->sock.tx.mask];
-
-        memcpy(out, f->umem->base + d->addr, d->len);
-        out += d->len;
-        len += d->len;
-        f->comp_ring[f->prod[3]++ % RING_SIZE] = d->addr & ~(uint64_t)
-                                                 (FRAME_SIZE - 1);
-        if (!(d->options & XDP_PKT_CONTD)) {
-            if (n < max) {
-                lens[n] = len;
-            }
-            n++;
-            len = 0;
-        }
-    }
-    return n;
-}
-
 /* Builds an IPv4 packet of 'len' bytes: TCP with a 32-byte header
  * (timestamps) if 'tcp', else UDP; random payload. */
 static uint8_t *
