@@ -14,7 +14,8 @@
  *     xsk-port     a port's options, program, sockets,  -> construct(),
  *                  UMEM, steering and flows; mode          set_config(),
  *                  fallbacks; the one stop path; the       reconfigure(),
- *                  registry of every port                  destruct()
+ *                  registry of every port; sending on      destruct(),
+ *                  its queues, TSO packets whole           send()
  *     xsk-report   a port's status, configuration and   -> get_status(),
  *                  counters; afxdp/stats and afxdp/show    get_config(),
  *                  texts                                   get_*stats()
@@ -22,7 +23,8 @@
  *     xsk-features a device's RX queues, XDP features   -> set_config()
  *     xsk-rx/-tx   receive and transmit over plain      -> rxq_recv(),
  *                  descriptors                             send()
- *     xsk-umem     the shared frame pool                -> every path
+ *     xsk-umem     the shared frame pool, found or      -> every path
+ *                  created with our dp_packets
  *     xsk-sock     one AF_XDP socket per queue          -> xsk-port
  *     xsk-prog     the XDP program on the interface     -> xsk-port
  *     xsk-flow     offloaded flows (a port's table)     -> flow API
@@ -44,8 +46,7 @@
  * Configuration runs in the main thread under 'dev->mutex'; dpif-netdev
  * stops polling and sending on a port while it reconfigures or destroys it.
  * Each rxq is polled by one thread.  A TX queue may be shared by several
- * threads (concurrent_txq); its spinlock then guards the TX and completion
- * rings. */
+ * threads (concurrent_txq); xsk_port_send() then takes its TX lock. */
 
 #include <config.h>
 
@@ -53,7 +54,6 @@
 #include "netdev-xsk-offload.h"
 
 #include <errno.h>
-#include <unistd.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -73,13 +73,10 @@
 #include "xsk-features.h"
 #include "xsk-opts.h"
 #include "xsk-port.h"
-#include "xsk-prog.h"
 #include "xsk-report.h"
 #include "xsk-rx.h"
-#include "xsk-sock.h"
 #include "xsk-tx.h"
 #include "xsk-umem.h"
-#include "xsk-vnet.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_xsk);
 
@@ -96,31 +93,6 @@ struct netdev_xsk_packet {
     uint32_t frame;
 };
 
-/* The TX lock of one queue, alone in its cache line: a queue may be shared
- * by several senders (concurrent_txq); its holder then owns the queue's TX
- * and completion rings and 'tx_stats'. */
-struct netdev_xsk_txq {
-    PADDED_MEMBERS(CACHE_LINE_SIZE, struct ovs_spin lock;);
-};
-
-/* Provider state of one afxdp port.  dev->xsk_port points to its 'core'
- * (xsk-port.h: program, sockets, queues, steering, flow table; in the
- * core's registry of every port under the netdev's name). */
-struct netdev_xsk_port {
-    struct xsk_port core;
-    struct netdev_xsk_txq txqs[XSK_MAX_RXQ];    /* One per queue. */
-    int gso_fd;                         /* AF_PACKET socket for TSO packets
-                                         * (xsk-vnet.h), or -1.  Changed
-                                         * only by reconfigure, while no
-                                         * thread sends. */
-};
-
-static struct netdev_xsk_port *
-netdev_xsk_port_cast(struct xsk_port *core)
-{
-    return core ? CONTAINER_OF(core, struct netdev_xsk_port, core) : NULL;
-}
-
 static bool
 netdev_xsk_is_afxdp(const struct netdev *netdev)
 {
@@ -129,10 +101,14 @@ netdev_xsk_is_afxdp(const struct netdev *netdev)
     return class == &netdev_afxdp_class || class == &netdev_afxdp_nonpmd_class;
 }
 
-static struct netdev_xsk_port *
+/* The provider state of an afxdp port: the core's port (xsk-port.h:
+ * program, sockets, queues and their TX locks, the AF_PACKET socket for TSO
+ * packets, steering, flow table; in the core's registry of every port under
+ * the netdev's name), which dev->xsk_port points to. */
+static struct xsk_port *
 netdev_xsk_port_of(const struct netdev *netdev)
 {
-    return netdev_xsk_port_cast(netdev_linux_cast(netdev)->xsk_port);
+    return netdev_linux_cast(netdev)->xsk_port;
 }
 
 /* Frees the frame of an AF_XDP packet; OVS calls this for DPBUF_AFXDP
@@ -146,65 +122,22 @@ free_afxdp_buf(struct dp_packet *p)
     xsk_frame_packet_free(xsk_tcache_get(xp->umem), xp->frame);
 }
 
+/* Sets up the dp_packet of 'frame' of a new UMEM (xsk_umem_get()). */
 static void
-netdev_xsk_free_packet_meta(void *meta)
+netdev_xsk_packet_init(void *meta, struct xsk_umem_pool *umem,
+                       uint32_t frame)
 {
-    free_cacheline(meta);
+    struct netdev_xsk_packet *xp = meta;
+
+    xp->umem = umem;
+    xp->frame = frame;
+    xp->packet.source = DPBUF_AFXDP;
 }
 
-/* Destroys every UMEM that no socket uses any more and whose frames are all
- * back (xsk_umem_sweep()).  One whose frames are still held by packets goes
- * on a later call. */
-static void
-netdev_xsk_release_umems(void)
-{
-    unsigned int n = xsk_umem_sweep();
-
-    if (n) {
-        VLOG_DBG("released %u UMEM(s) that no socket uses", n);
-    }
-}
-
-/* Returns the UMEM for 'key', creating it and its packet metadata if
- * needed. */
-static int
-netdev_xsk_get_umem(const struct xsk_umem_key *key,
-                    struct xsk_umem_pool **umemp)
-{
-    struct netdev_xsk_packet *meta;
-    struct xsk_umem_pool *umem;
-    int error;
-
-    netdev_xsk_release_umems();
-    umem = xsk_umem_find(key);
-    if (umem) {
-        *umemp = umem;
-        return 0;
-    }
-    error = xsk_umem_create(key, &umem);
-    if (error) {
-        return error;
-    }
-    meta = xzalloc_cacheline(key->n_frames * sizeof *meta);
-    for (uint32_t i = 0; i < key->n_frames; i++) {
-        meta[i].umem = umem;
-        meta[i].frame = i;
-        meta[i].packet.source = DPBUF_AFXDP;
-    }
-    umem->user = meta;
-    umem->user_free = netdev_xsk_free_packet_meta;
-    VLOG_DBG("created UMEM %u: %u frames of %u bytes (%s)", umem->id,
-              key->n_frames, key->frame_size,
-              key->bind_flags & XDP_ZEROCOPY ? "zero-copy" : "copy");
-    *umemp = umem;
-    return 0;
-}
-
-static void
-netdev_xsk_refill(struct xsk_sock *sock)
-{
-    xsk_sock_refill(sock, xsk_tcache_get(sock->umem));
-}
+/* A UMEM's per-frame metadata: a dp_packet for each frame. */
+static const struct xsk_umem_meta netdev_xsk_umem_meta = {
+    sizeof(struct netdev_xsk_packet), netdev_xsk_packet_init,
+};
 
 /* Logs what the port core says about 'core', after the port's name. */
 static void
@@ -216,26 +149,10 @@ netdev_xsk_port_log(const struct xsk_port *core,
          "%s: %s", core->name, msg);
 }
 
-/* What the port core does outside itself: the real kernel. */
-static const struct xsk_port_ops netdev_xsk_port_ops = {
-    .prog_attach = xsk_prog_attach,
-    .prog_detach = xsk_prog_detach,
-    .prog_set_queue = xsk_prog_set_queue,
-    .prog_clear_queue = xsk_prog_clear_queue,
-    .prog_set_steer = xsk_prog_set_steer,
-    .prog_steer_counts = xsk_prog_steer_counts,
-    .flow_backend = &xsk_prog_flow_backend,
-    .sock_create = xsk_sock_create,
-    .sock_destroy = xsk_sock_destroy,
-    .sock_refill = netdev_xsk_refill,
-    .sock_xdp_stats = xsk_sock_get_xdp_stats,
-    .tx_md_supported = xsk_tx_md_supported,
-    .dev_xdp_features = xsk_xdp_features,
-    .dev_is_veth = xsk_if_is_veth,
-    .umem_get = netdev_xsk_get_umem,
-    .umem_sweep = netdev_xsk_release_umems,
-    .log = netdev_xsk_port_log,
-};
+/* What the port core does outside itself: the real kernel
+ * (xsk_port_kernel_ops), with our UMEM metadata and log.  Set by
+ * netdev_afxdp_init(), before any port is constructed. */
+static struct xsk_port_ops netdev_xsk_port_ops;
 
 /* Fatal signal or exit: take our XDP programs off every interface. */
 static void
@@ -292,6 +209,9 @@ netdev_afxdp_init(void)
     static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
 
     if (ovsthread_once_start(&once)) {
+        netdev_xsk_port_ops = xsk_port_kernel_ops;
+        netdev_xsk_port_ops.umem_meta = &netdev_xsk_umem_meta;
+        netdev_xsk_port_ops.log = netdev_xsk_port_log;
         fatal_signal_add_hook(netdev_xsk_fatal_hook, NULL, NULL, true);
         unixctl_command_register("afxdp/show", "", 0, 0,
                                  netdev_xsk_unixctl_show, NULL);
@@ -307,7 +227,7 @@ int
 netdev_afxdp_construct(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port;
+    struct xsk_port *port;
     int error;
 
     error = netdev_linux_construct(netdev);
@@ -320,13 +240,8 @@ netdev_afxdp_construct(struct netdev *netdev)
     netdev->n_txq = 0;
 
     port = xzalloc(sizeof *port);
-    xsk_port_init(&port->core, netdev_get_name(netdev), &netdev_xsk_port_ops,
-                  port);
-    port->gso_fd = -1;
-    for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
-        ovs_spin_init(&port->txqs[i].lock);
-    }
-    dev->xsk_port = &port->core;
+    xsk_port_init(port, netdev_get_name(netdev), &netdev_xsk_port_ops, NULL);
+    dev->xsk_port = port;
 
     netdev_request_reconfigure(netdev);
     return 0;
@@ -336,21 +251,9 @@ void
 netdev_afxdp_destruct(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    uint32_t n;
 
-    n = xsk_port_destruct(&port->core);
-    if (n) {
-        VLOG_INFO("%s: %"PRIu32" offloaded flow(s) of other ports that "
-                  "output here now go to OVS", netdev_get_name(netdev), n);
-    }
-    if (port->gso_fd >= 0) {
-        close(port->gso_fd);
-    }
-    for (int i = 0; i < ARRAY_SIZE(port->txqs); i++) {
-        ovs_spin_destroy(&port->txqs[i].lock);
-    }
-    free(port);
+    xsk_port_destruct(dev->xsk_port);   /* Logs the flows it purged. */
+    free(dev->xsk_port);
     dev->xsk_port = NULL;
     ovs_mutex_destroy(&dev->mutex);
 }
@@ -359,28 +262,19 @@ netdev_afxdp_destruct(struct netdev *netdev)
 void
 signal_remove_xdp(struct netdev *netdev)
 {
-    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
+    struct xsk_port *port = netdev_xsk_port_of(netdev);
 
     if (port) {
-        xsk_port_stop(&port->core);
+        xsk_port_stop(port);
     }
 }
 
-/* Refuses an MTU larger than the port carries (jumbo frames need
- * descriptor chains: xsk_port_check_mtu()). */
+/* Refuses, with a warning, an MTU larger than the port carries (jumbo
+ * frames need descriptor chains: xsk_port_check_mtu()). */
 int
 netdev_afxdp_verify_mtu_size(const struct netdev *netdev, int mtu)
 {
-    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
-    char *msg = NULL;
-    int error;
-
-    error = xsk_port_check_mtu(&port->core, mtu, &msg);
-    if (error) {
-        VLOG_WARN("%s: %s", netdev_get_name(netdev), msg);
-        free(msg);
-    }
-    return error;
+    return xsk_port_check_mtu(netdev_xsk_port_of(netdev), mtu, NULL);
 }
 
 char *
@@ -390,7 +284,7 @@ netdev_afxdp_get_config_error(const struct netdev *netdev)
     char *msg;
 
     ovs_mutex_lock(&dev->mutex);
-    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->core.steer_error);
+    msg = nullable_xstrdup(netdev_xsk_port_of(netdev)->steer_error);
     ovs_mutex_unlock(&dev->mutex);
     return msg;
 }
@@ -400,7 +294,6 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
                         char **errp)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
     const char *name = netdev_get_name(netdev);
     int n_dev_rxq = xsk_if_n_rx_queues(XSK_SYSFS_NET, name);
     struct smap_node *node;
@@ -417,7 +310,7 @@ netdev_afxdp_set_config(struct netdev *netdev, const struct smap *args,
         n++;
     }
     ovs_mutex_lock(&dev->mutex);
-    error = xsk_port_request(&port->core, kv, n, n_dev_rxq, &changes, &msg);
+    error = xsk_port_request(dev->xsk_port, kv, n, n_dev_rxq, &changes, &msg);
     if (!error && changes & XSK_PORT_STEER_CHANGED) {
         netdev_change_seq_changed(netdev);
     }
@@ -453,41 +346,11 @@ netdev_afxdp_get_config(const struct netdev *netdev, struct smap *args)
     return 0;
 }
 
-/* With OVS's userspace TSO on, gives 'port' (set up if 'up') the AF_PACKET
- * socket through which it sends TCP super-packets whole, and says so to
- * OVS (NETDEV_TX_OFFLOAD_TCP_TSO).  Without it, OVS does not hand the port
- * TSO packets. */
-static void
-netdev_xsk_gso_configure(struct netdev_xsk_port *port, struct netdev *netdev,
-                         bool up)
-{
-    int error;
-
-    if (port->gso_fd >= 0) {
-        close(port->gso_fd);
-        port->gso_fd = -1;
-    }
-    netdev->ol_flags &= ~NETDEV_TX_OFFLOAD_TCP_TSO;
-    if (!up || !userspace_tso_enabled()) {
-        return;
-    }
-    error = xsk_vnet_open(port->core.ifindex, &port->gso_fd);
-    if (error) {
-        VLOG_WARN("%s: no AF_PACKET socket for TSO packets (%s): they are "
-                  "segmented in software", netdev_get_name(netdev),
-                  ovs_strerror(error));
-        return;
-    }
-    netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_TSO;
-}
-
 int
 netdev_afxdp_reconfigure(struct netdev *netdev)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
-    struct xsk_port *core = &port->core;
-    const char *name = netdev_get_name(netdev);
+    struct xsk_port *core = dev->xsk_port;
     int error;
     int mtu;
 
@@ -502,7 +365,8 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         goto out;
     }
 
-    error = xsk_port_configure(core, linux_get_ifindex(name));
+    error = xsk_port_configure(core,
+                               linux_get_ifindex(netdev_get_name(netdev)));
     /* OVS finishes in software the partial checksums of packets to a port
      * that does not say it takes them (ovs-patches/0006). */
     if (!error && core->tx_md) {
@@ -512,17 +376,11 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
         netdev->ol_flags &= ~(NETDEV_TX_OFFLOAD_TCP_CKSUM
                               | NETDEV_TX_OFFLOAD_UDP_CKSUM);
     }
-    netdev_xsk_gso_configure(port, netdev, !error);
-    if (error) {
-        /* The port stays, without sockets, so that OVS does not delete and
-         * re-add it in a loop; status and the log say why. */
-        VLOG_WARN("%s: AF_XDP set-up failed: %s", name, core->error);
-    } else {
-        VLOG_INFO("%s: %d queue(s) from %d in %s mode (%s), UMEM %u",
-                  name, core->n_queues, core->opts.start_queue,
-                  xsk_mode_name(core->mode_in_use),
-                  core->queues[0].sock->zerocopy ? "zero-copy" : "copy",
-                  core->umem->id);
+    /* With userspace TSO on, the port sends TCP super-packets whole through
+     * an AF_PACKET socket; without it OVS does not hand it TSO packets. */
+    netdev->ol_flags &= ~NETDEV_TX_OFFLOAD_TCP_TSO;
+    if (xsk_port_set_gso(core, !error && userspace_tso_enabled())) {
+        netdev->ol_flags |= NETDEV_TX_OFFLOAD_TCP_TSO;
     }
     netdev->n_rxq = core->n_queues;
     netdev->n_txq = core->n_queues;
@@ -537,14 +395,9 @@ int
 netdev_afxdp_rxq_construct(struct netdev_rxq *rxq_)
 {
     struct netdev_rxq_linux *rx = netdev_rxq_linux_cast(rxq_);
-    struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
-    struct xsk_sock *sock = NULL;
 
-    if (rxq_->queue_id < port->core.n_queues) {
-        sock = port->core.queues[rxq_->queue_id].sock;
-    }
     /* Non-PMD ports wait on this fd (POLLIN when the RX ring has frames). */
-    rx->fd = sock ? sock->fd : -1;
+    rx->fd = xsk_port_rx_fd(netdev_xsk_port_of(rxq_->netdev), rxq_->queue_id);
     return 0;
 }
 
@@ -619,28 +472,21 @@ int
 netdev_afxdp_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
                       int *qfill)
 {
-    struct netdev_xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
-    struct xsk_port_queue *q = &port->core.queues[rxq_->queue_id];
+    struct xsk_port *port = netdev_xsk_port_of(rxq_->netdev);
     struct xsk_rx_pkt pkts[XSK_RX_BURST];
-    struct xsk_umem_pool *umem;
     uint32_t n;
 
     BUILD_ASSERT_DECL(XSK_RX_BURST == NETDEV_MAX_BURST);
 
-    if (OVS_UNLIKELY(!q->sock)) {
-        return EAGAIN;
-    }
-    umem = q->sock->umem;
-    q->rx.gso_pass = userspace_tso_enabled();
-    n = xsk_rxq_recv(&q->rx, xsk_tcache_get(umem), pkts);
+    n = xsk_port_recv(port, rxq_->queue_id, userspace_tso_enabled(), pkts);
     if (!n) {
         return EAGAIN;
     }
     for (uint32_t i = 0; i < n; i++) {
-        dp_packet_batch_add(batch, netdev_xsk_rx_packet(umem, &pkts[i]));
+        dp_packet_batch_add(batch, netdev_xsk_rx_packet(port->umem, &pkts[i]));
     }
     if (qfill) {
-        *qfill = xsk_rxq_pending(&q->rx);
+        *qfill = xsk_rxq_pending(&port->queues[rxq_->queue_id].rx);
     }
     return 0;
 }
@@ -665,150 +511,53 @@ netdev_xsk_tx_csum_request(struct dp_packet *packet, struct xsk_tx_pkt *p)
                      : offsetof(struct udp_header, udp_csum);
 }
 
-/* Sends the TCP super-packet 'packet' (OVS's TSO flag) whole through
- * AF_PACKET socket 'fd' with a GSO request for 'mtu' (xsk-vnet.h), counts
- * it in 'st' and frees it. */
+/* Counts what xsk_port_send() dropped on 'netdev', and warns
+ * (xsk_report_drops()) at a limited rate. */
 static void
-netdev_xsk_send_gso(const char *name, int fd, int mtu,
-                    struct xsk_tx_stats *st, struct dp_packet *packet)
+netdev_xsk_send_drops(const struct netdev *netdev,
+                      const struct xsk_port_drops *d)
 {
-    uint32_t size = dp_packet_size(packet);
-    struct virtio_net_hdr hdr;
-    int error;
+    char text[256];
 
-    error = xsk_vnet_hdr_build(dp_packet_data(packet), size, mtu, &hdr);
-    if (!error) {
-        error = xsk_vnet_send(fd, &hdr, dp_packet_data(packet), size);
+    COVERAGE_ADD(afxdp_tx_too_big, d->too_big);
+    COVERAGE_ADD(afxdp_tx_full, d->ring_full);
+    COVERAGE_ADD(afxdp_tx_no_frame, d->no_frame);
+    if (OVS_UNLIKELY(d->too_big || d->gso_failed) && !VLOG_DROP_WARN(&rl)
+        && xsk_report_drops(d, text, sizeof text)) {
+        VLOG_WARN("%s: %s", netdev_get_name(netdev), text);
     }
-    if (OVS_UNLIKELY(error)) {
-        st->gso_failed++;
-        st->dropped++;
-        VLOG_WARN_RL(&rl, "%s: dropped a TSO packet of %"PRIu32" bytes: %s",
-                     name, size, ovs_strerror(error));
-    } else {
-        st->gso_packets++;
-        st->packets++;
-        st->bytes += size;
-    }
-    dp_packet_delete(packet);
-}
-
-/* Takes the TSO packets out of 'batch' and sends them whole through 'port''s
- * AF_PACKET socket, counting them in 'st'. */
-static void
-netdev_xsk_batch_send_gso(const char *name, struct netdev_xsk_port *port,
-                          struct xsk_tx_stats *st,
-                          struct dp_packet_batch *batch)
-{
-    int mtu = __atomic_load_n(&port->core.rx_cfg.mtu, __ATOMIC_RELAXED);
-    size_t i, size = dp_packet_batch_size(batch);
-    struct dp_packet *packet;
-
-    DP_PACKET_BATCH_REFILL_FOR_EACH (i, size, packet, batch) {
-        if (dp_packet_hwol_is_tso(packet)) {
-            netdev_xsk_send_gso(name, port->gso_fd, mtu, st, packet);
-        } else {
-            dp_packet_batch_refill(batch, packet, i);
-        }
-    }
-}
-
-/* Puts the packets of 'batch' on 'q''s TX ring (xsk-tx.h), or counts them
- * as dropped if 'q' has no socket.  Returns the mask of the packets handed
- * to the ring as they are (zero-copy): those are no longer the caller's to
- * free.  The caller is the queue's only sender while this runs. */
-static uint32_t
-netdev_xsk_queue_send(const char *name, struct netdev_xsk_port *port,
-                      struct xsk_port_queue *q, struct dp_packet_batch *batch)
-{
-    struct xsk_tx_stats *st = &q->tx_stats;
-    uint64_t too_big = st->too_big;
-    uint64_t ring_full = st->ring_full;
-    uint64_t no_frame = st->no_frame;
-    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
-    struct xsk_umem_pool *umem;
-    struct dp_packet *packet;
-    uint32_t handed;
-
-    BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
-
-    if (OVS_UNLIKELY(port->gso_fd >= 0)) {
-        netdev_xsk_batch_send_gso(name, port, st, batch);
-    }
-    if (OVS_UNLIKELY(!q->sock)) {
-        st->dropped += dp_packet_batch_size(batch);
-        return 0;
-    }
-    umem = q->sock->umem;
-
-    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        const struct netdev_xsk_packet *xp
-            = CONTAINER_OF(packet, struct netdev_xsk_packet, packet);
-
-        pkts[i].data = dp_packet_data(packet);
-        pkts[i].len = dp_packet_size(packet);
-        pkts[i].frame = packet->source == DPBUF_AFXDP && xp->umem == umem
-                        ? xp->frame : XSK_TX_COPY;
-        pkts[i].csum_start = 0;
-        if (OVS_UNLIKELY(dp_packet_hwol_l4_mask(packet))) {
-            netdev_xsk_tx_csum_request(packet, &pkts[i]);
-        }
-    }
-    handed = xsk_tx_burst(q->sock, xsk_tcache_get(umem), pkts,
-                          dp_packet_batch_size(batch), st);
-
-    if (OVS_UNLIKELY(st->too_big != too_big)) {
-        COVERAGE_ADD(afxdp_tx_too_big, st->too_big - too_big);
-        VLOG_WARN_RL(&rl, "%s: dropped %"PRIu64" packet(s) too big for "
-                     "the socket (at most %u bytes%s)", name,
-                     st->too_big - too_big,
-                     q->sock->sg ? XSK_MAX_CHAIN_LEN
-                                 : umem->key.frame_size,
-                     q->sock->sg ? "" : ", no multi-buffer");
-    }
-    COVERAGE_ADD(afxdp_tx_full, st->ring_full - ring_full);
-    COVERAGE_ADD(afxdp_tx_no_frame, st->no_frame - no_frame);
-    return handed;
-}
-
-/* netdev_xsk_queue_send() on a queue that other threads may send on too
- * (concurrent_txq): under the queue's TX lock. */
-static uint32_t
-netdev_xsk_queue_send_locked(const char *name, struct netdev_xsk_port *port,
-                             struct xsk_port_queue *q,
-                             struct netdev_xsk_txq *txq,
-                             struct dp_packet_batch *batch)
-{
-    uint32_t handed;
-
-    ovs_spin_lock(&txq->lock);
-    handed = netdev_xsk_queue_send(name, port, q, batch);
-    ovs_spin_unlock(&txq->lock);
-    return handed;
 }
 
 int
 netdev_afxdp_batch_send(struct netdev *netdev, int qid,
                         struct dp_packet_batch *batch, bool concurrent_txq)
 {
-    struct netdev_xsk_port *port = netdev_xsk_port_of(netdev);
-    const char *name = netdev_get_name(netdev);
+    struct xsk_port *core = netdev_xsk_port_of(netdev);
+    struct xsk_tx_pkt pkts[NETDEV_MAX_BURST];
+    struct xsk_port_drops drops;
     struct dp_packet *packet;
-    struct xsk_port_queue *q;
     uint32_t handed;
 
-    if (OVS_UNLIKELY(!port->core.n_queues)) {
-        dp_packet_delete_batch(batch, true);
-        return 0;
+    BUILD_ASSERT_DECL(NETDEV_MAX_BURST <= XSK_TX_BURST);
+
+    /* The port's UMEM does not change while OVS sends on it. */
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        const struct netdev_xsk_packet *xp
+            = CONTAINER_OF(packet, struct netdev_xsk_packet, packet);
+
+        pkts[i].data = dp_packet_data(packet);
+        pkts[i].len = dp_packet_size(packet);
+        pkts[i].frame = packet->source == DPBUF_AFXDP && xp->umem == core->umem
+                        ? xp->frame : XSK_TX_COPY;
+        pkts[i].csum_start = 0;
+        pkts[i].gso = dp_packet_hwol_is_tso(packet);
+        if (OVS_UNLIKELY(dp_packet_hwol_l4_mask(packet)) && !pkts[i].gso) {
+            netdev_xsk_tx_csum_request(packet, &pkts[i]);
+        }
     }
-    qid %= port->core.n_queues;
-    q = &port->core.queues[qid];
-    if (concurrent_txq) {
-        handed = netdev_xsk_queue_send_locked(name, port, q,
-                                              &port->txqs[qid], batch);
-    } else {
-        handed = netdev_xsk_queue_send(name, port, q, batch);
-    }
+    handed = xsk_port_send(core, qid, concurrent_txq, pkts,
+                           dp_packet_batch_size(batch), &drops);
+    netdev_xsk_send_drops(netdev, &drops);
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         if (!(handed & (1u << i))) {
@@ -848,7 +597,7 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
                               struct netdev_custom_stats *custom_stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    struct netdev_xsk_port *port = netdev_xsk_port_cast(dev->xsk_port);
+    struct xsk_port *port = dev->xsk_port;
     struct xsk_counter *c;
     size_t n;
 
@@ -856,8 +605,8 @@ netdev_afxdp_get_custom_stats(const struct netdev *netdev,
                       == NETDEV_CUSTOM_STATS_NAME_SIZE);
 
     ovs_mutex_lock(&dev->mutex);
-    c = xmalloc(xsk_port_max_counters(&port->core) * sizeof *c);
-    n = xsk_port_counters(&port->core, c);
+    c = xmalloc(xsk_port_max_counters(port) * sizeof *c);
+    n = xsk_port_counters(port, c);
     ovs_mutex_unlock(&dev->mutex);
 
     custom_stats->counters = xcalloc(n, sizeof *custom_stats->counters);
@@ -875,7 +624,7 @@ int
 netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
-    const struct xsk_port *core = &netdev_xsk_port_of(netdev)->core;
+    const struct xsk_port *core = netdev_xsk_port_of(netdev);
 
     ovs_mutex_lock(&dev->mutex);
     xsk_report_status(core, netdev_xsk_smap_put, args);
@@ -889,11 +638,11 @@ netdev_afxdp_get_status(const struct netdev *netdev, struct smap *args)
 struct xsk_port_flows *
 netdev_xsk_flows(const struct netdev *netdev)
 {
-    struct netdev_xsk_port *port;
+    struct xsk_port *port;
 
     if (!netdev_xsk_is_afxdp(netdev)) {
         return NULL;
     }
     port = netdev_xsk_port_of(netdev);
-    return port ? &port->core.flows : NULL;
+    return port ? &port->flows : NULL;
 }

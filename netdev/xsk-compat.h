@@ -12,8 +12,9 @@
  * <linux/if_xdp.h>.  Whether the running kernel accepts them is probed at
  * run time by xsk-sock.c, never assumed.
  *
- * It also gives the core a mutex, 'struct xsk_mutex', that Clang's
- * thread-safety analysis knows as a lock, with the annotations
+ * It also gives the core a mutex, 'struct xsk_mutex', and a spin lock,
+ * 'struct xsk_spin', that Clang's thread-safety analysis knows as locks,
+ * with the annotations
  * (XSK_GUARDED_BY() and the like, the same attributes as OVS's
  * OVS_GUARDED_BY() in <openvswitch/compiler.h>; in C, a struct member can
  * only be XSK_GUARDED, "under some lock", as OVS's members are
@@ -137,6 +138,39 @@ xsk_mutex_unlock(struct xsk_mutex *m)
     int error = pthread_mutex_unlock(&m->lock);
 
     XSK_ASSERT(!error);
+}
+
+/* A pthread spin lock, for a few instructions' work that threads which never
+ * sleep may contend for (an AF_XDP queue's TX ring, sent to by several PMD
+ * threads).  Like 'struct xsk_mutex' otherwise. */
+struct XSK_LOCKABLE xsk_spin {
+    pthread_spinlock_t lock;
+};
+
+static inline void
+xsk_spin_init(struct xsk_spin *s)
+{
+    XSK_ASSERT(!pthread_spin_init(&s->lock, PTHREAD_PROCESS_PRIVATE));
+}
+
+static inline void
+xsk_spin_destroy(struct xsk_spin *s)
+{
+    XSK_ASSERT(!pthread_spin_destroy(&s->lock));
+}
+
+static inline void
+xsk_spin_lock(struct xsk_spin *s)
+    XSK_ACQUIRES(s) XSK_NO_THREAD_SAFETY_ANALYSIS
+{
+    XSK_ASSERT(!pthread_spin_lock(&s->lock));
+}
+
+static inline void
+xsk_spin_unlock(struct xsk_spin *s)
+    XSK_RELEASES(s) XSK_NO_THREAD_SAFETY_ANALYSIS
+{
+    XSK_ASSERT(!pthread_spin_unlock(&s->lock));
 }
 
 #define XSK_ARRAY_SIZE(ARR) (sizeof (ARR) / sizeof (ARR)[0])

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* A port's life cycle on its interface (xsk-port.h): the mode table and its
- * fallbacks, set-up and the one unwind, and the one stop path.  Reaches the
- * kernel only through the port's 'struct xsk_port_ops'.  Includes no OVS
- * header. */
+ * fallbacks, set-up and the one unwind, and the one stop path; and the send
+ * path over its queues (TX lock, TSO packets to the AF_PACKET socket, the
+ * rest to xsk-tx).  Reaches the kernel only through the port's 'struct
+ * xsk_port_ops'.  Includes no OVS header. */
 
 #include "xsk-port.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "xsk-features.h"
 #include "xsk-prog.h"
 
 /* One row per XDP mode: how the program attaches and the sockets bind in
@@ -65,19 +69,34 @@ port_log(const struct xsk_port *port, enum xsk_port_log_level level,
     free(msg);
 }
 
-/* Returns 'n' zeroed queues, cache-line aligned.  Aborts if memory is out,
- * as OVS's allocators do. */
-static struct xsk_port_queue *
-queues_alloc(int n)
+/* Gives 'port' 'n' zeroed queues, cache-line aligned, with their TX locks.
+ * Aborts if memory is out, as OVS's allocators do. */
+static void
+queues_alloc(struct xsk_port *port, int n)
 {
-    void *p = NULL;
+    struct xsk_port_queue *q = NULL;
     int error;
 
-    error = posix_memalign(&p, XSK_CACHE_LINE, n * sizeof(struct
-                                                          xsk_port_queue));
-    XSK_ASSERT(!error && p);
-    memset(p, 0, n * sizeof(struct xsk_port_queue));
-    return p;
+    error = posix_memalign((void **) &q, XSK_CACHE_LINE, n * sizeof *q);
+    XSK_ASSERT(!error && q);
+    memset(q, 0, n * sizeof *q);
+    for (int i = 0; i < n; i++) {
+        xsk_spin_init(&q[i].tx_lock);
+    }
+    port->queues = q;
+    port->n_queues = n;
+}
+
+/* Frees 'port''s queues, whose sockets are gone. */
+static void
+queues_free(struct xsk_port *port)
+{
+    for (int i = 0; i < port->n_queues; i++) {
+        xsk_spin_destroy(&port->queues[i].tx_lock);
+    }
+    free(port->queues);
+    port->queues = NULL;
+    port->n_queues = 0;
 }
 
 /* The registry: every port of the process (xsk-port.h, "Registry"). */
@@ -161,6 +180,7 @@ xsk_port_init(struct xsk_port *port, const char *name,
     port->opts = port->requested;
     xsk_steer_init(&port->steer);
     flows_init(&port->flows);
+    port->gso_fd = -1;
     port_register(port);
 }
 
@@ -172,6 +192,7 @@ xsk_port_uninit(struct xsk_port *port)
 {
     XSK_ASSERT(!port->prog && !port->queues);
     port_unregister(port);
+    xsk_port_set_gso(port, false);
     flows_uninit(&port->flows);
     free(port->steer_error);
     port->steer_error = NULL;
@@ -183,8 +204,8 @@ xsk_port_uninit(struct xsk_port *port)
 
 /* The one end of a port: takes 'port' out of the registry, tears it down,
  * turns the offloaded flows of the other ports that output to its
- * interface back to the user (xsk_port_purge_output()) and uninitializes
- * it.  Returns how many of those flows it changed, for the user's log. */
+ * interface back to the user (xsk_port_purge_output(), logged) and
+ * uninitializes it.  Returns how many of those flows it changed. */
 uint32_t
 xsk_port_destruct(struct xsk_port *port)
 {
@@ -194,6 +215,11 @@ xsk_port_destruct(struct xsk_port *port)
     xsk_port_teardown(port);
     if (port->ifindex > 0) {
         n = xsk_port_purge_output(port->ifindex);
+    }
+    if (n) {
+        port_log(port, XSK_PORT_LOG_INFO, "%"PRIu32" offloaded flow(s) of "
+                 "other ports that output here are now handled in "
+                 "userspace", n);
     }
     xsk_port_uninit(port);
     return n;
@@ -292,9 +318,7 @@ xsk_port_teardown(struct xsk_port *port)
             ops->sock_destroy(q->sock);
         }
     }
-    free(port->queues);
-    port->queues = NULL;
-    port->n_queues = 0;
+    queues_free(port);
     port->umem = NULL;
     ops->umem_sweep();
 }
@@ -344,15 +368,14 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
     port->tx_md = o->tx_csum && ops->tx_md_supported();
     key.tx_md_len = port->tx_md ? XSK_TX_MD_LEN : 0;
     port->sg = !port->sg_refused;
-    error = ops->umem_get(&key, &port->umem);
+    error = ops->umem_get(&key, ops->umem_meta, &port->umem);
     if (error) {
         xsk_set_err(errp, "cannot create a UMEM of %u frames: %s",
                     key.n_frames, strerror(error));
         return error;
     }
 
-    port->n_queues = o->n_rxq;
-    port->queues = queues_alloc(o->n_rxq);
+    queues_alloc(port, o->n_rxq);
     for (int i = 0; i < o->n_rxq; i++) {
         struct xsk_port_queue *q = &port->queues[i];
         struct xsk_sock_cfg cfg = {
@@ -440,8 +463,7 @@ xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
     }
 
     if (error) {
-        port->n_queues = o->n_rxq;
-        port->queues = queues_alloc(o->n_rxq);
+        queues_alloc(port, o->n_rxq);
         if (!msg) {
             xsk_set_err(&msg, "%s", strerror(error));
         }
@@ -518,9 +540,9 @@ xsk_port_is_current(const struct xsk_port *port)
 
 /* Starts 'port' on interface 'ifindex' with its 'requested' options
  * (xsk_port_start()), which are then in effect ('opts') whether or not the
- * set-up worked, and sets what the queues' pollers read from them
- * ('rx_cfg').  Returns 0, or a positive errno with the reason in 'error':
- * the port then stays, with queues that have no socket. */
+ * set-up worked, sets what the queues' pollers read from them ('rx_cfg')
+ * and logs the outcome.  Returns 0, or a positive errno with the reason in
+ * 'error': the port then stays, with queues that have no socket. */
 int
 xsk_port_configure(struct xsk_port *port, int ifindex)
 {
@@ -540,7 +562,17 @@ xsk_port_configure(struct xsk_port *port, int ifindex)
                                          : XSK_RX_CSUM_KEEP,
                      __ATOMIC_RELAXED);
     if (error) {
+        /* The port stays, without sockets, so that the user does not
+         * delete and re-add it in a loop; its status and the log say
+         * why. */
         port->error = msg;
+        port_log(port, XSK_PORT_LOG_WARN, "AF_XDP set-up failed: %s", msg);
+    } else {
+        port_log(port, XSK_PORT_LOG_INFO, "%d queue(s) from %d in %s mode "
+                 "(%s), UMEM %u", port->n_queues, port->opts.start_queue,
+                 xsk_mode_name(port->mode_in_use),
+                 port->queues[0].sock->zerocopy ? "zero-copy" : "copy",
+                 port->umem->id);
     }
     return error;
 }
@@ -555,17 +587,21 @@ xsk_port_set_mtu(struct xsk_port *port, int mtu)
 
 /* Checks that 'port' carries 'mtu' with the frame size requested
  * (xsk_port_max_mtu()) and, if it does, makes it the MTU of its pollers
- * (xsk_port_set_mtu()).  Returns 0, or EINVAL with the reason in '*errp'
- * (caller frees). */
+ * (xsk_port_set_mtu()).  Returns 0, or EINVAL, logged, with the reason in
+ * '*errp' (caller frees) unless 'errp' is NULL. */
 int
 xsk_port_check_mtu(struct xsk_port *port, int mtu, char **errp)
 {
     int max_mtu = xsk_port_max_mtu(port, port->requested.frame_size);
 
     if (mtu > max_mtu) {
+        const char *why = port->sg_refused ? " (the kernel refused "
+                          "multi-buffer AF_XDP sockets)" : "";
+
+        port_log(port, XSK_PORT_LOG_WARN, "MTU %d is too large: at most "
+                 "%d%s", mtu, max_mtu, why);
         xsk_set_err(errp, "MTU %d is too large: at most %d%s", mtu, max_mtu,
-                    port->sg_refused ? " (the kernel refused multi-buffer "
-                    "AF_XDP sockets)" : "");
+                    why);
         return EINVAL;
     }
     xsk_port_set_mtu(port, mtu);
@@ -647,3 +683,186 @@ xsk_port_max_mtu(const struct xsk_port *port, uint32_t frame_size)
            ? (int) (frame_size - XSK_RX_HEADROOM - XSK_PORT_L2_OVERHEAD)
            : XSK_PORT_MAX_MTU;
 }
+
+/* Closes 'port''s AF_PACKET socket for TSO packets, if any, and opens a new
+ * one if 'on' and the port is started ('gso_open').  Returns true if the
+ * port then has one: the user may hand it TSO packets (xsk_port_send()).
+ * A failure is logged: the user then segments them.  Only while no thread
+ * sends on the port. */
+bool
+xsk_port_set_gso(struct xsk_port *port, bool on)
+{
+    int error;
+
+    if (port->gso_fd >= 0) {
+        close(port->gso_fd);
+        port->gso_fd = -1;
+    }
+    if (!on || !port->n_queues || !port->queues[0].sock) {
+        return false;
+    }
+    error = port->ops->gso_open(port->ifindex, &port->gso_fd);
+    if (error) {
+        port_log(port, XSK_PORT_LOG_WARN, "no AF_PACKET socket for TSO "
+                 "packets (%s): they are segmented in software",
+                 strerror(error));
+    }
+    return !error;
+}
+
+/* Sends TCP super-packet 'p' whole through 'port''s AF_PACKET socket with
+ * a GSO request for the port's MTU, counting it in 'st' and a failure in
+ * 'drops'. */
+static void
+send_gso(struct xsk_port *port, struct xsk_tx_stats *st,
+         const struct xsk_tx_pkt *p, struct xsk_port_drops *drops)
+{
+    uint32_t mtu = __atomic_load_n(&port->rx_cfg.mtu, __ATOMIC_RELAXED);
+    struct virtio_net_hdr hdr;
+    int error;
+
+    /* The packet's bytes are the caller's to change (xsk_tx_pkt 'gso'). */
+    error = xsk_vnet_hdr_build((uint8_t *) p->data, p->len, mtu, &hdr);
+    if (!error) {
+        error = port->ops->gso_send(port->gso_fd, &hdr, p->data, p->len);
+    }
+    if (XSK_UNLIKELY(error)) {
+        st->gso_failed++;
+        st->dropped++;
+        drops->gso_failed++;
+        drops->gso_len = p->len;
+        drops->gso_error = error;
+    } else {
+        st->gso_packets++;
+        st->packets++;
+        st->bytes += p->len;
+    }
+}
+
+/* xsk_port_send() on queue 'q', by its only sender. */
+static uint32_t
+queue_send(struct xsk_port *port, struct xsk_port_queue *q,
+           struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_port_drops *drops)
+{
+    struct xsk_tx_stats *st = &q->tx_stats;
+    uint64_t too_big = st->too_big;
+    uint64_t ring_full = st->ring_full;
+    uint64_t no_frame = st->no_frame;
+    uint8_t index[XSK_TX_BURST];
+    uint32_t handed, mask = 0, m = 0;
+
+    /* TSO packets go to the AF_PACKET socket; the others move up in
+     * 'pkts', each remembering its place for the mask. */
+    for (uint32_t i = 0; i < n; i++) {
+        if (XSK_UNLIKELY(pkts[i].gso) && port->gso_fd >= 0) {
+            send_gso(port, st, &pkts[i], drops);
+        } else {
+            index[m] = i;
+            pkts[m++] = pkts[i];
+        }
+    }
+    if (XSK_UNLIKELY(!q->sock)) {
+        st->dropped += m;
+        return 0;
+    }
+    handed = xsk_tx_burst(q->sock, xsk_tcache_get(q->sock->umem), pkts, m,
+                          st);
+    for (uint32_t j = 0; j < m; j++) {
+        if (handed & (1u << j)) {
+            mask |= 1u << index[j];
+        }
+    }
+    drops->too_big = st->too_big - too_big;
+    drops->max_len = q->sock->sg ? XSK_MAX_CHAIN_LEN
+                                 : q->sock->umem->key.frame_size;
+    drops->no_sg = !q->sock->sg;
+    drops->ring_full = st->ring_full - ring_full;
+    drops->no_frame = st->no_frame - no_frame;
+    return mask;
+}
+
+/* Sends the 'n' packets 'pkts' (at most XSK_TX_BURST; the array is
+ * changed) on 'port''s queue 'qid' modulo its number of queues, under the
+ * queue's TX lock if 'concurrent' (other threads may send on it too): TSO
+ * packets ('gso') whole through the AF_PACKET socket, if the port has one,
+ * the others on the TX ring (xsk_tx_burst()).  A port without queues, or
+ * a queue without a socket, sends nothing.  Fills in '*drops'.  Returns
+ * the mask of the packets handed to the ring as they are: those are no
+ * longer the caller's; every other packet is still the caller's to free,
+ * sent or not. */
+uint32_t
+xsk_port_send(struct xsk_port *port, int qid, bool concurrent,
+              struct xsk_tx_pkt *pkts, uint32_t n,
+              struct xsk_port_drops *drops)
+{
+    struct xsk_port_queue *q;
+    uint32_t handed;
+
+    memset(drops, 0, sizeof *drops);
+    if (XSK_UNLIKELY(!port->n_queues)) {
+        return 0;
+    }
+    q = &port->queues[qid % port->n_queues];
+    if (!concurrent) {
+        return queue_send(port, q, pkts, n, drops);
+    }
+    xsk_spin_lock(&q->tx_lock);
+    handed = queue_send(port, q, pkts, n, drops);
+    xsk_spin_unlock(&q->tx_lock);
+    return handed;
+}
+
+/* Returns the fd of the socket of 'port''s queue 'qid', which polls as
+ * readable when its RX ring has packets, or -1 if it has none. */
+int
+xsk_port_rx_fd(const struct xsk_port *port, int qid)
+{
+    return (qid < port->n_queues && port->queues[qid].sock
+            ? port->queues[qid].sock->fd : -1);
+}
+
+/* Receives up to XSK_RX_BURST packets from 'port''s queue 'qid' into 'pkts'
+ * (xsk_rxq_recv(), with TCP super-packets whole if 'gso_pass'), by the
+ * queue's one polling thread.  Returns how many: none if the queue has no
+ * socket.  The packets' frames are those of 'port->umem'. */
+uint32_t
+xsk_port_recv(struct xsk_port *port, int qid, bool gso_pass,
+              struct xsk_rx_pkt pkts[XSK_RX_BURST])
+{
+    struct xsk_port_queue *q = &port->queues[qid];
+
+    if (XSK_UNLIKELY(!q->sock)) {
+        return 0;
+    }
+    q->rx.gso_pass = gso_pass;
+    return xsk_rxq_recv(&q->rx, xsk_tcache_get(q->sock->umem), pkts);
+}
+
+/* Puts free frames of 'sock''s UMEM on its fill ring, from the calling
+ * thread's cache. */
+static void
+port_sock_refill(struct xsk_sock *sock)
+{
+    xsk_sock_refill(sock, xsk_tcache_get(sock->umem));
+}
+
+const struct xsk_port_ops xsk_port_kernel_ops = {
+    .prog_attach = xsk_prog_attach,
+    .prog_detach = xsk_prog_detach,
+    .prog_set_queue = xsk_prog_set_queue,
+    .prog_clear_queue = xsk_prog_clear_queue,
+    .prog_set_steer = xsk_prog_set_steer,
+    .prog_steer_counts = xsk_prog_steer_counts,
+    .flow_backend = &xsk_prog_flow_backend,
+    .sock_create = xsk_sock_create,
+    .sock_destroy = xsk_sock_destroy,
+    .sock_refill = port_sock_refill,
+    .sock_xdp_stats = xsk_sock_get_xdp_stats,
+    .tx_md_supported = xsk_tx_md_supported,
+    .dev_xdp_features = xsk_xdp_features,
+    .dev_is_veth = xsk_if_is_veth,
+    .umem_get = xsk_umem_get,
+    .umem_sweep = xsk_umem_sweep,
+    .gso_open = xsk_vnet_open,
+    .gso_send = xsk_vnet_send,
+};

@@ -56,6 +56,18 @@
  * (xsk_port_stop_all(); the sockets may still be in use by other threads
  * then; the kernel closes them at exit).
  *
+ * Receiving and sending
+ * ---------------------
+ *
+ * xsk_port_recv() receives on one queue (xsk-rx.h) for the queue's polling
+ * thread.  xsk_port_send() sends a burst on one queue, under the queue's TX
+ * lock when other threads may send on it too: packets the user marks as
+ * TCP super-packets ('gso') go whole, with a GSO request, through the
+ * port's AF_PACKET socket (xsk-vnet.h; opened by xsk_port_set_gso() when
+ * the user's TSO is on), the others on the TX ring (xsk-tx.h).  It says
+ * what it dropped in a 'struct xsk_port_drops', which the user counts and
+ * logs at a limited rate (xsk_report_drops() gives the text).
+ *
  * Kernel operations
  * -----------------
  *
@@ -63,7 +75,8 @@
  * attaches per-frame metadata to a new one), goes through 'struct
  * xsk_port_ops', so that a unit test (tests/unit/test-port.c) can make any
  * of them fail and count what was created and destroyed.  The glue passes
- * the real ones (xsk-prog, xsk-sock, xsk-umem).
+ * the real ones ('xsk_port_kernel_ops': xsk-prog, xsk-sock, xsk-umem,
+ * xsk-vnet) with its own UMEM metadata and log.
  *
  * Thread safety
  * -------------
@@ -99,6 +112,7 @@
 #include "xsk-steer.h"
 #include "xsk-tx.h"
 #include "xsk-umem.h"
+#include "xsk-vnet.h"
 
 struct xsk_prog;
 struct xsk_port;
@@ -147,9 +161,17 @@ struct xsk_port_ops {
     int (*dev_is_veth)(int ifindex, bool *is_veth);
 
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
-     * it; 'umem_sweep' destroys those that no socket uses any more. */
-    int (*umem_get)(const struct xsk_umem_key *, struct xsk_umem_pool **);
-    void (*umem_sweep)(void);
+     * it with the user's per-frame metadata 'umem_meta'; 'umem_sweep'
+     * destroys those that no socket uses any more. */
+    int (*umem_get)(const struct xsk_umem_key *, const struct xsk_umem_meta *,
+                    struct xsk_umem_pool **);
+    unsigned int (*umem_sweep)(void);
+    const struct xsk_umem_meta *umem_meta;
+
+    /* The AF_PACKET socket for TSO packets (xsk-vnet.h). */
+    int (*gso_open)(int ifindex, int *fdp);
+    int (*gso_send)(int fd, const struct virtio_net_hdr *,
+                    const uint8_t *frame, uint32_t len);
 
     /* Logs 'msg' about 'port' (may be NULL: no log).  The user prefixes
      * the port's name. */
@@ -158,11 +180,13 @@ struct xsk_port_ops {
 };
 
 /* One queue: its socket, the receive path and the TX counters.  'rx'
- * belongs to the queue's polling thread, 'tx_stats' to the sender (the
- * user serialises senders on one queue). */
+ * belongs to the queue's polling thread; the TX ring, the completion ring
+ * and 'tx_stats' to the sender, one at a time: a queue that several
+ * threads send on is sent on under 'tx_lock' (xsk_port_send()). */
 struct xsk_port_queue {
     struct xsk_sock *sock;              /* NULL: no socket (set-up failed). */
-    struct xsk_tx_stats tx_stats __attribute__((aligned(XSK_CACHE_LINE)));
+    struct xsk_spin tx_lock __attribute__((aligned(XSK_CACHE_LINE)));
+    struct xsk_tx_stats tx_stats;
     struct xsk_rxq rx __attribute__((aligned(XSK_CACHE_LINE)));
 };
 
@@ -216,6 +240,10 @@ struct xsk_port {
     int n_queues;
     struct xsk_port_queue *queues;
     struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */
+    int gso_fd;                         /* AF_PACKET socket for TSO packets
+                                         * (xsk_port_set_gso()), or -1.
+                                         * Changed only while no thread
+                                         * sends. */
 
     struct xsk_steer steer;             /* Rules in force (in 'prog'
                                          * whenever it is set). */
@@ -224,6 +252,10 @@ struct xsk_port {
 
     struct xsk_port_flows flows;
 };
+
+/* The real ones, but for 'umem_meta' and 'log' (NULL): the user copies them
+ * and sets those two. */
+extern const struct xsk_port_ops xsk_port_kernel_ops;
 
 void xsk_port_init(struct xsk_port *, const char *name,
                    const struct xsk_port_ops *, void *aux);
@@ -248,6 +280,26 @@ int xsk_port_check_mtu(struct xsk_port *, int mtu, char **errp);
 int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);
 void xsk_port_stop(struct xsk_port *);
+bool xsk_port_set_gso(struct xsk_port *, bool on);
+
+/* What one xsk_port_send() dropped, for the user's logs and counters. */
+struct xsk_port_drops {
+    uint32_t too_big;           /* Longer than the socket sends... */
+    uint32_t max_len;           /* ...which is this many bytes. */
+    bool no_sg;                 /* The socket takes no chains. */
+    uint32_t ring_full;         /* No room on the TX ring. */
+    uint32_t no_frame;          /* No free frame to copy into. */
+    uint32_t gso_failed;        /* TSO packets the kernel refused... */
+    uint32_t gso_len;           /* ...the last of 'gso_len' bytes... */
+    int gso_error;              /* ...for this reason. */
+};
+
+int xsk_port_rx_fd(const struct xsk_port *, int qid);
+uint32_t xsk_port_recv(struct xsk_port *, int qid, bool gso_pass,
+                       struct xsk_rx_pkt pkts[XSK_RX_BURST]);
+uint32_t xsk_port_send(struct xsk_port *, int qid, bool concurrent,
+                       struct xsk_tx_pkt *, uint32_t n,
+                       struct xsk_port_drops *);
 
 int xsk_port_set_steer(struct xsk_port *, const struct xsk_steer *);
 bool xsk_port_configure_steer(struct xsk_port *, const char *rules,

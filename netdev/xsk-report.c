@@ -570,3 +570,25 @@ xsk_report_show(void)
     }
     return text;
 }
+
+bool
+xsk_report_drops(const struct xsk_port_drops *d, char *buf, size_t size)
+{
+    int n = 0;
+
+    if (!d->too_big && !d->gso_failed) {
+        return false;
+    }
+    buf[0] = '\0';
+    if (d->too_big) {
+        n = snprintf(buf, size, "dropped %"PRIu32" packet(s) too big for the "
+                     "socket (at most %"PRIu32" bytes%s)", d->too_big,
+                     d->max_len, d->no_sg ? ", no multi-buffer" : "");
+    }
+    if (d->gso_failed && n >= 0 && (size_t) n < size) {
+        snprintf(buf + n, size - n, "%sdropped %"PRIu32" TSO packet(s), the "
+                 "last of %"PRIu32" bytes: %s", n ? "; " : "",
+                 d->gso_failed, d->gso_len, strerror(d->gso_error));
+    }
+    return true;
+}

@@ -102,6 +102,12 @@ char *xsk_report_stats(const struct xsk_port *);
  * frees). */
 char *xsk_report_show(void);
 
+/* Writes into 'buf' ('size' bytes) the one-line text of what 'drops' says
+ * one send dropped, for the user's rate-limited warning.  Returns false,
+ * writing nothing, if there is nothing worth a warning (only full rings
+ * and no free frame: the user counts those). */
+bool xsk_report_drops(const struct xsk_port_drops *, char *buf, size_t size);
+
 /* The single "afxdp/show" lines. */
 void xsk_report_umem(const struct xsk_umem_pool *, const struct xsk_places *,
                      bool accounted, FILE *);

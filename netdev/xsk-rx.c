@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* The receive path of one AF_XDP queue: descriptors in, packet buffers out
- * (see xsk-rx.h).  Used by the OVS glue's rxq_recv() and by the unit tests,
- * which drive it through a fake RX ring. */
+ * (see xsk-rx.h).  Used by a port's receive (xsk_port_recv()) and by the
+ * unit tests, which drive it through a fake RX ring. */
 
 #include "xsk-rx.h"
 
@@ -18,6 +18,13 @@
 /* Segments are cut to leave room for VLAN tags and encapsulation headers
  * OVS may push in front of them, within a frame. */
 #define XSK_RX_FRAME_SPARE 64
+
+/* Enough of a packet's first bytes for xsk_gso_count() and xsk_parse_l4()
+ * to read all they read: Ethernet with two VLAN tags (22 bytes), IPv4 with
+ * options (60) and TCP up to its flags (14). */
+#define XSK_RX_HEAD_LEN 128
+
+void *(*xsk_rx_super_malloc)(size_t) = malloc;
 
 static inline uint32_t
 min_u32(uint32_t a, uint32_t b)
@@ -131,6 +138,30 @@ join_chain(const struct xsk_sock *sock, uint32_t idx, uint32_t n,
     }
 }
 
+/* Returns the first bytes of the chain of 'n' descriptors at RX ring index
+ * 'idx': in its first buffer if that holds XSK_RX_HEAD_LEN bytes, else
+ * copied into 'head' (as many as the chain has, at most XSK_RX_HEAD_LEN). */
+static const uint8_t *
+chain_head(const struct xsk_sock *sock, uint32_t idx, uint32_t n,
+           uint8_t head[XSK_RX_HEAD_LEN])
+{
+    const struct xdp_desc *d = xsk_sock_rx_desc(sock, idx);
+    uint32_t got = 0;
+
+    if (d->len >= XSK_RX_HEAD_LEN) {
+        return (const uint8_t *) sock->umem->base + d->addr;
+    }
+    for (uint32_t i = 0; i < n && got < XSK_RX_HEAD_LEN; i++) {
+        uint32_t chunk;
+
+        d = xsk_sock_rx_desc(sock, idx + i);
+        chunk = min_u32(d->len, XSK_RX_HEAD_LEN - got);
+        memcpy(head + got, sock->umem->base + d->addr, chunk);
+        got += chunk;
+    }
+    return head;
+}
+
 /* Cuts the super-packet of 'len' bytes in 'q->linear' into segments of at
  * most 'mtu' bytes of IP, each in a frame of its own.  Returns false if it
  * is not one (xsk_gso_count() says 1 when its IP packet fits the MTU). */
@@ -178,12 +209,15 @@ segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
 /* Joins the chain of 'n_descs' descriptors at RX ring index 'idx' ('len'
  * bytes) into malloc'd memory and delivers it whole, as XSK_RX_SUPER, if it
  * is a TCP super-packet for 'mtu'.  Returns false, delivering nothing, if
- * it is not one or there is no memory.  The chain's frames stay the
+ * it is not one (found from its first bytes, before anything is allocated
+ * or joined) or there is no memory.  The chain's frames stay the
  * caller's. */
 static bool
 rx_super(struct xsk_rxq *q, uint32_t idx, uint32_t n_descs, uint32_t len,
          uint32_t mtu, struct xsk_rx_pkt *pkts, uint32_t *n)
 {
+    uint8_t head_buf[XSK_RX_HEAD_LEN];
+    const uint8_t *head;
     uint32_t headroom;
     struct xsk_l4 l4;
     uint8_t *buf;
@@ -192,17 +226,20 @@ rx_super(struct xsk_rxq *q, uint32_t idx, uint32_t n_descs, uint32_t len,
     if (len > XSK_RX_SUPER_MAX_BUF - XSK_RX_SUPER_MIN_HEADROOM) {
         return false;
     }
+    /* Both read only headers, which 'head' holds whole if the packet has
+     * them, and check them against the whole length 'len'. */
+    head = chain_head(q->sock, idx, n_descs, head_buf);
+    if (xsk_gso_count(head, len, mtu) <= 1
+        || !xsk_parse_l4(head, len, &l4)) {
+        return false;
+    }
     headroom = xsk_rx_super_headroom(len);
-    buf = malloc(headroom + len);
+    buf = xsk_rx_super_malloc(headroom + len);
     if (!buf) {
         return false;
     }
     pkt = buf + headroom;
     join_chain(q->sock, idx, n_descs, pkt);
-    if (xsk_gso_count(pkt, len, mtu) <= 1 || !xsk_parse_l4(pkt, len, &l4)) {
-        free(buf);
-        return false;
-    }
     deliver(q, pkts, n, pkt, len, XSK_RX_SUPER,
             XSK_RX_CSUM_TCP | XSK_RX_CSUM_GSO
             | (l4.ipv6 ? XSK_RX_CSUM_IPV6 : 0));

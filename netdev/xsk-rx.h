@@ -145,6 +145,12 @@ struct xsk_rxq {
                                  * super-packet before cutting it. */
 };
 
+/* Allocates the buffer of a whole super-packet (XSK_RX_SUPER), which its
+ * user frees with free(): malloc(), unless a unit test counts through it.
+ * A chain is joined there only once its first bytes show a TCP
+ * super-packet. */
+extern void *(*xsk_rx_super_malloc)(size_t);
+
 int xsk_rxq_init(struct xsk_rxq *, struct xsk_sock *,
                  const struct xsk_rx_cfg *);
 void xsk_rxq_uninit(struct xsk_rxq *);

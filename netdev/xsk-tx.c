@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* The transmit path of one AF_XDP socket: packet buffers in, TX descriptors
- * out (see xsk-tx.h).  Used by the OVS glue's send() and by the unit tests,
- * which drive it through a fake TX ring. */
+ * out (see xsk-tx.h).  Used by a port's send (xsk_port_send()) and by the
+ * unit tests, which drive it through a fake TX ring. */
 
 #include "xsk-tx.h"
 

@@ -54,6 +54,9 @@ struct xsk_tx_pkt {
     uint16_t csum_start;        /* Partial checksum: where its sum starts,
                                  * or 0 if the packet has none. */
     uint16_t csum_offset;       /* From there to the checksum field. */
+    bool gso;                   /* A TCP super-packet to send whole with a
+                                 * GSO request (xsk_port_send()); its
+                                 * bytes may be changed. */
 };
 
 /* Counters, written by the sender only. */
@@ -71,7 +74,7 @@ struct xsk_tx_stats {
     uint64_t csum_offloaded;    /* Sent with a checksum request. */
     uint64_t csum_finished;     /* Partial checksums finished here. */
     uint64_t gso_packets;       /* Super-packets sent whole with a GSO
-                                 * request (xsk-vnet.h, by the glue). */
+                                 * request (xsk-vnet.h, xsk_port_send()). */
     uint64_t gso_failed;        /* Of those, refused by the kernel (also
                                  * in 'dropped'). */
 };

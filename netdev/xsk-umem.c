@@ -6,6 +6,7 @@
 #include "xsk-umem.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -239,6 +240,44 @@ xsk_umem_sweep(void)
         }
     }
     return n_destroyed;
+}
+
+/* Stores in '*umemp' the UMEM with 'key', first destroying those that no
+ * socket uses any more (xsk_umem_sweep()); if there is none, creates it with
+ * per-frame metadata 'meta' (zeroed, cache-line aligned, one 'meta->size'
+ * entry a frame set up by 'meta->init', freed with the UMEM).  Returns 0 or
+ * a positive errno (xsk_umem_create()).  Only the thread that creates
+ * sockets may call it. */
+int
+xsk_umem_get(const struct xsk_umem_key *key, const struct xsk_umem_meta *meta,
+             struct xsk_umem_pool **umemp)
+{
+    struct xsk_umem_pool *umem;
+    size_t size;
+    void *user;
+    int error;
+
+    xsk_umem_sweep();
+    umem = xsk_umem_find(key);
+    if (umem) {
+        *umemp = umem;
+        return 0;
+    }
+    error = xsk_umem_create(key, &umem);
+    if (error) {
+        return error;
+    }
+    size = (size_t) key->n_frames * meta->size;
+    error = posix_memalign(&user, XSK_CACHE_LINE, size);
+    XSK_ASSERT(!error);             /* Out of memory: abort, as OVS does. */
+    memset(user, 0, size);
+    for (uint32_t i = 0; i < key->n_frames; i++) {
+        meta->init((char *) user + i * meta->size, umem, i);
+    }
+    umem->user = user;
+    umem->user_free = free;
+    *umemp = umem;
+    return 0;
 }
 
 /* Calls 'cb' for every UMEM of the process. */

@@ -158,6 +158,17 @@ void xsk_umem_destroy(struct xsk_umem_pool *);
 struct xsk_umem_pool *xsk_umem_find(const struct xsk_umem_key *);
 bool xsk_umem_idle(struct xsk_umem_pool *);
 unsigned int xsk_umem_sweep(void);
+
+/* Per-frame metadata a UMEM's user keeps ('user'): 'size' bytes a frame,
+ * each set up by 'init' when the UMEM is created (the OVS glue's dp_packet
+ * of each frame). */
+struct xsk_umem_meta {
+    size_t size;
+    void (*init)(void *meta, struct xsk_umem_pool *, uint32_t frame);
+};
+
+int xsk_umem_get(const struct xsk_umem_key *, const struct xsk_umem_meta *,
+                 struct xsk_umem_pool **);
 void xsk_umem_foreach(void (*cb)(struct xsk_umem_pool *, void *aux),
                       void *aux);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* AF_PACKET transmit of TCP super-packets with a GSO request (see
- * xsk-vnet.h).  Used by the OVS glue's send for packets OVS marked for TSO,
- * and by the unit tests (xsk_vnet_hdr_build()). */
+ * xsk-vnet.h).  Used by a port's send path for the packets its user marked
+ * for TSO (xsk_port_send(), through the port's 'gso_open' and 'gso_send'
+ * ops), and by the unit tests (xsk_vnet_hdr_build()). */
 
 #include "xsk-vnet.h"
 

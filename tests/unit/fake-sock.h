@@ -4,8 +4,9 @@
 #define FAKE_SOCK_H 1
 
 /* A fake AF_XDP socket for tests of the receive and transmit paths
- * (test-rxtx, the rx fuzz target): its four rings are plain memory on a
- * real UMEM (no kernel), and the test plays the kernel with kernel_rx().
+ * (test-rxtx, test-port-send, the rx fuzz target): its four rings are plain
+ * memory on a real UMEM (no kernel), and the test plays the kernel with
+ * kernel_rx() and kernel_tx().
  * Header-only. */
 
 #include <stdbool.h>
@@ -111,6 +112,33 @@ kernel_rx(struct fake *f, const uint8_t *pkt, uint32_t len, uint32_t frag)
         memcpy(f->umem->base + d->addr, pkt + i * frag, part);
     }
     return true;
+}
+
+/* The kernel transmits what is on the TX ring: joins each packet's
+ * descriptors into 'out' (one after the other, lengths in 'lens') and
+ * completes their frames.  Returns the number of packets. */
+static inline uint32_t
+kernel_tx(struct fake *f, uint8_t *out, uint32_t *lens, uint32_t max)
+{
+    uint32_t n = 0, len = 0;
+
+    while (f->cons[2] != f->prod[2]) {
+        struct xdp_desc *d = &f->tx_ring[f->cons[2]++ & f->sock.tx.mask];
+
+        memcpy(out, f->umem->base + d->addr, d->len);
+        out += d->len;
+        len += d->len;
+        f->comp_ring[f->prod[3]++ % RING_SIZE] = d->addr & ~(uint64_t)
+                                                 (FRAME_SIZE - 1);
+        if (!(d->options & XDP_PKT_CONTD)) {
+            if (n < max) {
+                lens[n] = len;
+            }
+            n++;
+            len = 0;
+        }
+    }
+    return n;
 }
 
 #endif /* fake-sock.h */

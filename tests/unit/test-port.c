@@ -255,10 +255,13 @@ fake_tx_md_supported(void)
 }
 
 static int
-fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
+fake_umem_get(const struct xsk_umem_key *key,
+              const struct xsk_umem_meta *meta, struct xsk_umem_pool **umemp)
 {
     struct xsk_umem_pool *umem;
     int free_id = -1;
+
+    (void) meta;
 
     for (int i = 0; i < MAX_UMEMS; i++) {
         if (k.umem[i] && !memcmp(&k.umem[i]->key, key, sizeof *key)) {
@@ -284,17 +287,21 @@ fake_umem_get(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
     return 0;
 }
 
-static void
+static unsigned int
 fake_umem_sweep(void)
 {
+    unsigned int n = 0;
+
     for (int i = 0; i < MAX_UMEMS; i++) {
         if (k.umem[i] && !k.umem[i]->n_socks) {
             trace("u", 0);
             free(k.umem[i]);
             k.umem[i] = NULL;
             k.umems--;
+            n++;
         }
     }
+    return n;
 }
 
 static void
@@ -1520,17 +1527,12 @@ test_registry(void)
 }
 
 /* UMEM ops over the real UMEM registry, for test_show_text(). */
-static int
-real_umem_get(const struct xsk_umem_key *key, struct xsk_umem_pool **umemp)
-{
-    *umemp = xsk_umem_find(key);
-    return *umemp ? 0 : xsk_umem_create(key, umemp);
-}
-
 static void
-real_umem_sweep(void)
+show_meta_init(void *meta, struct xsk_umem_pool *umem, uint32_t frame)
 {
-    xsk_umem_sweep();
+    (void) meta;
+    (void) umem;
+    (void) frame;
 }
 
 /* The whole afxdp/show text, one row per set of ports: the UMEMs are real
@@ -1578,10 +1580,12 @@ test_show_text(void)
     };
 #undef UMEM0
 #undef UMEM1
+    static const struct xsk_umem_meta meta = { 8, show_meta_init };
     struct xsk_port_ops ops = fake_ops;
 
-    ops.umem_get = real_umem_get;
-    ops.umem_sweep = real_umem_sweep;
+    ops.umem_get = xsk_umem_get;
+    ops.umem_sweep = xsk_umem_sweep;
+    ops.umem_meta = &meta;
     for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
         struct xsk_port ports[2];
         char *text;

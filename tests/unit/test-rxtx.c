@@ -29,33 +29,6 @@ fake_destroy(struct fake *f, const char *what)
     CHECK(fake_close(f), "%s: frames are missing from the pool", what);
 }
 
-/* The kernel transmits what is on the TX ring: joins each packet's
- * descriptors into 'out' (one after the other, lengths in 'lens') and
- * completes their frames.  Returns the number of packets. */
-static uint32_t
-kernel_tx(struct fake *f, uint8_t *out, uint32_t *lens, uint32_t max)
-{
-    uint32_t n = 0, len = 0;
-
-    while (f->cons[2] != f->prod[2]) {
-        struct xdp_desc *d = &f->tx_ring[f->cons[2]++ & f->sock.tx.mask];
-
-        memcpy(out, f->umem->base + d->addr, d->len);
-        out += d->len;
-        len += d->len;
-        f->comp_ring[f->prod[3]++ % RING_SIZE] = d->addr & ~(uint64_t)
-                                                 (FRAME_SIZE - 1);
-        if (!(d->options & XDP_PKT_CONTD)) {
-            if (n < max) {
-                lens[n] = len;
-            }
-            n++;
-            len = 0;
-        }
-    }
-    return n;
-}
-
 /* Builds an IPv4 packet of 'len' bytes: TCP with a 32-byte header
  * (timestamps) if 'tcp', else UDP; random payload. */
 static uint8_t *
@@ -98,6 +71,16 @@ build_ipv4(uint32_t len, bool tcp)
         p[i] = rnd();
     }
     return p;
+}
+
+/* Buffers of whole super-packets allocated (xsk_rx_super_malloc). */
+static uint32_t n_super_mallocs;
+
+static void *
+counting_malloc(size_t size)
+{
+    n_super_mallocs++;
+    return malloc(size);
 }
 
 static void
@@ -168,6 +151,17 @@ static const struct rx_case rx_cases[] = {
       1, 0, WHOLE, true },
     { "3000-byte UDP over a 1500 MTU: not whole", 1500, 3000, false, 3840,
       0, 1, 0, FRAME, true },
+    /* A defect fixed: a chain that is not TCP was joined into a malloc'd
+     * buffer, found not to be a super-packet, freed and joined again. */
+    { "9014-byte UDP chain over a 1500 MTU: not whole", 1500, 9014, false,
+      3840, 0, 1, 0, SLOT, true },
+    { "1600-byte UDP in 100-byte descriptors: not whole", 1500, 1600,
+      false, 100, 0, 1, 0, FRAME, true },
+    /* Headers spread over descriptors shorter than them. */
+    { "1600-byte super-packet in 100-byte descriptors: whole", 1500, 1600,
+      true, 100, 0, 1, 0, WHOLE, true },
+    { "1600-byte super-packet in 50-byte descriptors: whole", 1500, 1600,
+      true, 50, 0, 1, 0, WHOLE, true },
     { "1514 bytes with userspace TSO: in place", 1500, 1514, true, 3840, 0,
       1, 0, IN_PLACE, true },
     /* A dp_packet of OVS 3.1 holds at most 65535 bytes, headroom included:
@@ -209,6 +203,7 @@ run_rx_case(const struct rx_case *c)
     tc = xsk_tcache_get(f.umem);
     CHECK(!xsk_rxq_init(&q, &f.sock, &cfg), "rxq_init");
     q.gso_pass = c->gso_pass;
+    n_super_mallocs = 0;
     xsk_sock_refill(&f.sock, tc);
     for (uint32_t i = 0; i < c->n_before; i++) {
         CHECK(kernel_rx(&f, small, 64, 3840), "fill ring empty");
@@ -291,6 +286,8 @@ run_rx_case(const struct rx_case *c)
           "%"PRIu64" segments counted", q.stats.gso_segments);
     CHECK(q.stats.super_whole == (c->where == WHOLE),
           "%"PRIu64" whole super-packets counted", q.stats.super_whole);
+    CHECK(n_super_mallocs == (c->where == WHOLE),
+          "%u super-packet buffers allocated", n_super_mallocs);
     xsk_rxq_uninit(&q);
     fake_destroy(&f, c->name);
     free(pkt);
@@ -685,6 +682,7 @@ test_tx_csum(void)
 int
 main(void)
 {
+    xsk_rx_super_malloc = counting_malloc;
     for (size_t i = 0; i < XSK_ARRAY_SIZE(rx_cases); i++) {
         run_rx_case(&rx_cases[i]);
     }

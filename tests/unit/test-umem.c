@@ -1695,6 +1695,82 @@ test_sweep(void)
               "reconfigurations never run out", 4 * XSK_MAX_UMEMS);
 }
 
+/* What meta_init() has seen (xsk_umem_get()). */
+struct test_meta {
+    struct xsk_umem_pool *umem;
+    uint32_t frame;
+    uint64_t pad;
+};
+static uint32_t n_meta_inits;
+
+static void
+meta_init(void *meta_, struct xsk_umem_pool *umem, uint32_t frame)
+{
+    struct test_meta *meta = meta_;
+
+    CHECK(!meta->umem && !meta->frame && !meta->pad, "metadata not zeroed");
+    meta->umem = umem;
+    meta->frame = frame;
+    n_meta_inits++;
+}
+
+/* xsk_umem_get(), one call a row, in order: finds the UMEM of a key or
+ * creates it with its metadata, and sweeps unused UMEMs first. */
+static void
+test_get(void)
+{
+    static const struct xsk_umem_meta meta = { sizeof(struct test_meta),
+                                               meta_init };
+    static const struct {
+        const char *name;
+        uint32_t frame_size, n_frames;
+        unsigned int n_socks;   /* Given to the UMEM got, as if bound. */
+        int want_error;
+        uint32_t want_inits;    /* 0: found, not created. */
+        int want_umems;         /* In the process afterwards. */
+    } rows[] = {
+        { "new key: created", 2048, 64, 1, 0, 64, 1 },
+        { "same key: found", 2048, 64, 1, 0, 0, 1 },
+        { "other frame count, first still used", 2048, 128, 0, 0, 128, 2 },
+        { "its last socket gone: swept before the next", 4096, 32, 0, 0, 32,
+          2 },
+        { "bad frame size: EINVAL, nothing made, swept", 1000, 32, 0, EINVAL,
+          0, 1 },
+    };
+    struct xsk_umem_pool *first = NULL;
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
+        struct xsk_umem_key key = { .frame_size = rows[i].frame_size,
+                                    .n_frames = rows[i].n_frames };
+        struct xsk_umem_pool *umem = NULL;
+        int error, n = 0;
+
+        n_meta_inits = 0;
+        error = xsk_umem_get(&key, &meta, &umem);
+        CHECK(error == rows[i].want_error, "%s: error %d", rows[i].name,
+              error);
+        CHECK(n_meta_inits == rows[i].want_inits, "%s: %u inits",
+              rows[i].name, n_meta_inits);
+        if (!error) {
+            const struct test_meta *m = umem->user;
+
+            CHECK(!memcmp(&umem->key, &key, sizeof key), "%s: another "
+                  "key", rows[i].name);
+            CHECK(!((uintptr_t) m % XSK_CACHE_LINE)
+                  && m[key.n_frames - 1].umem == umem
+                  && m[key.n_frames - 1].frame == key.n_frames - 1,
+                  "%s: metadata", rows[i].name);
+            umem->n_socks = rows[i].n_socks;
+            first = first ? first : umem;
+        }
+        xsk_umem_foreach(count_umem, &n);
+        CHECK(n == rows[i].want_umems, "%s: %d UMEM(s)", rows[i].name, n);
+    }
+    first->n_socks = 0;
+    CHECK(xsk_umem_sweep() == 1, "the first goes with its last socket");
+    tap_group("xsk_umem_get(): find, or sweep then create with metadata");
+}
+
 int
 main(void)
 {
@@ -1718,5 +1794,6 @@ main(void)
     test_slot_moves();
     test_slot_threads(2000);
     test_sweep();
+    test_get();
     return tap_done();
 }
