@@ -32,7 +32,8 @@
 #    $OVS_XSK_ASAN_BUILDDIR (default build-asan/; a VPATH build, so the main
 #    build must then be one too: set OVS_XSK_BUILDDIR).  A sanitizer report
 #    fails the test that caused it.  System tests see the stage's name in
-#    OVS_XSK_STAGE (main or asan); 50-bench-quick runs in main only.
+#    OVS_XSK_STAGE (main or asan); 50-bench-quick and 82-ovn-bench-quick
+#    run in main only.
 #
 # Every "==" line and every system test's line ends with the seconds since
 # the start ("[t=N s]"), and system tests with their own duration.

@@ -39,7 +39,8 @@
 # With OVN_STOCK set, the chassis run Debian's OVS 3.1 (ovs-vswitchd,
 # ovs-vsctl, schema) with upstream's afxdp ports instead of the build, and
 # the workloads turn checksum offload off, which upstream needs
-# (utilities/ovs-xsk-bench-ovn compares the two).
+# (utilities/ovs-xsk-bench-ovn compares the two).  It cannot be combined
+# with OVN_XSK_TSO: ovn_start fails.
 #
 # Functions:
 #   ovn_start N              central, underlay and chassis 1..N
@@ -79,6 +80,9 @@ ovn_start ()
     local n=$1 i
     command -v ovn-northd > /dev/null && command -v ovn-controller > /dev/null \
         || skip "ovn-central and ovn-host are not installed (utilities/install-deps.sh)"
+    # Stock OVS with the knob or generic-mode ports would not be stock.
+    [ -z "${OVN_STOCK:-}" ] || [ -z "${OVN_XSK_TSO:-}" ] \
+        || fail "OVN_STOCK and OVN_XSK_TSO exclude each other"
     if [ -n "${OVN_STOCK:-}" ]; then
         # The same topology on Debian's OVS 3.1 (the benchmark's point of
         # comparison): upstream's afxdp ports, which cannot finish partial
