@@ -752,13 +752,17 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
     uint32_t handed, mask = 0, m = 0;
 
     /* TSO packets go to the AF_PACKET socket; the others move up in
-     * 'pkts', each remembering its place for the mask. */
+     * 'pkts', each remembering its place for the mask.  Without TSO packets
+     * nothing moves and the ring's mask is the caller's. */
     for (uint32_t i = 0; i < n; i++) {
         if (XSK_UNLIKELY(pkts[i].gso) && port->gso_fd >= 0) {
             send_gso(port, st, &pkts[i], drops);
         } else {
             index[m] = i;
-            pkts[m++] = pkts[i];
+            if (XSK_UNLIKELY(m != i)) {
+                pkts[m] = pkts[i];
+            }
+            m++;
         }
     }
     if (XSK_UNLIKELY(!q->sock)) {
@@ -767,9 +771,13 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
     }
     handed = xsk_tx_burst(q->sock, xsk_tcache_get(q->sock->umem), pkts, m,
                           st);
-    for (uint32_t j = 0; j < m; j++) {
-        if (handed & (1u << j)) {
-            mask |= 1u << index[j];
+    if (XSK_LIKELY(m == n)) {
+        mask = handed;
+    } else {
+        for (uint32_t j = 0; j < m; j++) {
+            if (handed & (1u << j)) {
+                mask |= 1u << index[j];
+            }
         }
     }
     drops->too_big = st->too_big - too_big;
