@@ -12,6 +12,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/netdev-xsk.c \
 	lib/xsk/netdev-xsk-offload.c \
 	lib/xsk/netdev-xsk-offload.h \
+	lib/xsk/xsk-coal.c \
+	lib/xsk/xsk-coal.h \
 	lib/xsk/xsk-compat.h \
 	lib/xsk/xsk-csum.c \
 	lib/xsk/xsk-csum.h \

@@ -4,6 +4,8 @@
 
 #include "xsk-csum.h"
 
+#include <string.h>
+
 #define ETH_HLEN 14
 #define ETH_TYPE_IP 0x0800
 #define ETH_TYPE_IPV6 0x86dd
@@ -211,4 +213,64 @@ xsk_csum_ipv4_header(const uint8_t *ip, uint32_t ihl)
 
     sum = sum_bytes(sum, ip + 12, ihl - 12);
     return ~fold(sum);
+}
+
+/* Returns the ones' complement sum of the 'len' bytes at 'p' as big-endian
+ * 16-bit words (an odd last byte padded with a zero), folded to 16 bits,
+ * not complemented: what sum_bytes() gives, but summed in native 32-bit
+ * words (the sum does not depend on byte order, RFC 1071 section 2(B)),
+ * several times faster, for checking whole segments on the send path. */
+uint16_t
+xsk_csum_sum_fast(const uint8_t *p, uint32_t len)
+{
+    uint64_t acc = 0;
+    uint16_t half = 0;
+    uint32_t w[4];
+    uint16_t sum;
+
+    while (len >= 16) {
+        memcpy(w, p, 16);
+        acc += (uint64_t) w[0] + w[1] + w[2] + w[3];
+        p += 16;
+        len -= 16;
+    }
+    while (len >= 4) {
+        memcpy(w, p, 4);
+        acc += w[0];
+        p += 4;
+        len -= 4;
+    }
+    if (len >= 2) {
+        memcpy(&half, p, 2);
+        acc += half;
+        p += 2;
+        len -= 2;
+    }
+    if (len) {
+        half = 0;
+        memcpy(&half, p, 1);    /* The bytes {p[0], 0}, in native order. */
+        acc += half;
+    }
+    while (acc >> 32) {
+        acc = (acc & 0xffffffff) + (acc >> 32);
+    }
+    sum = fold(acc);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    sum = (uint16_t) (sum << 8 | sum >> 8);
+#endif
+    return sum;
+}
+
+/* Returns true if the complete TCP/UDP checksum of 'frame', whose headers
+ * 'l4' gives (xsk_parse_l4()), is correct (or, in UDP, absent). */
+bool
+xsk_csum_l4_valid(const uint8_t *frame, const struct xsk_l4 *l4)
+{
+    uint32_t sum;
+
+    if (l4->proto == IPPROTO_UDP_ && !get16(frame + l4->csum_ofs)) {
+        return true;
+    }
+    sum = l4->pseudo + xsk_csum_sum_fast(frame + l4->l4_ofs, l4->l4_len);
+    return fold(sum) == 0xffff;
 }

@@ -41,5 +41,7 @@ void xsk_csum_finish_at(uint8_t *frame, uint32_t len, uint32_t start,
 bool xsk_csum_fix_partial(uint8_t *frame, uint32_t len);
 uint16_t xsk_csum_l4(const uint8_t *frame, uint32_t len, bool *ok);
 uint16_t xsk_csum_ipv4_header(const uint8_t *ip, uint32_t ihl);
+uint16_t xsk_csum_sum_fast(const uint8_t *, uint32_t len);
+bool xsk_csum_l4_valid(const uint8_t *frame, const struct xsk_l4 *);
 
 #endif /* xsk-csum.h */

@@ -59,6 +59,7 @@ static const struct opt opts[] = {
     OPT("umem-frames", OPT_INT, 1024, 1 << 20, 64, umem_frames),
     OPT("rx-checksum-fix", OPT_BOOL, 0, 0, 1, csum_fix),
     OPT("tx-checksum-offload", OPT_BOOL, 0, 0, 1, tx_csum),
+    OPT("tx-coalesce", OPT_BOOL, 0, 0, 1, coalesce),
     OPT_NAMES("offload-redirect", redirect_names, redirect),
 };
 
@@ -77,6 +78,7 @@ xsk_opts_init(struct xsk_opts *o)
     o->umem_frames = 16384;
     o->csum_fix = true;
     o->tx_csum = true;
+    o->coalesce = true;
     o->redirect = XSK_REDIRECT_AUTO;
 }
 
@@ -103,6 +105,7 @@ xsk_opts_equal(const struct xsk_opts *a, const struct xsk_opts *b)
            && a->frame_size == b->frame_size
            && a->umem_frames == b->umem_frames
            && a->csum_fix == b->csum_fix && a->tx_csum == b->tx_csum
+           && a->coalesce == b->coalesce
            && a->redirect == b->redirect;
 }
 

@@ -53,6 +53,9 @@ struct xsk_opts {
     bool tx_csum;               /* "tx-checksum-offload": send partial
                                  * checksums with TX metadata for the
                                  * kernel to finish. */
+    bool coalesce;              /* "tx-coalesce": send runs of one TCP
+                                 * flow's segments as one super-packet
+                                 * (xsk-coal.h). */
     enum xsk_out_redirect redirect; /* "offload-redirect". */
 };
 

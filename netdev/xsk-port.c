@@ -684,13 +684,14 @@ xsk_port_max_mtu(const struct xsk_port *port, uint32_t frame_size)
            : XSK_PORT_MAX_MTU;
 }
 
-/* Closes 'port''s AF_PACKET socket for TSO packets, if any, and opens a new
- * one if 'on' and the port is started ('gso_open').  Returns true if the
+/* Closes 'port''s AF_PACKET socket, if any, and opens a new one if the
+ * port is started and 'tso' (the user will hand it TSO packets) or its
+ * "tx-coalesce" option is on ('gso_open').  Returns true if 'tso' and the
  * port then has one: the user may hand it TSO packets (xsk_port_send()).
- * A failure is logged: the user then segments them.  Only while no thread
- * sends on the port. */
+ * A failure is logged: the user then segments TSO packets, and no run is
+ * coalesced.  Only while no thread sends on the port. */
 bool
-xsk_port_set_gso(struct xsk_port *port, bool on)
+xsk_port_set_gso(struct xsk_port *port, bool tso)
 {
     int error;
 
@@ -698,16 +699,20 @@ xsk_port_set_gso(struct xsk_port *port, bool on)
         close(port->gso_fd);
         port->gso_fd = -1;
     }
-    if (!on || !port->n_queues || !port->queues[0].sock) {
+    port->coalesce = false;
+    if ((!tso && !port->opts.coalesce)
+        || !port->n_queues || !port->queues[0].sock) {
         return false;
     }
     error = port->ops->gso_open(port->ifindex, &port->gso_fd);
     if (error) {
-        port_log(port, XSK_PORT_LOG_WARN, "no AF_PACKET socket for TSO "
-                 "packets (%s): they are segmented in software",
-                 strerror(error));
+        port_log(port, XSK_PORT_LOG_WARN, "no AF_PACKET socket (%s): TSO "
+                 "packets are segmented in software and no TCP segments "
+                 "are coalesced", strerror(error));
+        return false;
     }
-    return !error;
+    port->coalesce = port->opts.coalesce;
+    return tso;
 }
 
 /* Sends TCP super-packet 'p' whole through 'port''s AF_PACKET socket with
@@ -719,12 +724,15 @@ send_gso(struct xsk_port *port, struct xsk_tx_stats *st,
 {
     uint32_t mtu = __atomic_load_n(&port->rx_cfg.mtu, __ATOMIC_RELAXED);
     struct virtio_net_hdr hdr;
+    struct iovec iov;
     int error;
 
     /* The packet's bytes are the caller's to change (xsk_tx_pkt 'gso'). */
     error = xsk_vnet_hdr_build((uint8_t *) p->data, p->len, mtu, &hdr);
     if (!error) {
-        error = port->ops->gso_send(port->gso_fd, &hdr, p->data, p->len);
+        iov.iov_base = (void *) p->data;
+        iov.iov_len = p->len;
+        error = port->ops->gso_send(port->gso_fd, &hdr, &iov, 1);
     }
     if (XSK_UNLIKELY(error)) {
         st->gso_failed++;
@@ -739,6 +747,48 @@ send_gso(struct xsk_port *port, struct xsk_tx_stats *st,
     }
 }
 
+/* Sends the run 'c' of 'n' segments (xsk_coal_run()) through 'port''s
+ * AF_PACKET socket, counting it in 'st'.  Returns false if the kernel
+ * refused it: the caller then sends the segments one by one. */
+static bool
+send_coal(struct xsk_port *port, struct xsk_tx_stats *st,
+          const struct xsk_coal *c, uint32_t n)
+{
+    if (XSK_UNLIKELY(port->ops->gso_send(port->gso_fd, &c->vnet, c->iov,
+                                         c->n_iov))) {
+        st->coal_failed++;
+        return false;
+    }
+    st->coal_runs++;
+    st->coal_segments += n;
+    st->packets += n;
+    st->bytes += c->len + (uint64_t) (n - 1) * c->vnet.hdr_len;
+    return true;
+}
+
+/* Puts the 'm - *done' packets 'pkts[*done]'... on 'q''s TX ring, and sets
+ * in '*mask' the bits of those handed over, at their places in the
+ * caller's burst ('index'). */
+static void
+ring_send(struct xsk_port_queue *q, const struct xsk_tx_pkt *pkts,
+          const uint8_t *index, uint32_t m, uint32_t *done, uint32_t *mask,
+          struct xsk_tx_stats *st)
+{
+    uint32_t handed;
+
+    if (m == *done) {
+        return;
+    }
+    handed = xsk_tx_burst(q->sock, xsk_tcache_get(q->sock->umem),
+                          pkts + *done, m - *done, st);
+    for (uint32_t j = *done; j < m; j++) {
+        if (handed & (1u << (j - *done))) {
+            *mask |= 1u << index[j];
+        }
+    }
+    *done = m;
+}
+
 /* xsk_port_send() on queue 'q', by its only sender. */
 static uint32_t
 queue_send(struct xsk_port *port, struct xsk_port_queue *q,
@@ -748,37 +798,53 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
     uint64_t too_big = st->too_big;
     uint64_t ring_full = st->ring_full;
     uint64_t no_frame = st->no_frame;
+    bool coal = port->coalesce && q->sock && !q->sock->zerocopy;
+    uint32_t mask = 0, m = 0, done = 0, i = 0;
     uint8_t index[XSK_TX_BURST];
-    uint32_t handed, mask = 0, m = 0;
+    struct xsk_coal c;
 
-    /* TSO packets go to the AF_PACKET socket; the others move up in
-     * 'pkts', each remembering its place for the mask.  Without TSO packets
-     * nothing moves and the ring's mask is the caller's. */
-    for (uint32_t i = 0; i < n; i++) {
+    /* TSO packets and runs go to the AF_PACKET socket; the others move up
+     * in 'pkts', each remembering its place for the mask.  Before a run
+     * goes, the packets ahead of it go on the ring (the socket and a copy
+     * mode ring both transmit as they are called), so that no packet
+     * overtakes another.  Without TSO packets and runs nothing moves and
+     * the ring's mask is the caller's. */
+    while (i < n) {
+        uint32_t run = 0;
+
         if (XSK_UNLIKELY(pkts[i].gso) && port->gso_fd >= 0) {
             send_gso(port, st, &pkts[i], drops);
+            i++;
+            continue;
+        }
+        if (coal) {
+            run = xsk_coal_run(&pkts[i], n - i, &c);
+        }
+        if (run >= 2) {
+            ring_send(q, pkts, index, m, &done, &mask, st);
+            if (send_coal(port, st, &c, run)) {
+                i += run;
+                continue;
+            }
         } else {
+            run = 1;
+        }
+        for (uint32_t end = i + run; i < end; i++, m++) {
             index[m] = i;
             if (XSK_UNLIKELY(m != i)) {
                 pkts[m] = pkts[i];
             }
-            m++;
         }
     }
     if (XSK_UNLIKELY(!q->sock)) {
         st->dropped += m;
         return 0;
     }
-    handed = xsk_tx_burst(q->sock, xsk_tcache_get(q->sock->umem), pkts, m,
-                          st);
-    if (XSK_LIKELY(m == n)) {
-        mask = handed;
+    if (XSK_LIKELY(m == n && !done)) {
+        mask = xsk_tx_burst(q->sock, xsk_tcache_get(q->sock->umem), pkts, m,
+                            st);
     } else {
-        for (uint32_t j = 0; j < m; j++) {
-            if (handed & (1u << j)) {
-                mask |= 1u << index[j];
-            }
-        }
+        ring_send(q, pkts, index, m, &done, &mask, st);
     }
     drops->too_big = st->too_big - too_big;
     drops->max_len = q->sock->sg ? XSK_MAX_CHAIN_LEN

@@ -64,7 +64,11 @@
  * lock when other threads may send on it too: packets the user marks as
  * TCP super-packets ('gso') go whole, with a GSO request, through the
  * port's AF_PACKET socket (xsk-vnet.h; opened by xsk_port_set_gso() when
- * the user's TSO is on), the others on the TX ring (xsk-tx.h).  It says
+ * the user's TSO is on or "tx-coalesce" is), and so do runs of one TCP
+ * flow's segments, merged into one super-packet (xsk-coal.h; not on a
+ * zero-copy socket, whose ring the device drains on its own time, so that
+ * a flow's packets never overtake each other); the others go on the TX
+ * ring (xsk-tx.h).  It says
  * what it dropped in a 'struct xsk_port_drops', which the user counts and
  * logs at a limited rate (xsk_report_drops() gives the text).
  *
@@ -104,6 +108,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xsk-coal.h"
 #include "xsk-compat.h"
 #include "xsk-flow.h"
 #include "xsk-opts.h"
@@ -171,7 +176,7 @@ struct xsk_port_ops {
     /* The AF_PACKET socket for TSO packets (xsk-vnet.h). */
     int (*gso_open)(int ifindex, int *fdp);
     int (*gso_send)(int fd, const struct virtio_net_hdr *,
-                    const uint8_t *frame, uint32_t len);
+                    const struct iovec *, uint32_t n_iov);
 
     /* Logs 'msg' about 'port' (may be NULL: no log).  The user prefixes
      * the port's name. */
@@ -241,9 +246,12 @@ struct xsk_port {
     struct xsk_port_queue *queues;
     struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */
     int gso_fd;                         /* AF_PACKET socket for TSO packets
+                                         * and coalesced runs
                                          * (xsk_port_set_gso()), or -1.
                                          * Changed only while no thread
-                                         * sends. */
+                                         * sends, as is 'coalesce'. */
+    bool coalesce;                      /* Send runs of segments through
+                                         * it (xsk-coal.h). */
 
     struct xsk_steer steer;             /* Rules in force (in 'prog'
                                          * whenever it is set). */

@@ -195,6 +195,9 @@ sum_queues(const struct xsk_port *port, struct xsk_port_totals *t,
         t->tx.csum_finished += tx->csum_finished;
         t->tx.gso_packets += tx->gso_packets;
         t->tx.gso_failed += tx->gso_failed;
+        t->tx.coal_runs += tx->coal_runs;
+        t->tx.coal_segments += tx->coal_segments;
+        t->tx.coal_failed += tx->coal_failed;
 
         xdp_ok[i] = false;
         if (!q->sock) {
@@ -317,6 +320,9 @@ xsk_port_counters(const struct xsk_port *port, struct xsk_counter *c)
     put(c, &n, t.rx.super_whole, "rx_gso_whole_packets");
     put(c, &n, t.tx.gso_packets, "tx_gso_packets");
     put(c, &n, t.tx.gso_failed, "tx_gso_failed");
+    put(c, &n, t.tx.coal_runs, "tx_coalesced_super_packets");
+    put(c, &n, t.tx.coal_segments, "tx_coalesced_segments");
+    put(c, &n, t.tx.coal_failed, "tx_coalesce_failed");
     if (port->prog && port->steer.mode != XSK_STEER_ALL) {
         uint64_t hits[XSK_STEER_N_COUNTS];
 

@@ -77,6 +77,12 @@ struct xsk_tx_stats {
                                  * request (xsk-vnet.h, xsk_port_send()). */
     uint64_t gso_failed;        /* Of those, refused by the kernel (also
                                  * in 'dropped'). */
+    uint64_t coal_runs;         /* Runs of segments sent as one
+                                 * super-packet (xsk-coal.h)... */
+    uint64_t coal_segments;     /* ...of this many segments (also in
+                                 * 'packets'). */
+    uint64_t coal_failed;       /* Runs the kernel refused, then sent
+                                 * segment by segment. */
 };
 
 uint32_t xsk_tx_burst(struct xsk_sock *, struct xsk_tcache *,

@@ -104,18 +104,21 @@ xsk_vnet_hdr_build(uint8_t *frame, uint32_t len, uint32_t mtu,
     return 0;
 }
 
-/* Sends 'hdr' and the 'len' bytes of 'frame' as one packet on 'fd'
- * (xsk_vnet_open()), without blocking.  Returns 0 or a positive errno
- * (EAGAIN: the socket's send buffer is full). */
+/* Sends 'hdr' and then the 'n_iov' pieces 'iov' (at most XSK_VNET_MAX_IOV)
+ * as one packet on 'fd' (xsk_vnet_open()), without blocking.  Returns 0 or
+ * a positive errno (EAGAIN: the socket's send buffer is full). */
 int
 xsk_vnet_send(int fd, const struct virtio_net_hdr *hdr,
-              const uint8_t *frame, uint32_t len)
+              const struct iovec *iov, uint32_t n_iov)
 {
-    struct iovec iov[2] = {
-        { .iov_base = (void *) hdr, .iov_len = sizeof *hdr },
-        { .iov_base = (void *) frame, .iov_len = len },
-    };
-    struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+    struct iovec v[XSK_VNET_MAX_IOV + 1];
+    struct msghdr msg = { .msg_iov = v, .msg_iovlen = n_iov + 1 };
 
+    if (n_iov > XSK_VNET_MAX_IOV) {
+        return EMSGSIZE;
+    }
+    v[0].iov_base = (void *) hdr;
+    v[0].iov_len = sizeof *hdr;
+    memcpy(&v[1], iov, n_iov * sizeof *iov);
     return sendmsg(fd, &msg, MSG_DONTWAIT) < 0 ? errno : 0;
 }

@@ -13,7 +13,9 @@
  * an AF_PACKET SOCK_RAW socket bound to the device, with PACKET_VNET_HDR,
  * that bypasses the qdisc as AF_XDP does.  Each packet goes with one
  * sendmsg() of a struct virtio_net_hdr and the packet's bytes where they
- * are (the kernel copies them into one skb).  Over a veth the peer receives
+ * are, in one piece or several (the kernel copies them into one skb; a run
+ * of segments merged by xsk-coal.h goes as its headers and each segment's
+ * payload).  Over a veth the peer receives
  * one GSO skb with CHECKSUM_PARTIAL, as from a plain veth; a device that
  * cannot segment gets the kernel's software GSO.
  *
@@ -27,12 +29,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <linux/virtio_net.h>
+
+/* The most pieces xsk_vnet_send() sends one packet from. */
+#define XSK_VNET_MAX_IOV 64
 
 int xsk_vnet_open(int ifindex, int *fdp);
 int xsk_vnet_hdr_build(uint8_t *frame, uint32_t len, uint32_t mtu,
                        struct virtio_net_hdr *);
 int xsk_vnet_send(int fd, const struct virtio_net_hdr *,
-                  const uint8_t *frame, uint32_t len);
+                  const struct iovec *, uint32_t n_iov);
 
 #endif /* xsk-vnet.h */

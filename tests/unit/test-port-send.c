@@ -28,6 +28,9 @@ static struct {
     int send_error;             /* 'gso_send' fails with it. */
     uint32_t sent;              /* Packets 'gso_send' was given. */
     uint32_t last_gso_size;
+    uint32_t last_len;          /* Bytes of the last one. */
+    const uint32_t *tx_prod;    /* The fake TX ring's producer... */
+    uint32_t ring_at_send[8];   /* ...when each packet was given. */
     char last_log[256];
 } k;
 
@@ -44,14 +47,19 @@ fake_gso_open(int ifindex, int *fdp)
 }
 
 static int
-fake_gso_send(int fd, const struct virtio_net_hdr *hdr, const uint8_t *frame,
-              uint32_t len)
+fake_gso_send(int fd, const struct virtio_net_hdr *hdr,
+              const struct iovec *iov, uint32_t n_iov)
 {
     (void) fd;
-    (void) frame;
-    (void) len;
+    if (k.sent < 8) {
+        k.ring_at_send[k.sent] = k.tx_prod ? *k.tx_prod : 0;
+    }
     k.sent++;
     k.last_gso_size = hdr->gso_size;
+    k.last_len = 0;
+    for (uint32_t i = 0; i < n_iov; i++) {
+        k.last_len += iov[i].iov_len;
+    }
     return k.send_error;
 }
 
@@ -88,6 +96,24 @@ build_tcp(uint8_t *p, uint32_t len)
     ip[20 + 12] = 5 << 4;
 }
 
+/* Builds in 'p' segment 'seq' (counted from 0) of flow 'flow' (its source
+ * port): an IPv4 TCP packet with DF, flags ACK, 1000 bytes of payload and
+ * a partial checksum, as the glue marks one ('csum_start'). */
+static void
+build_seg(struct xsk_tx_pkt *p, uint8_t *buf, int flow, uint32_t seq)
+{
+    build_tcp(buf, 14 + 20 + 20 + 1000);
+    buf[14 + 6] = 0x40;
+    put16(buf + 14 + 10, rfc1071(buf + 14, 20));
+    put16(buf + 34, 1000 + flow);
+    put16(buf + 36, 80);
+    put32(buf + 34 + 4, 1 + seq * 1000);
+    buf[34 + 13] = 0x10;
+    p->len = 14 + 20 + 20 + 1000;
+    p->csum_start = 34;
+    p->csum_offset = 16;
+}
+
 /* Gives 'port' one queue on socket 'sock' (may be NULL), as
  * xsk_port_start() would. */
 static void
@@ -118,34 +144,53 @@ struct send_case {
     int send_error;
     bool concurrent;
     int qid;
+    bool coalesce;              /* Its "tx-coalesce" is on. */
     const char *pkts;           /* 'g': a 3000-byte TSO packet, 'z': a
                                  * 60-byte packet in a frame of the UMEM,
-                                 * 'c': a 60-byte packet to copy. */
+                                 * 'c': a 60-byte packet to copy, 's' and
+                                 * 'o': the next 1054-byte TCP segment of
+                                 * one flow and of another. */
     /* Expected: */
     uint32_t handed;            /* Mask. */
     uint32_t ring;              /* Packets on the TX ring. */
     uint32_t gso_sent;          /* Given to the AF_PACKET socket... */
     uint32_t gso_failed;        /* ...and refused there. */
     uint64_t dropped;
+    uint32_t coal_runs;         /* Runs given to the AF_PACKET socket... */
+    uint32_t coal_segs;         /* ...and the segments sent in them. */
+    uint32_t ring_at_send[2];   /* Packets on the ring when the AF_PACKET
+                                 * socket was given its first two. */
 };
 
 static const struct send_case send_cases[] = {
-    { "no queue: nothing sent", false, false, false, 0, false, 0, "zc",
-      0, 0, 0, 0, 0 },
+    { "no queue: nothing sent", false, false, false, 0, false, 0, false, "zc",
+      0, 0, 0, 0, 0, 0, 0, { 0 } },
     { "queue without a socket: dropped", true, false, false, 0, false, 0,
-      "zc", 0, 0, 0, 0, 2 },
+      false, "zc", 0, 0, 0, 0, 2, 0, 0, { 0 } },
     { "TSO packets whole, the others on the ring, mask in order", true, true,
-      true, 0, false, 0, "gzgzc", 0xa, 3, 2, 0, 0 },
+      true, 0, false, 0, false, "gzgzc", 0xa, 3, 2, 0, 0, 0, 0, { 0 } },
     { "the same with other senders, under the TX lock", true, true, true, 0,
-      true, 0, "gzgzc", 0xa, 3, 2, 0, 0 },
-    { "queue id modulo the queues", true, true, true, 0, false, 5, "zg",
-      0x1, 1, 1, 0, 0 },
+      true, 0, false, "gzgzc", 0xa, 3, 2, 0, 0, 0, 0, { 0 } },
+    { "queue id modulo the queues", true, true, true, 0, false, 5, false, "zg",
+      0x1, 1, 1, 0, 0, 0, 0, { 0 } },
     { "TSO packet refused by the kernel: counted", true, true, true, EAGAIN,
-      false, 0, "gz", 0x2, 1, 1, 1, 1 },
+      false, 0, false, "gz", 0x2, 1, 1, 1, 1, 0, 0, { 0 } },
     { "queue without a socket: TSO packets still go whole", true, false,
-      true, 0, false, 0, "gz", 0, 0, 1, 0, 1 },
+      true, 0, false, 0, false, "gz", 0, 0, 1, 0, 1, 0, 0, { 0 } },
     { "no AF_PACKET socket: a TSO packet goes on the ring", true, true,
-      false, 0, false, 0, "g", 0, 1, 0, 0, 0 },
+      false, 0, false, 0, false, "g", 0, 1, 0, 0, 0, 0, 0, { 0 } },
+    { "coalesce: a run of 4 segments leaves as one", true, true, true, 0,
+      false, 0, true, "ssss", 0, 0, 1, 0, 0, 1, 4, { 0 } },
+    { "coalesce: what is ahead of a run goes first", true, true, true, 0,
+      false, 0, true, "zcssss", 0x1, 2, 1, 0, 0, 1, 4, { 2 } },
+    { "coalesce: two flows, two runs, in order", true, true, true, 0,
+      true, 0, true, "sssczoo", 0x10, 2, 2, 0, 0, 2, 5, { 0, 2 } },
+    { "coalesce: a run the kernel refuses goes on the ring", true, true,
+      true, EAGAIN, false, 0, true, "ssss", 0, 4, 1, 0, 0, 1, 0, { 0 } },
+    { "coalesce off: segments on the ring", true, true, true, 0, false, 0,
+      false, "ssss", 0, 4, 0, 0, 0, 0, 0, { 0 } },
+    { "coalesce without an AF_PACKET socket: on the ring", true, true,
+      false, 0, false, 0, true, "ssss", 0, 4, 0, 0, 0, 0, 0, { 0 } },
 };
 
 static void
@@ -173,7 +218,9 @@ run_send_case(const struct send_case *c)
     }
     if (c->gso) {
         XSK_ASSERT(!fake_gso_open(0, &port.gso_fd));
+        port.coalesce = c->coalesce;
     }
+    k.tx_prod = &f.prod[2];
     for (uint32_t i = 0; i < n; i++) {
         struct xsk_tx_pkt *p = &pkts[i];
 
@@ -190,6 +237,13 @@ run_send_case(const struct send_case *c)
             p->frame = frames[i];
             p->data = (uint8_t *) xsk_frame_ptr(f.umem, p->frame)
                       + XSK_RX_HEADROOM;
+        } else if (c->pkts[i] == 's' || c->pkts[i] == 'o') {
+            uint32_t seq = 0;
+
+            for (uint32_t j = 0; j < i; j++) {
+                seq += c->pkts[j] == c->pkts[i];
+            }
+            build_seg(p, heap + i * 3000, c->pkts[i], seq);
         }
     }
 
@@ -202,16 +256,30 @@ run_send_case(const struct send_case *c)
     CHECK(k.sent == c->gso_sent && drops.gso_failed == c->gso_failed,
           "%u given to the AF_PACKET socket, %u failed", k.sent,
           drops.gso_failed);
-    CHECK(!k.sent || k.last_gso_size == 1500 - 20 - 20, "GSO size %u",
-          k.last_gso_size);
+    CHECK(!k.sent || k.last_gso_size == (c->coal_runs ? 1000 : 1500 - 40),
+          "GSO size %u", k.last_gso_size);
+    for (uint32_t i = 0; i < k.sent && i < 2; i++) {
+        CHECK(k.ring_at_send[i] == c->ring_at_send[i],
+              "%u on the ring before AF_PACKET send %u, expected %u",
+              k.ring_at_send[i], i, c->ring_at_send[i]);
+    }
     if (q) {
-        CHECK(q->tx_stats.gso_packets == c->gso_sent - c->gso_failed
+        uint32_t gso_ok = c->gso_sent - c->coal_runs - c->gso_failed;
+
+        CHECK(q->tx_stats.gso_packets == gso_ok
               && q->tx_stats.gso_failed == c->gso_failed,
               "gso_packets %"PRIu64" gso_failed %"PRIu64,
               q->tx_stats.gso_packets, q->tx_stats.gso_failed);
+        CHECK(q->tx_stats.coal_runs + q->tx_stats.coal_failed == c->coal_runs
+              && q->tx_stats.coal_segments == c->coal_segs
+              && q->tx_stats.coal_failed == (c->send_error ? c->coal_runs
+                                                           : 0),
+              "coalesced %"PRIu64" runs of %"PRIu64", %"PRIu64" refused",
+              q->tx_stats.coal_runs, q->tx_stats.coal_segments,
+              q->tx_stats.coal_failed);
         CHECK(q->tx_stats.dropped == c->dropped, "%"PRIu64" dropped",
               q->tx_stats.dropped);
-        CHECK(q->tx_stats.packets == c->ring + c->gso_sent - c->gso_failed,
+        CHECK(q->tx_stats.packets == c->ring + gso_ok + c->coal_segs,
               "%"PRIu64" packets counted", q->tx_stats.packets);
         CHECK(!pthread_spin_trylock(&q->tx_lock.lock), "TX lock held");
         pthread_spin_unlock(&q->tx_lock.lock);
@@ -248,6 +316,8 @@ test_set_gso(void)
     fake_init(&f, true, RING_SIZE, 0);
     xsk_port_init(&port, "p0", &fake_ops, NULL);
     CHECK(port.gso_fd == -1, "a new port has a socket");
+    CHECK(port.opts.coalesce, "tx-coalesce is not on by default");
+    port.opts.coalesce = false;
     CHECK(!xsk_port_set_gso(&port, true) && port.gso_fd == -1,
           "a port without queues got a socket");
     port_give_queue(&port, &f.sock);
@@ -257,15 +327,22 @@ test_set_gso(void)
     k.open_error = EPERM;
     CHECK(!xsk_port_set_gso(&port, true) && port.gso_fd == -1,
           "socket despite EPERM");
-    CHECK(strstr(k.last_log, "no AF_PACKET socket for TSO packets"),
+    CHECK(strstr(k.last_log, "no AF_PACKET socket (Operation not "
+                 "permitted): TSO packets are segmented"),
           "log \"%s\"", k.last_log);
     k.open_error = 0;
-    CHECK(xsk_port_set_gso(&port, true), "no socket");
+    CHECK(xsk_port_set_gso(&port, true) && !port.coalesce, "no socket");
+    port.opts.coalesce = true;
+    CHECK(!xsk_port_set_gso(&port, false) && port.gso_fd >= 0
+          && port.coalesce, "tx-coalesce without TSO: no socket");
+    CHECK(xsk_port_set_gso(&port, true) && port.coalesce,
+          "tx-coalesce with TSO: no socket");
     port_take_queue(&port);
     xsk_port_uninit(&port);             /* Closes it. */
     CHECK(port.gso_fd == -1, "socket left open by uninit");
     CHECK(fake_close(&f), "frames are missing from the pool");
-    tap_group("set_gso: only when started and asked; failure logged");
+    tap_group("set_gso: only when started and asked (TSO or tx-coalesce); "
+              "failure logged");
 }
 
 /* xsk_port_recv() and xsk_port_rx_fd(): a queue without a socket gives

@@ -707,6 +707,7 @@ set_queue_counters(struct xsk_port *port, int q)
         .copied = t + 8, .zero_copy_chains = t + 9, .copied_chains = t + 10,
         .csum_offloaded = t + 11, .csum_finished = t + 12,
         .gso_packets = t + 13, .gso_failed = t + 14,
+        .coal_runs = t + 15, .coal_segments = t + 16, .coal_failed = t + 17,
     };
     *ss = (struct xsk_sock_stats) {
         .rx_packets = s + 1, .tx_packets = s + 2, .tx_busy = s + 3,
@@ -745,6 +746,9 @@ test_counters(void)
         { "rx_gso_whole_packets", 19 + 29 },
         { "tx_gso_packets", 33 + 53 },
         { "tx_gso_failed", 34 + 54 },
+        { "tx_coalesced_super_packets", 35 + 55 },
+        { "tx_coalesced_segments", 36 + 56 },
+        { "tx_coalesce_failed", 37 + 57 },
         { "xdp_steer_rule_0_packets", 100 },
         { "xdp_steer_to_host_packets", 99 },
     };
