@@ -162,19 +162,22 @@ tcp_transfer ()
 # of random data over one TCP connection from NS-A to NS-B (nc, listening
 # on PORT; the sender connects to TO-PORT, default PORT, from FROM-PORT if
 # given) and checks that the receiver got exactly those bytes (sha256),
-# checksum offload left on.
+# checksum offload left on.  IP-B may be IPv6 (nc listens on IPv4 only
+# unless told).
 tcp_sha ()
 {
     local ns_a=$1 ns_b=$2 ip_b=$3 mb=$4 port=${5:-5002} to=${6:-${5:-5002}}
-    local from=${7:+-p $7}
+    local from=${7:+-p $7} fam=-4
     local src dst
+    case $ip_b in *:*) fam=-6 ;; esac
     src=$(mktemp) dst=$(mktemp)
     head -c "${mb}M" /dev/urandom > "$src"
-    ip netns exec "$ns_b" timeout 60 nc -l "$port" > "$dst" 2> /dev/null &
+    ip netns exec "$ns_b" timeout 60 nc "$fam" -l "$port" > "$dst" 2> /dev/null &
     local rx=$!
     wait_listening "$ns_b" tcp "$port"
     # shellcheck disable=SC2086 # $from is empty or "-p PORT"
-    ip netns exec "$ns_a" timeout 60 nc -N -w 5 $from "$ip_b" "$to" < "$src"
+    ip netns exec "$ns_a" timeout 60 nc "$fam" -N -w 5 $from "$ip_b" "$to" \
+        < "$src"
     local rc=$?
     wait $rx
     local want got

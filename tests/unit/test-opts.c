@@ -53,6 +53,7 @@ member(const struct xsk_opts *o, const char *key)
             : !strcmp(key, "umem-frames") ? o->umem_frames
             : !strcmp(key, "rx-checksum-fix") ? o->csum_fix
             : !strcmp(key, "tx-checksum-offload") ? o->tx_csum
+            : !strcmp(key, "tx-coalesce") ? o->coalesce
             : !strcmp(key, "offload-redirect") ? (long long) o->redirect
             : LLONG_MIN);
 }
@@ -60,7 +61,7 @@ member(const struct xsk_opts *o, const char *key)
 static const char *const all_keys[] = {
     "n_rxq", "start-queue", "xdp-mode", "use-need-wakeup", "n_rxq_desc",
     "n_txq_desc", "frame-size", "umem-frames", "rx-checksum-fix",
-    "tx-checksum-offload", "offload-redirect",
+    "tx-checksum-offload", "tx-coalesce", "offload-redirect",
 };
 
 /* Returns the name of the first member that differs, or NULL. */
@@ -107,6 +108,8 @@ static const struct parse_case cases[] = {
     GOOD("rx-checksum-fix", "true", true),
     GOOD("tx-checksum-offload", "false", false),
     GOOD("tx-checksum-offload", "true", true),
+    GOOD("tx-coalesce", "false", false),
+    GOOD("tx-coalesce", "true", true),
     GOOD("offload-redirect", "auto", XSK_REDIRECT_AUTO),
     GOOD("offload-redirect", "xdp", XSK_REDIRECT_XDP),
     GOOD("offload-redirect", "SKB", XSK_REDIRECT_SKB),
@@ -156,6 +159,7 @@ static const struct parse_case cases[] = {
     BAD("use-need-wakeup", " true"),
     BAD("rx-checksum-fix", "abc"),
     BAD("rx-checksum-fix", "0"),
+    BAD("tx-coalesce", "yes"),
     { "xdp-mode=\"best_effort\"", { KV("xdp-mode", "best_effort") },
       { 0 }, 1, { "xdp-mode", "best_effort" } },
     { "xdp-mode=\"\"", { KV("xdp-mode", "") }, { 0 }, 1, { "xdp-mode" } },
