@@ -16,6 +16,10 @@
 #define IPV4_DF 0x40            /* In the first byte of the flags field. */
 #define IP_MAX_LEN 65535
 
+/* Shorter packets start no run: not worth merging, and a burst of small
+ * packets (64-byte UDP, pure ACKs) then costs one comparison each. */
+#define COAL_MIN_LEN 256
+
 static uint32_t
 get32(const uint8_t *p)
 {
@@ -155,7 +159,7 @@ xsk_coal_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
     uint32_t seq, payload, max_payload, i;
     uint8_t flags;
 
-    if (n < 2) {
+    if (n < 2 || pkts[0].len < COAL_MIN_LEN || pkts[1].len < COAL_MIN_LEN) {
         return 0;
     }
     key.first = pkts[0].data;

@@ -35,7 +35,9 @@
  *     CHECKSUM_PARTIAL; a complete one is verified (a fast sum), so that a
  *     segment damaged on the way is never merged into a packet whose
  *     checksum the receiver would not check;
- *   - add up to an IP packet of at most 65535 bytes.
+ *   - add up to an IP packet of at most 65535 bytes;
+ *   - the first two are at least 256 bytes long (a burst of small packets
+ *     costs a comparison each).
  * Anything else ends the run; a packet that cannot start one is sent as it
  * is.  Includes no OVS header. */
 
