@@ -16,9 +16,14 @@
  * -------------------
  *
  * One table row per XDP mode (xsk-port.c, 'xsk_port_modes[]') gives how the
- * program attaches (native or generic), how the sockets bind (zero-copy or
- * copy) and which modes are tried, in order, when that mode is requested:
- * "best-effort" tries native zero-copy, then native, then generic.  Each
+ * program attaches (native or generic) and how the sockets bind (zero-copy
+ * or copy).  A second table ('xsk_port_plans[]') gives which modes are
+ * tried, in order, for the mode requested, the kind of device and the
+ * number of queues: an explicit mode is tried alone; "best-effort" tries
+ * generic, then native on a veth with one queue, native, then generic on a
+ * veth with several queues (generic XDP on a veth numbers queues wrongly),
+ * and native zero-copy, then native, then generic on any other device.
+ * 'mode_reason' says which mode runs and why, for the status.  Each
  * try starts from nothing: a failed try is unwound completely before the
  * next one.  Sockets first bind with XDP_USE_SG (multi-buffer, Linux 6.6);
  * when the kernel refuses that with EINVAL on the first socket of a UMEM,
@@ -231,6 +236,9 @@ struct xsk_port {
     int ifindex;                        /* Negative: the interface was not
                                          * found. */
     enum xsk_mode mode_in_use;
+    char mode_reason[96];               /* The mode in use and why, e.g.
+                                         * "generic (best-effort on veth)";
+                                         * "" if the start failed. */
     bool sg;                            /* Sockets take and send chains. */
     bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
     bool tx_md;                         /* Sockets send partial checksums

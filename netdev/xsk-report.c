@@ -46,6 +46,7 @@ xsk_report_status(const struct xsk_port *port,
         put(aux, "afxdp-error", port->error);
     } else if (port->n_queues && port->queues[0].sock) {
         put(aux, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+        put(aux, "xdp-mode-reason", port->mode_reason);
         put(aux, "zero-copy",
             port->queues[0].sock->zerocopy ? "true" : "false");
         PUT_NUM("xdp-prog-id", "%u", port->prog ? port->prog->id : 0);
@@ -441,8 +442,7 @@ xsk_report_queues(const struct xsk_port *port,
 
         if (s && s->umem == umem) {
             fprintf(f, "  %s queue %u: mode=%s %s rx=%"PRIu64" tx=%"PRIu64
-                    "\n", port->name, s->queue_id,
-                    xsk_mode_name(port->mode_in_use),
+                    "\n", port->name, s->queue_id, port->mode_reason,
                     s->zerocopy ? "zero-copy" : "copy",
                     port->queues[q].rx.stats.packets,
                     port->queues[q].tx_stats.packets);
