@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xsk-features.h"
+#include "xsk-peer.h"
 #include "xsk-prog.h"
 
 /* One row per XDP mode but best-effort, which is never tried itself: how
@@ -653,12 +654,72 @@ xsk_port_configure(struct xsk_port *port, int ifindex)
     return error;
 }
 
+/* Gives 'port''s pollers the MTU that TCP super-packets are cut at (and a
+ * larger packet is one): the smaller of the interface's and its veth
+ * peer's.  A veth's two ends may have different MTUs; the namespace end
+ * chose its MSS for its own, and a segment cut at the bigger one would
+ * not fit its path (80-ovn: workloads at 1442, OVS ends at 1500). */
+static void
+store_cut_mtu(struct xsk_port *port)
+{
+    int mtu = port->mtu;
+
+    if (port->peer_mtu > 0 && (mtu <= 0 || port->peer_mtu < mtu)) {
+        mtu = port->peer_mtu;
+    }
+    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+}
+
 /* Makes 'mtu' the MTU of 'port''s interface for its queues' pollers (a
- * larger TCP packet is a super-packet to cut). */
+ * larger TCP packet is a super-packet to cut, at this MTU or at the veth
+ * peer's, whichever is smaller: store_cut_mtu()). */
 void
 xsk_port_set_mtu(struct xsk_port *port, int mtu)
 {
-    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    port->mtu = mtu;
+    store_cut_mtu(port);
+}
+
+/* Reads the MTU of the peer of 'port''s interface if that is a veth
+ * ('ops->dev_peer_mtu'), and cuts super-packets at the smaller of it and
+ * the interface's own from then on.  A failed read keeps the last value
+ * read (a smaller MTU is the safe side); it is logged when the error
+ * changes, not at each read.  Returns true if the peer's MTU changed
+ * (for the status).  Called by the configuring thread: after each
+ * configure and, since a peer in another namespace changes its MTU
+ * without a notification to ours, now and then (the glue says how
+ * often). */
+bool
+xsk_port_refresh_peer(struct xsk_port *port)
+{
+    int old = port->peer_mtu;
+    bool veth = false;
+    int error = 0;
+    int mtu = 0;
+
+    if (port->ifindex > 0 && port->ops->dev_peer_mtu
+        && !port->ops->dev_is_veth(port->ifindex, &veth) && veth) {
+        error = port->ops->dev_peer_mtu(port->ifindex, &mtu);
+    }
+    if (error) {
+        if (error != port->peer_error) {
+            port_log(port, XSK_PORT_LOG_WARN, "cannot read the MTU of the "
+                     "veth's peer (%s): super-packets are cut at %d",
+                     strerror(error),
+                     old > 0 && old < port->mtu ? old : port->mtu);
+        }
+    } else {
+        port->peer_mtu = mtu;
+    }
+    port->peer_error = error;
+    if (port->peer_mtu != old) {
+        store_cut_mtu(port);
+        port_log(port, XSK_PORT_LOG_INFO, "the veth's peer has MTU %d: "
+                 "super-packets are cut at %"PRIu32, port->peer_mtu,
+                 __atomic_load_n(&port->rx_cfg.mtu, __ATOMIC_RELAXED));
+        return true;
+    }
+    return false;
 }
 
 /* Checks that 'port' carries 'mtu' with the frame size requested
@@ -945,6 +1006,7 @@ const struct xsk_port_ops xsk_port_kernel_ops = {
     .tx_md_supported = xsk_tx_md_supported,
     .dev_xdp_features = xsk_xdp_features,
     .dev_is_veth = xsk_if_is_veth,
+    .dev_peer_mtu = xsk_peer_mtu,
     .umem_get = xsk_umem_get,
     .umem_sweep = xsk_umem_sweep,
     .gso_open = xsk_vnet_open,

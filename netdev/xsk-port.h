@@ -164,6 +164,8 @@ struct xsk_port_ops {
     /* The port's device (xsk-features.h), for its flow-offload status. */
     int (*dev_xdp_features)(int ifindex, uint64_t *features);
     int (*dev_is_veth)(int ifindex, bool *is_veth);
+    /* The MTU of a veth's peer (xsk-peer.h); NULL: never read. */
+    int (*dev_peer_mtu)(int ifindex, int *mtu);
 
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
      * it with the user's per-frame metadata 'umem_meta'; 'umem_sweep'
@@ -247,7 +249,14 @@ struct xsk_port {
     struct xsk_umem_pool *umem;
     int n_queues;
     struct xsk_port_queue *queues;
-    struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */
+    struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers;
+                                         * 'rx_cfg.mtu' is the smaller of
+                                         * 'mtu' and 'peer_mtu'. */
+    int mtu;                            /* The interface's (0: not set). */
+    int peer_mtu;                       /* Of a veth's peer, the last read
+                                         * (xsk_port_refresh_peer()), or 0:
+                                         * not a veth, or never read. */
+    int peer_error;                     /* The last read's errno, or 0. */
     int gso_fd;                         /* AF_PACKET socket for TSO packets
                                          * (xsk_port_set_gso()), or -1.
                                          * Changed only while no thread
@@ -284,6 +293,7 @@ int xsk_port_request(struct xsk_port *, const struct xsk_kv *, size_t n,
 bool xsk_port_is_current(const struct xsk_port *);
 int xsk_port_configure(struct xsk_port *, int ifindex);
 void xsk_port_set_mtu(struct xsk_port *, int mtu);
+bool xsk_port_refresh_peer(struct xsk_port *);
 int xsk_port_check_mtu(struct xsk_port *, int mtu, char **errp);
 int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);

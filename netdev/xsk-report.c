@@ -63,6 +63,10 @@ xsk_report_status(const struct xsk_port *port,
         port->sg_refused ? "refused by the kernel" : "true");
     PUT_NUM("max-mtu", "%d",
             xsk_port_max_mtu(port, port->requested.frame_size));
+    if (port->peer_mtu > 0) {
+        /* TCP super-packets are cut at the smaller of the two MTUs. */
+        PUT_NUM("peer-mtu", "%d", port->peer_mtu);
+    }
     put(aux, "rx-checksum-fix", o->csum_fix ? "true" : "false");
     put(aux, "tx-checksum-offload",
         port->tx_md ? "true"

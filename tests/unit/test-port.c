@@ -352,6 +352,18 @@ static const struct xsk_port_ops fake_ops = {
     .log = fake_log,
 };
 
+/* The veth peer's MTU that fake_dev_peer_mtu() reads, and its error. */
+static int fake_peer_mtu;
+static int fake_peer_error;
+
+static int
+fake_dev_peer_mtu(int ifindex, int *mtu)
+{
+    (void) ifindex;
+    *mtu = fake_peer_error ? 0 : fake_peer_mtu;
+    return fake_peer_error;
+}
+
 struct port_case {
     const char *name;
     enum xsk_mode mode;         /* Requested. */
@@ -1692,6 +1704,84 @@ test_show_text(void)
     tap_group("afxdp/show: the whole text, over real UMEMs");
 }
 
+/* Super-packets are cut at the smaller of the interface's MTU and its
+ * veth peer's, re-read by xsk_port_refresh_peer(). */
+static void
+test_peer_mtu(void)
+{
+    struct xsk_port_ops ops = fake_ops;
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    ops.dev_peer_mtu = fake_dev_peer_mtu;
+    xsk_port_init(&port, "p0", &ops, NULL);
+    port.ifindex = 3;
+    xsk_port_set_mtu(&port, 1500);
+    k.dev_veth = true;
+    fake_peer_error = 0;
+
+#define CUT() (port.rx_cfg.mtu)
+    fake_peer_mtu = 1400;
+    CHECK(xsk_port_refresh_peer(&port), "1400: no change reported");
+    CHECK(port.peer_mtu == 1400 && CUT() == 1400,
+          "peer 1400, own 1500: peer_mtu %d, cut at %u", port.peer_mtu,
+          CUT());
+    CHECK(!xsk_port_refresh_peer(&port), "same MTU: a change reported");
+
+    fake_peer_mtu = 9000;
+    CHECK(xsk_port_refresh_peer(&port), "9000: no change reported");
+    CHECK(CUT() == 1500, "peer 9000, own 1500: cut at %u", CUT());
+    xsk_port_set_mtu(&port, 1400);
+    CHECK(CUT() == 1400, "peer 9000, own 1400: cut at %u", CUT());
+    xsk_port_set_mtu(&port, 1500);
+
+    fake_peer_mtu = 1442;
+    CHECK(xsk_port_refresh_peer(&port), "1442: no change reported");
+    xsk_port_set_mtu(&port, 1600);
+    CHECK(CUT() == 1442, "peer 1442, own 1600: cut at %u", CUT());
+    xsk_port_set_mtu(&port, 1500);
+
+    /* A failed read keeps the last value, and logs once. */
+    fake_peer_error = EPERM;
+    k.last_log[0] = '\0';
+    CHECK(!xsk_port_refresh_peer(&port), "error: a change reported");
+    CHECK(port.peer_mtu == 1442 && CUT() == 1442,
+          "after an error: peer_mtu %d, cut at %u", port.peer_mtu, CUT());
+    CHECK(strstr(k.last_log, "cannot read the MTU of the veth's peer"),
+          "log \"%s\"", k.last_log);
+    k.last_log[0] = '\0';
+    CHECK(!xsk_port_refresh_peer(&port), "error again: a change reported");
+    CHECK(!k.last_log[0], "the same error logged again: \"%s\"",
+          k.last_log);
+    fake_peer_error = 0;
+
+    /* Not a veth (any more): the port's own MTU. */
+    k.dev_veth = false;
+    CHECK(xsk_port_refresh_peer(&port), "not a veth: no change reported");
+    CHECK(port.peer_mtu == 0 && CUT() == 1500,
+          "not a veth: peer_mtu %d, cut at %u", port.peer_mtu, CUT());
+
+    /* No interface: nothing read. */
+    k.dev_veth = true;
+    port.ifindex = -ENODEV;
+    CHECK(!xsk_port_refresh_peer(&port) && CUT() == 1500,
+          "no interface: cut at %u", CUT());
+#undef CUT
+    xsk_port_uninit(&port);
+    tap_group("xsk_port_refresh_peer(): cut at the smaller MTU, followed");
+
+    /* Ops without 'dev_peer_mtu': never read. */
+    memset(&k, 0, sizeof k);
+    k.dev_veth = true;
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
+    port.ifindex = 3;
+    xsk_port_set_mtu(&port, 1500);
+    CHECK(!xsk_port_refresh_peer(&port) && port.rx_cfg.mtu == 1500,
+          "without dev_peer_mtu: cut at %u", port.rx_cfg.mtu);
+    xsk_port_uninit(&port);
+    tap_group("xsk_port_refresh_peer(): ops without dev_peer_mtu");
+}
+
 int
 main(void)
 {
@@ -1714,6 +1804,7 @@ main(void)
     test_purge_output();
     test_config();
     test_check_mtu();
+    test_peer_mtu();
     test_registry();
     test_show_text();
     return tap_done();
