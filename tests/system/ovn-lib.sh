@@ -34,11 +34,13 @@
 # other_config:userspace-tso-enable=true from the start and the workload
 # ports run in generic XDP mode, so the workloads' TCP super-packets cross
 # OVS whole up to the Geneve header push, where ovs-patches/0011 cuts them
-# into segments that fit the tunnel.  Without it the workload ports run in
-# native mode, set explicitly: in generic mode (the veth default) the
-# workloads keep TSO, and the provider cuts their super-packets at the OVS
-# end's MTU (1500), not the workload's (1442), so the segments no longer
-# fit the tunnel and TCP stalls (80-ovn failed so on 2026-12-07).
+# into segments that fit the tunnel.  Without it the workload ports get the
+# veth default (best-effort: generic with one queue); the workloads keep
+# TSO, and the provider cuts their super-packets on receive at the smaller
+# of the two ends' MTUs, the workload's 1442 (status peer-mtu), so the
+# segments fit the tunnel.  (Cut at the OVS end's 1500, before the peer's
+# MTU was read, they did not, and TCP across chassis stalled: 80-ovn,
+# 2026-12-07.)
 #
 # With OVN_STOCK set, the chassis run Debian's OVS 3.1 (ovs-vswitchd,
 # ovs-vsctl, schema) with upstream's afxdp ports instead of the build, and
@@ -298,11 +300,9 @@ ovn_vm_attach ()
     fi
     ip -n "$ns" route add default via "${ovn_vm_gw[$name]}"
     ip -n "${ovn_ns[i]}" link set "$port" up
-    local mode=native
-    [ -z "${OVN_XSK_TSO:-}" ] || mode=generic
     ovn_on "$i" ovs-vsctl add-port br-int "$port" -- set Interface "$port" \
         type=afxdp-nonpmd external_ids:iface-id="$name" \
-        options:xdp-mode=$mode \
+        ${OVN_XSK_TSO:+options:xdp-mode=generic} \
         || fail "adding $port for $name on chassis $i"
     ovn_vm_port[$name]=$port ovn_vm_chassis[$name]=$i
 }
