@@ -700,6 +700,12 @@ xsk_port_refresh_peer(struct xsk_port *port)
     if (port->ifindex > 0 && port->ops->dev_peer_mtu
         && !port->ops->dev_is_veth(port->ifindex, &veth) && veth) {
         error = port->ops->dev_peer_mtu(port->ifindex, &mtu);
+        if (error == ENODEV) {
+            /* The interface went away between the two reads: as if it
+             * were not a veth (its port is reconfigured anyway). */
+            error = 0;
+            mtu = 0;
+        }
     }
     if (error) {
         if (error != port->peer_error) {
@@ -713,10 +719,18 @@ xsk_port_refresh_peer(struct xsk_port *port)
     }
     port->peer_error = error;
     if (port->peer_mtu != old) {
+        uint32_t cut;
+
         store_cut_mtu(port);
-        port_log(port, XSK_PORT_LOG_INFO, "the veth's peer has MTU %d: "
-                 "super-packets are cut at %"PRIu32, port->peer_mtu,
-                 __atomic_load_n(&port->rx_cfg.mtu, __ATOMIC_RELAXED));
+        cut = __atomic_load_n(&port->rx_cfg.mtu, __ATOMIC_RELAXED);
+        if (port->peer_mtu) {
+            port_log(port, XSK_PORT_LOG_INFO, "the veth's peer has MTU %d: "
+                     "super-packets are cut at %"PRIu32, port->peer_mtu,
+                     cut);
+        } else {
+            port_log(port, XSK_PORT_LOG_INFO, "no veth peer's MTU any "
+                     "more: super-packets are cut at %"PRIu32, cut);
+        }
         return true;
     }
     return false;

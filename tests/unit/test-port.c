@@ -1755,6 +1755,20 @@ test_peer_mtu(void)
           k.last_log);
     fake_peer_error = 0;
 
+    /* The interface went away between the reads: as not a veth, no
+     * warning. */
+    fake_peer_error = ENODEV;
+    k.last_log[0] = '\0';
+    CHECK(xsk_port_refresh_peer(&port), "ENODEV: no change reported");
+    CHECK(port.peer_mtu == 0 && CUT() == 1500,
+          "ENODEV: peer_mtu %d, cut at %u", port.peer_mtu, CUT());
+    CHECK(strstr(k.last_log, "no veth peer's MTU any more"),
+          "ENODEV: log \"%s\"", k.last_log);
+    fake_peer_error = 0;
+    fake_peer_mtu = 1442;
+    CHECK(xsk_port_refresh_peer(&port) && CUT() == 1442,
+          "1442 again: cut at %u", CUT());
+
     /* Not a veth (any more): the port's own MTU. */
     k.dev_veth = false;
     CHECK(xsk_port_refresh_peer(&port), "not a veth: no change reported");
