@@ -31,7 +31,7 @@ ns_mtu ()
 # both_ways MTU: 20 MB each way intact, super-packets cut on both ports.
 both_ways ()
 {
-    local p cut_a cut_b
+    local cut_a cut_b
     cut_a=$(iface_stat $port_a rx_gso_super_packets)
     cut_b=$(iface_stat $port_b rx_gso_super_packets)
     check "TCP a -> b intact (namespaces at $1)" \
