@@ -31,6 +31,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-opts.c \
 	lib/xsk/xsk-opts.h \
 	lib/xsk/xsk-percpu.c \
+	lib/xsk/xsk-peer.c \
+	lib/xsk/xsk-peer.h \
 	lib/xsk/xsk-percpu.h \
 	lib/xsk/xsk-port.c \
 	lib/xsk/xsk-port.h \

@@ -21,6 +21,9 @@
  *                  texts                                   get_*stats()
  *     xsk-opts     option table and strict parsing      -> xsk-port
  *     xsk-features a device's RX queues, XDP features   -> set_config()
+ *     xsk-peer     the MTU of a veth's peer, which       -> reconfigure(),
+ *                  bounds the segments cut from            netdev_afxdp_run()
+ *                  super-packets (via xsk-port)
  *     xsk-rx/-tx   receive and transmit over plain      -> rxq_recv(),
  *                  descriptors                             send()
  *     xsk-umem     the shared frame pool, found or      -> every path
@@ -64,8 +67,11 @@
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
 #include "openvswitch/vlog.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
 #include "ovs-thread.h"
 #include "smap.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "userspace-tso.h"
 #include "util.h"
@@ -223,6 +229,74 @@ netdev_afxdp_init(void)
     return 0;
 }
 
+/* How often the main thread re-reads the MTU of each afxdp port's veth
+ * peer (xsk_port_refresh_peer()).  The peer usually lives in another
+ * network namespace, whose link changes OVS's notifier does not pass on
+ * to the port, so it is polled: two netlink round trips per veth port per
+ * second on the main thread, and a lowered MTU on the namespace's side is
+ * followed within a second (until then, super-packets are cut for the old
+ * one). */
+#define NETDEV_XSK_PEER_REFRESH_MS 1000
+
+/* When the next refresh is due, and whether the last one found a port
+ * (only then does netdev_afxdp_wait() wake the main loop for the next).
+ * Main thread only. */
+static long long int netdev_xsk_peer_next;
+static bool netdev_xsk_peer_ports;
+
+/* Re-reads the veth peer's MTU of every port of 'netdev_class'; sets
+ * '*any' if there is one. */
+static void
+netdev_xsk_refresh_peers(const struct netdev_class *netdev_class,
+                         bool *any)
+{
+    struct shash_node *node;
+    struct shash devices;
+
+    shash_init(&devices);
+    netdev_get_devices(netdev_class, &devices);
+    SHASH_FOR_EACH (node, &devices) {
+        struct netdev *netdev = node->data;
+        struct netdev_linux *dev = netdev_linux_cast(netdev);
+
+        ovs_mutex_lock(&dev->mutex);
+        if (dev->xsk_port && xsk_port_refresh_peer(dev->xsk_port)) {
+            netdev_change_seq_changed(netdev);
+        }
+        ovs_mutex_unlock(&dev->mutex);
+        netdev_close(netdev);
+        *any = true;
+    }
+    shash_destroy(&devices);
+}
+
+/* Called by netdev_linux_run() (ovs-patches/0012), for every Linux class:
+ * refreshes the ports of both afxdp classes once per
+ * NETDEV_XSK_PEER_REFRESH_MS. */
+void
+netdev_afxdp_run(void)
+{
+    long long int now = time_msec();
+    bool any = false;
+
+    if (now < netdev_xsk_peer_next) {
+        return;
+    }
+    netdev_xsk_refresh_peers(&netdev_afxdp_class, &any);
+    netdev_xsk_refresh_peers(&netdev_afxdp_nonpmd_class, &any);
+    netdev_xsk_peer_next = now + NETDEV_XSK_PEER_REFRESH_MS;
+    netdev_xsk_peer_ports = any;
+}
+
+/* Called by netdev_linux_wait() (ovs-patches/0012). */
+void
+netdev_afxdp_wait(void)
+{
+    if (netdev_xsk_peer_ports) {
+        poll_timer_wait_until(netdev_xsk_peer_next);
+    }
+}
+
 int
 netdev_afxdp_construct(struct netdev *netdev)
 {
@@ -357,9 +431,9 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
     if (netdev_get_mtu(netdev, &mtu)) {
         mtu = ETH_PAYLOAD_MAX;
     }
-    xsk_port_set_mtu(core, mtu);
 
     ovs_mutex_lock(&dev->mutex);
+    xsk_port_set_mtu(core, mtu);
     if (xsk_port_is_current(core)
         && netdev->n_rxq == core->requested.n_rxq) {
         goto out;
@@ -367,6 +441,9 @@ netdev_afxdp_reconfigure(struct netdev *netdev)
 
     error = xsk_port_configure(core,
                                linux_get_ifindex(netdev_get_name(netdev)));
+    /* Super-packets are cut at the smaller of the two ends' MTUs on a
+     * veth; netdev_afxdp_run() follows the peer's later changes. */
+    xsk_port_refresh_peer(core);
     /* OVS finishes in software the partial checksums of packets to a port
      * that does not say it takes them (ovs-patches/0006). */
     if (!error && core->tx_md) {

@@ -16,32 +16,81 @@
 #include <unistd.h>
 
 #include "xsk-features.h"
+#include "xsk-peer.h"
 #include "xsk-prog.h"
 
-/* One row per XDP mode: how the program attaches and the sockets bind in
- * that mode, and the modes tried, in order, when it is requested.
- * Best-effort has no attach or bind flags of its own: it only falls back. */
+/* One row per XDP mode but best-effort, which is never tried itself: how
+ * the program attaches and the sockets bind in that mode. */
 struct xsk_port_mode {
     uint32_t xdp_flags;         /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE. */
     uint32_t bind_flags;        /* XDP_ZEROCOPY or XDP_COPY. */
+};
+
+static const struct xsk_port_mode xsk_port_modes[] = {
+    [XSK_MODE_NATIVE_ZC] = { XDP_FLAGS_DRV_MODE, XDP_ZEROCOPY },
+    [XSK_MODE_NATIVE] = { XDP_FLAGS_DRV_MODE, XDP_COPY },
+    [XSK_MODE_GENERIC] = { XDP_FLAGS_SKB_MODE, XDP_COPY },
+};
+
+/* The modes a start tries, in order, for the mode requested on a device:
+ * the first row that matches the request, the device and the number of
+ * queues ('xsk_port_plan_for()'), and why, for the status.
+ *
+ * Best-effort on a veth tries generic first: in the benchmark (README,
+ * "XDP modes") generic beat native on every AF_XDP-path figure, and
+ * offloaded TCP ran several times faster, because a native XDP program on
+ * a veth turns its namespace peer's TSO off.  A veth never does zero-copy.
+ * With several queues it tries native first: generic XDP on a veth numbers
+ * the queues wrongly, and the last queue gets nothing. */
+struct xsk_port_plan {
+    enum xsk_mode requested;
+    bool veth;                  /* Only on a veth. */
+    int min_rxq;                /* Only with at least this many queues. */
+    const char *why;
     enum xsk_mode tries[3];
     size_t n_tries;
 };
 
-static const struct xsk_port_mode xsk_port_modes[] = {
-    [XSK_MODE_BEST_EFFORT] = {
-        0, 0, { XSK_MODE_NATIVE_ZC, XSK_MODE_NATIVE, XSK_MODE_GENERIC }, 3,
-    },
-    [XSK_MODE_NATIVE_ZC] = {
-        XDP_FLAGS_DRV_MODE, XDP_ZEROCOPY, { XSK_MODE_NATIVE_ZC }, 1,
-    },
-    [XSK_MODE_NATIVE] = {
-        XDP_FLAGS_DRV_MODE, XDP_COPY, { XSK_MODE_NATIVE }, 1,
-    },
-    [XSK_MODE_GENERIC] = {
-        XDP_FLAGS_SKB_MODE, XDP_COPY, { XSK_MODE_GENERIC }, 1,
-    },
+static const struct xsk_port_plan xsk_port_plans[] = {
+    { XSK_MODE_BEST_EFFORT, true, 2, "best-effort on veth, several queues",
+      { XSK_MODE_NATIVE, XSK_MODE_GENERIC }, 2 },
+    { XSK_MODE_BEST_EFFORT, true, 1, "best-effort on veth",
+      { XSK_MODE_GENERIC, XSK_MODE_NATIVE }, 2 },
+    { XSK_MODE_BEST_EFFORT, false, 1, "best-effort",
+      { XSK_MODE_NATIVE_ZC, XSK_MODE_NATIVE, XSK_MODE_GENERIC }, 3 },
+    { XSK_MODE_NATIVE_ZC, false, 1, "requested", { XSK_MODE_NATIVE_ZC }, 1 },
+    { XSK_MODE_NATIVE, false, 1, "requested", { XSK_MODE_NATIVE }, 1 },
+    { XSK_MODE_GENERIC, false, 1, "requested", { XSK_MODE_GENERIC }, 1 },
 };
+
+/* Returns the row of 'xsk_port_plans[]' for options 'o' on interface
+ * 'ifindex' of 'port'.  A device whose kind cannot be read is taken for
+ * one that is not a veth. */
+static const struct xsk_port_plan *
+xsk_port_plan_for(const struct xsk_port *port, int ifindex,
+                  const struct xsk_opts *o)
+{
+    bool veth = false, veth_known = false;
+
+    for (size_t i = 0; i < XSK_ARRAY_SIZE(xsk_port_plans); i++) {
+        const struct xsk_port_plan *plan = &xsk_port_plans[i];
+
+        if (plan->requested != o->mode || o->n_rxq < plan->min_rxq) {
+            continue;
+        }
+        if (plan->veth && !veth_known) {
+            veth_known = true;
+            if (port->ops->dev_is_veth(ifindex, &veth)) {
+                veth = false;
+            }
+        }
+        if (!plan->veth || veth) {
+            return plan;
+        }
+    }
+    XSK_ASSERT(false);          /* Every mode has a row for any device. */
+    return NULL;
+}
 
 /* Logs the printf()-style 'format' about 'port' at 'level' through the
  * port's 'log' op, if it has one. */
@@ -414,31 +463,58 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
     return 0;
 }
 
+/* Writes into 'port''s 'mode_reason' the mode it runs in and why: the
+ * row 'plan' chose it, after its first 'n_failed' modes failed. */
+static void
+set_mode_reason(struct xsk_port *port, const struct xsk_port_plan *plan,
+                size_t n_failed)
+{
+    char *p = port->mode_reason;
+    size_t size = sizeof port->mode_reason;
+    int len;
+
+    len = snprintf(p, size, "%s (%s", xsk_mode_name(port->mode_in_use),
+                   plan->why);
+    for (size_t i = 0; i < n_failed && len > 0 && (size_t) len < size; i++) {
+        len += snprintf(p + len, size - len, "%s%s",
+                        i ? " and " : ", after ",
+                        xsk_mode_name(plan->tries[i]));
+    }
+    if (len > 0 && (size_t) len < size) {
+        snprintf(p + len, size - len, "%s)", n_failed ? " failed" : "");
+    }
+}
+
 /* Tears 'port' down and starts it on interface 'ifindex' (negative: a
  * negative errno, the interface was not found) with options 'o': the modes
- * of 'o->mode''s row, in order, each with multi-buffer sockets and, if the
- * kernel refuses those, without.  Every failed try is unwound before the
- * next.  Returns 0 with 'mode_in_use' set, or the last try's positive
- * errno with its reason in '*errp' (malloc'd; the caller frees it): the
+ * of the row of 'xsk_port_plans[]' for 'o' and the device, in order, each
+ * with multi-buffer sockets and, if the kernel refuses those, without.
+ * Every failed try is unwound before the next.  Returns 0 with
+ * 'mode_in_use' and 'mode_reason' set, or the last try's positive errno
+ * with its reason in '*errp' (malloc'd; the caller frees it): the
  * port is then left with 'o->n_rxq' queues that have no socket, so that
  * the user's receive and send paths find queues to count drops in. */
 int
 xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
                char **errp)
 {
-    const struct xsk_port_mode *req = &xsk_port_modes[o->mode];
-    size_t n_tries = ifindex < 0 ? 0 : req->n_tries;
+    const struct xsk_port_plan *plan = NULL;
+    size_t n_tries = 0;
     char *msg = NULL;
     int error = 0;
 
     xsk_port_teardown(port);
     port->ifindex = ifindex;
+    port->mode_reason[0] = '\0';
     if (ifindex < 0) {
         error = -ifindex;
         xsk_set_err(&msg, "cannot find the interface: %s", strerror(error));
+    } else {
+        plan = xsk_port_plan_for(port, ifindex, o);
+        n_tries = plan->n_tries;
     }
     for (size_t i = 0; i < n_tries; i++) {
-        enum xsk_mode mode = req->tries[i];
+        enum xsk_mode mode = plan->tries[i];
         const struct xsk_port_mode *m = &xsk_port_modes[mode];
 
         free(msg);
@@ -455,6 +531,7 @@ xsk_port_start(struct xsk_port *port, int ifindex, const struct xsk_opts *o,
         }
         if (!error) {
             port->mode_in_use = mode;
+            set_mode_reason(port, plan, i);
             break;
         }
         port_log(port, XSK_PORT_LOG_DBG, "%s mode failed: %s",
@@ -577,12 +654,86 @@ xsk_port_configure(struct xsk_port *port, int ifindex)
     return error;
 }
 
+/* Gives 'port''s pollers the MTU that TCP super-packets are cut at (and a
+ * larger packet is one): the smaller of the interface's and its veth
+ * peer's.  A veth's two ends may have different MTUs; the namespace end
+ * chose its MSS for its own, and a segment cut at the bigger one would
+ * not fit its path (80-ovn: workloads at 1442, OVS ends at 1500). */
+static void
+store_cut_mtu(struct xsk_port *port)
+{
+    int mtu = port->mtu;
+
+    if (port->peer_mtu > 0 && (mtu <= 0 || port->peer_mtu < mtu)) {
+        mtu = port->peer_mtu;
+    }
+    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+}
+
 /* Makes 'mtu' the MTU of 'port''s interface for its queues' pollers (a
- * larger TCP packet is a super-packet to cut). */
+ * larger TCP packet is a super-packet to cut, at this MTU or at the veth
+ * peer's, whichever is smaller: store_cut_mtu()). */
 void
 xsk_port_set_mtu(struct xsk_port *port, int mtu)
 {
-    __atomic_store_n(&port->rx_cfg.mtu, mtu, __ATOMIC_RELAXED);
+    port->mtu = mtu;
+    store_cut_mtu(port);
+}
+
+/* Reads the MTU of the peer of 'port''s interface if that is a veth
+ * ('ops->dev_peer_mtu'), and cuts super-packets at the smaller of it and
+ * the interface's own from then on.  A failed read keeps the last value
+ * read (a smaller MTU is the safe side); it is logged when the error
+ * changes, not at each read.  Returns true if the peer's MTU changed
+ * (for the status).  Called by the configuring thread: after each
+ * configure and, since a peer in another namespace changes its MTU
+ * without a notification to ours, now and then (the glue says how
+ * often). */
+bool
+xsk_port_refresh_peer(struct xsk_port *port)
+{
+    int old = port->peer_mtu;
+    bool veth = false;
+    int error = 0;
+    int mtu = 0;
+
+    if (port->ifindex > 0 && port->ops->dev_peer_mtu
+        && !port->ops->dev_is_veth(port->ifindex, &veth) && veth) {
+        error = port->ops->dev_peer_mtu(port->ifindex, &mtu);
+        if (error == ENODEV) {
+            /* The interface went away between the two reads: as if it
+             * were not a veth (its port is reconfigured anyway). */
+            error = 0;
+            mtu = 0;
+        }
+    }
+    if (error) {
+        if (error != port->peer_error) {
+            port_log(port, XSK_PORT_LOG_WARN, "cannot read the MTU of the "
+                     "veth's peer (%s): super-packets are cut at %d",
+                     strerror(error),
+                     old > 0 && old < port->mtu ? old : port->mtu);
+        }
+    } else {
+        port->peer_mtu = mtu;
+    }
+    port->peer_error = error;
+    if (port->peer_mtu != old) {
+        uint32_t cut;
+
+        store_cut_mtu(port);
+        cut = __atomic_load_n(&port->rx_cfg.mtu, __ATOMIC_RELAXED);
+        if (port->peer_mtu) {
+            port_log(port, XSK_PORT_LOG_INFO, "the veth's peer has MTU %d: "
+                     "super-packets are cut at %"PRIu32, port->peer_mtu,
+                     cut);
+        } else {
+            port_log(port, XSK_PORT_LOG_INFO, "no veth peer's MTU any "
+                     "more: super-packets are cut at %"PRIu32, cut);
+        }
+        return true;
+    }
+    return false;
 }
 
 /* Checks that 'port' carries 'mtu' with the frame size requested
@@ -935,6 +1086,7 @@ const struct xsk_port_ops xsk_port_kernel_ops = {
     .tx_md_supported = xsk_tx_md_supported,
     .dev_xdp_features = xsk_xdp_features,
     .dev_is_veth = xsk_if_is_veth,
+    .dev_peer_mtu = xsk_peer_mtu,
     .umem_get = xsk_umem_get,
     .umem_sweep = xsk_umem_sweep,
     .gso_open = xsk_vnet_open,

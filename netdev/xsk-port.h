@@ -16,9 +16,14 @@
  * -------------------
  *
  * One table row per XDP mode (xsk-port.c, 'xsk_port_modes[]') gives how the
- * program attaches (native or generic), how the sockets bind (zero-copy or
- * copy) and which modes are tried, in order, when that mode is requested:
- * "best-effort" tries native zero-copy, then native, then generic.  Each
+ * program attaches (native or generic) and how the sockets bind (zero-copy
+ * or copy).  A second table ('xsk_port_plans[]') gives which modes are
+ * tried, in order, for the mode requested, the kind of device and the
+ * number of queues: an explicit mode is tried alone; "best-effort" tries
+ * generic, then native on a veth with one queue, native, then generic on a
+ * veth with several queues (generic XDP on a veth numbers queues wrongly),
+ * and native zero-copy, then native, then generic on any other device.
+ * 'mode_reason' says which mode runs and why, for the status.  Each
  * try starts from nothing: a failed try is unwound completely before the
  * next one.  Sockets first bind with XDP_USE_SG (multi-buffer, Linux 6.6);
  * when the kernel refuses that with EINVAL on the first socket of a UMEM,
@@ -164,6 +169,8 @@ struct xsk_port_ops {
     /* The port's device (xsk-features.h), for its flow-offload status. */
     int (*dev_xdp_features)(int ifindex, uint64_t *features);
     int (*dev_is_veth)(int ifindex, bool *is_veth);
+    /* The MTU of a veth's peer (xsk-peer.h); NULL: never read. */
+    int (*dev_peer_mtu)(int ifindex, int *mtu);
 
     /* UMEMs (xsk-umem.h): 'umem_get' finds the UMEM of 'key' or creates
      * it with the user's per-frame metadata 'umem_meta'; 'umem_sweep'
@@ -236,6 +243,9 @@ struct xsk_port {
     int ifindex;                        /* Negative: the interface was not
                                          * found. */
     enum xsk_mode mode_in_use;
+    char mode_reason[96];               /* The mode in use and why, e.g.
+                                         * "generic (best-effort on veth)";
+                                         * "" if the start failed. */
     bool sg;                            /* Sockets take and send chains. */
     bool sg_refused;                    /* The kernel refused XDP_USE_SG. */
     bool tx_md;                         /* Sockets send partial checksums
@@ -244,7 +254,14 @@ struct xsk_port {
     struct xsk_umem_pool *umem;
     int n_queues;
     struct xsk_port_queue *queues;
-    struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers. */
+    struct xsk_rx_cfg rx_cfg;           /* Read by the queues' pollers;
+                                         * 'rx_cfg.mtu' is the smaller of
+                                         * 'mtu' and 'peer_mtu'. */
+    int mtu;                            /* The interface's (0: not set). */
+    int peer_mtu;                       /* Of a veth's peer, the last read
+                                         * (xsk_port_refresh_peer()), or 0:
+                                         * not a veth, or never read. */
+    int peer_error;                     /* The last read's errno, or 0. */
     int gso_fd;                         /* AF_PACKET socket for TSO packets
                                          * and coalesced runs
                                          * (xsk_port_set_gso()), or -1.
@@ -284,6 +301,7 @@ int xsk_port_request(struct xsk_port *, const struct xsk_kv *, size_t n,
 bool xsk_port_is_current(const struct xsk_port *);
 int xsk_port_configure(struct xsk_port *, int ifindex);
 void xsk_port_set_mtu(struct xsk_port *, int mtu);
+bool xsk_port_refresh_peer(struct xsk_port *);
 int xsk_port_check_mtu(struct xsk_port *, int mtu, char **errp);
 int xsk_port_max_frame_len(const struct xsk_port *);
 void xsk_port_teardown(struct xsk_port *);

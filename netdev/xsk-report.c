@@ -46,6 +46,7 @@ xsk_report_status(const struct xsk_port *port,
         put(aux, "afxdp-error", port->error);
     } else if (port->n_queues && port->queues[0].sock) {
         put(aux, "xdp-mode-in-use", xsk_mode_name(port->mode_in_use));
+        put(aux, "xdp-mode-reason", port->mode_reason);
         put(aux, "zero-copy",
             port->queues[0].sock->zerocopy ? "true" : "false");
         PUT_NUM("xdp-prog-id", "%u", port->prog ? port->prog->id : 0);
@@ -62,6 +63,10 @@ xsk_report_status(const struct xsk_port *port,
         port->sg_refused ? "refused by the kernel" : "true");
     PUT_NUM("max-mtu", "%d",
             xsk_port_max_mtu(port, port->requested.frame_size));
+    if (port->peer_mtu > 0) {
+        /* TCP super-packets are cut at the smaller of the two MTUs. */
+        PUT_NUM("peer-mtu", "%d", port->peer_mtu);
+    }
     put(aux, "rx-checksum-fix", o->csum_fix ? "true" : "false");
     put(aux, "tx-checksum-offload",
         port->tx_md ? "true"
@@ -447,8 +452,7 @@ xsk_report_queues(const struct xsk_port *port,
 
         if (s && s->umem == umem) {
             fprintf(f, "  %s queue %u: mode=%s %s rx=%"PRIu64" tx=%"PRIu64
-                    "\n", port->name, s->queue_id,
-                    xsk_mode_name(port->mode_in_use),
+                    "\n", port->name, s->queue_id, port->mode_reason,
                     s->zerocopy ? "zero-copy" : "copy",
                     port->queues[q].rx.stats.packets,
                     port->queues[q].tx_stats.packets);

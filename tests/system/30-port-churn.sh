@@ -8,7 +8,9 @@
 # 5%, and UDP checked for content arrives whole); ovs-vswitchd keeps its PID
 # and does not leak file descriptors.  At the end afxdp/show says
 # accounted=yes, and once every port is deleted all frames are back in the
-# pool.
+# pool.  The third port alternates between the default mode (best-effort:
+# generic on these veths) and native, so both attach and detach paths are
+# churned.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/traffic.sh"
@@ -37,8 +39,11 @@ ping_start "$ns_a" "$ip_b"
 start=$SECONDS
 fds_before=
 for ((round = 1; round <= 200; round++)); do
+    mode=best-effort
+    ((round % 2)) || mode=native
     ovs-vsctl add-port "$br" "$port_c" -- set Interface "$port_c" \
-        type=afxdp || fail "round $round: add $port_c"
+        type=afxdp options:xdp-mode=$mode \
+        || fail "round $round: add $port_c ($mode)"
     afxdp_queue_listed "$port_c" 0 \
         || fail "round $round: $port_c has no AF_XDP socket after add-port"
     ovs-vsctl del-port "$br" "$port_c" || fail "round $round: del $port_c"

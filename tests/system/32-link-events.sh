@@ -10,6 +10,9 @@
 #     traffic: vswitchd lives on with the same PID, the other ports keep
 #     working, afxdp/show still says accounted=yes, and after del-port no
 #     socket of the port remains and every frame is back in the pool.
+# $port_b, whose link goes down and up and whose MTU is changed with ip link,
+# runs in native mode; $port_a and $port_c in the default mode
+# (best-effort: generic on these veths).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/traffic.sh"
@@ -23,9 +26,15 @@ fault_ns b 2
 fault_ns c 3
 
 for p in $port_a $port_b $port_c; do
-    check "add $p" ovs-vsctl add-port "$br" "$p" -- \
-        set Interface "$p" type=afxdp
+    mode=best-effort
+    [ "$p" != "$port_b" ] || mode=native
+    check "add $p ($mode)" ovs-vsctl add-port "$br" "$p" -- \
+        set Interface "$p" type=afxdp options:xdp-mode=$mode
 done
+check "$port_a runs in generic mode (the veth default)" \
+    wait_until "iface_status $port_a xdp-mode-in-use | grep -qx generic"
+check "$port_b runs in native mode" \
+    wait_until "iface_status $port_b xdp-mode-in-use | grep -qx native"
 check "ping across the bridge" \
     ip netns exec "$ns_a" ping -q -c 3 -i 0.1 -W 2 "$ip_b"
 

@@ -4,7 +4,9 @@
 # and every queue receives (xsk_queue_N_rx_packets); with two PMD cores and
 # pmd-rxq-affinity each queue is polled by the core it is pinned to; two
 # PMDs sending to a port with one TX queue is safe.  More queues than the
-# device has, and generic mode with several queues, are reported.
+# device has, and generic mode with several queues, are reported.  The
+# default mode, best-effort, runs native with several queues and generic
+# with one, and the status says why.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/traffic.sh"
@@ -86,6 +88,26 @@ check "generic mode with 2 queues: warning in status" bash -c "
     ovs-vsctl set Interface $port_a options:n_rxq=2 options:xdp-mode=generic"
 check "status warns about generic multi-queue" \
     wait_until "iface_status $port_a afxdp-warning | grep -q 'generic'"
+
+# The default, best-effort, on a veth: generic with one queue, native with
+# several (generic XDP on a veth numbers queues wrongly).  No traffic is
+# checked with one queue: on this 4-queue veth a single socket gets only
+# part of it in either mode (frames on other queues go to the stack).
+check "best-effort with 2 queues on $port_a" \
+    ovs-vsctl remove Interface "$port_a" options xdp-mode
+check "$port_a runs in native mode, and says why" \
+    wait_until "[ \"\$(iface_status $port_a xdp-mode-reason)\" = \
+                 'native (best-effort on veth, several queues)' ]"
+check "$port_a has 2 queues" \
+    wait_until "[ \"\$(iface_status $port_a n_rxq)\" = 2 ]"
+check "best-effort with 1 queue on $port_a" \
+    ovs-vsctl set Interface "$port_a" options:n_rxq=1
+check "$port_a runs in generic mode, and says why" \
+    wait_until "[ \"\$(iface_status $port_a xdp-mode-reason)\" = \
+                 'generic (best-effort on veth)' ]"
+check "afxdp/show gives the mode and why" \
+    bash -c "ovs-appctl afxdp/show | grep -qF \
+        '  $port_a queue 0: mode=generic (best-effort on veth) copy '"
 
 for p in $port_a $port_b; do
     check "delete $p" ovs-vsctl del-port "$br" "$p"

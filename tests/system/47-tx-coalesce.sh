@@ -16,7 +16,7 @@ command -v nc > /dev/null || skip "nc is not installed"
 
 ovs_start
 net=10.239.$((XSK_ID % 200))
-net6=fd00:47:$((XSK_ID % 65536))
+net6=fd00:47:$(printf %x $((XSK_ID % 65536)))
 bridge_two_ns "$net"
 ip_a=$net.1
 ip -n "$ns_a" addr add "$net6::1/64" dev "$veth_a" nodad \

@@ -46,6 +46,8 @@ for path in direct kernel; do
         grep -q "^SKIPPED: $path 64-stack: .*xdp_frames" "$out/bench.log"
 done
 check "it compares ours with stock" grep -q '^ours/stock 64 B: ' "$out/bench.log"
+check "ours runs in the veth default, generic, and the harness says so" \
+    grep -qF 'ours: pa in generic (best-effort on veth)' "$out/bench.log"
 check "it compares ours with stock into the IP stack" \
     grep -q '^ours/stock 64-stack B: .*packets/s' "$out/bench.log"
 for sink in "" -xdp; do

@@ -5,6 +5,9 @@
 # afxdp uplink (topology: ovn-lib.sh).  Logical switch ls1 spans chassis 1
 # and 2 (vm1, vm2), a distributed router lr1 leads to ls2 on chassis 3
 # (vm3).  Checks:
+#   - the workload ports run in generic mode (the veth default) and cut
+#     the workloads' TCP super-packets at the workloads' MTU (peer-mtu
+#     1442), not the OVS ends' 1500;
 #   - L2 across chassis, L3 through the router, a 1400-byte DF ping through
 #     the tunnel, TCP with the workloads' checksum offload on (sha256 of the
 #     data end to end), zero-copy Geneve transmit on the uplinks;
@@ -33,6 +36,18 @@ t0=$SECONDS
 echo "=== OVN central and three chassis"
 ovn_setup
 vm1=${ovn_vm_ns[vm1]} vm2=${ovn_vm_ns[vm2]} vm3=${ovn_vm_ns[vm3]}
+
+if [ -z "${OVN_STOCK:-}" ]; then
+    # The veth default, and super-packets cut at the workload's MTU (1442,
+    # the peer of the OVS end at 1500), which fits the tunnel.
+    for vm in vm1 vm2 vm3; do
+        c=${ovn_vm_chassis[$vm]} p=${ovn_vm_port[$vm]}
+        check "$vm's port runs in generic mode (default)" wait_until \
+            "ovn_on $c iface_status $p xdp-mode-in-use | grep -qx generic"
+        check "$vm's port: peer-mtu 1442" wait_until \
+            "ovn_on $c iface_status $p peer-mtu | grep -qx 1442"
+    done
+fi
 
 echo "=== forwarding across chassis ($((SECONDS - t0)) s)"
 check "L2: vm1 (chassis 1) -> vm2 (chassis 2)" ovn_ping "$vm1" 10.0.1.12

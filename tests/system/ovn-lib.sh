@@ -34,7 +34,13 @@
 # other_config:userspace-tso-enable=true from the start and the workload
 # ports run in generic XDP mode, so the workloads' TCP super-packets cross
 # OVS whole up to the Geneve header push, where ovs-patches/0011 cuts them
-# into segments that fit the tunnel.
+# into segments that fit the tunnel.  Without it the workload ports get the
+# veth default (best-effort: generic with one queue); the workloads keep
+# TSO, and the provider cuts their super-packets on receive at the smaller
+# of the two ends' MTUs, the workload's 1442 (status peer-mtu), so the
+# segments fit the tunnel.  (Cut at the OVS end's 1500, before the peer's
+# MTU was read, they did not, and TCP across chassis stalled: 80-ovn,
+# 2026-12-07.)
 #
 # With OVN_STOCK set, the chassis run Debian's OVS 3.1 (ovs-vswitchd,
 # ovs-vsctl, schema) with upstream's afxdp ports instead of the build, and

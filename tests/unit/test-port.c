@@ -6,14 +6,15 @@
  *
  * The port reaches the kernel through fake ops that record every call in a
  * trace and fail where a case says.  The cases are one table: each row
- * gives the mode requested, the failures to inject (errno per operation)
- * and what must come out: the error or the mode in use, the words of the
- * reason, and the trace, which pins the fallback order, the multi-buffer
- * retry and the unwind between tries.  Every row then checks that nothing
- * is left behind: after a failed start, and after the stop path and
- * teardown of a started port, every program, socket and UMEM created has
- * been destroyed, and the program was freed only once the flow table had
- * let go of it.
+ * gives the mode requested, the number of queues, whether the device is a
+ * veth, the failures to inject (errno per operation) and what must come
+ * out: the error or the mode in use and the reason the status gives for
+ * it, the words of the failure's reason, and the trace, which pins the
+ * fallback order, the multi-buffer retry and the unwind between tries.
+ * Every row then checks that nothing is left behind: after a failed
+ * start, and after the stop path and teardown of a started port, every
+ * program, socket and UMEM created has been destroyed, and the program
+ * was freed only once the flow table had let go of it.
  *
  * Further tables drive a started port through steering options and
  * configurations one row after the other, and pin its counters, its status,
@@ -62,6 +63,7 @@ struct faults {
     int set_steer;              /* Writing steering rules. */
     int steer_counts;           /* Reading the steering hits. */
     int xdp_stats_q1;           /* Reading queue 1's kernel counters. */
+    int is_veth;                /* Reading the device's kind. */
 };
 
 /* What the fake kernel has seen. */
@@ -327,7 +329,7 @@ fake_dev_is_veth(int ifindex, bool *is_veth)
 {
     (void) ifindex;
     *is_veth = k.dev_veth;
-    return 0;
+    return k.f.is_veth;
 }
 
 static const struct xsk_port_ops fake_ops = {
@@ -350,6 +352,18 @@ static const struct xsk_port_ops fake_ops = {
     .log = fake_log,
 };
 
+/* The veth peer's MTU that fake_dev_peer_mtu() reads, and its error. */
+static int fake_peer_mtu;
+static int fake_peer_error;
+
+static int
+fake_dev_peer_mtu(int ifindex, int *mtu)
+{
+    (void) ifindex;
+    *mtu = fake_peer_error ? 0 : fake_peer_mtu;
+    return fake_peer_error;
+}
+
 struct port_case {
     const char *name;
     enum xsk_mode mode;         /* Requested. */
@@ -362,6 +376,10 @@ struct port_case {
     const char *want_words;     /* In the reason, on failure. */
     bool want_sg_refused;
     const char *want_trace;
+
+    bool veth;                  /* The device is a veth. */
+    const char *want_reason;    /* 'mode_reason' on success (NULL: not
+                                 * checked). */
 };
 
 #define EV EOPNOTSUPP
@@ -369,69 +387,119 @@ struct port_case {
 static const struct port_case cases[] = {
     { "best-effort: native zero-copy", XSK_MODE_BEST_EFFORT, 1, 7, { 0 },
       0, XSK_MODE_NATIVE_ZC, NULL, false,
-      "A-drv U S-zc-sg F M0" },
+      "A-drv U S-zc-sg F M0", false, "native-with-zerocopy (best-effort)" },
     { "best-effort: no zero-copy, native copy", XSK_MODE_BEST_EFFORT, 1, 7,
       { .bind_zc = EV },
       0, XSK_MODE_NATIVE, NULL, false,
-      "A-drv U S-zc-sg! dbg D u A-drv U S-copy-sg F M0" },
+      "A-drv U S-zc-sg! dbg D u A-drv U S-copy-sg F M0", false,
+      "native (best-effort, after native-with-zerocopy failed)" },
     { "best-effort: no native XDP, generic", XSK_MODE_BEST_EFFORT, 1, 7,
       { .attach_drv = EV },
       0, XSK_MODE_GENERIC, NULL, false,
-      "A-drv! dbg A-drv! dbg A-skb U S-copy-sg F M0" },
+      "A-drv! dbg A-drv! dbg A-skb U S-copy-sg F M0", false,
+      "generic (best-effort, after native-with-zerocopy and native "
+      "failed)" },
     { "best-effort: nothing works, the last reason", XSK_MODE_BEST_EFFORT,
       1, 7, { .attach_drv = EV, .attach_skb = EPERM },
       EPERM, 0, "cannot attach the XDP program to ifindex 7", false,
-      "A-drv! dbg A-drv! dbg A-skb! dbg" },
+      "A-drv! dbg A-drv! dbg A-skb! dbg", false, NULL },
     { "native-zc: no fallback to copy", XSK_MODE_NATIVE_ZC, 1, 7,
       { .bind_zc = EV },
       EV, 0, "cannot bind the socket of queue 0", false,
-      "A-drv U S-zc-sg! dbg D u" },
+      "A-drv U S-zc-sg! dbg D u", false, NULL },
     { "native: attach refused, no fallback", XSK_MODE_NATIVE, 1, 7,
       { .attach_drv = EV },
       EV, 0, "cannot attach", false,
-      "A-drv! dbg" },
+      "A-drv! dbg", false, NULL },
     { "generic: attaches in generic mode", XSK_MODE_GENERIC, 2, 7, { 0 },
       0, XSK_MODE_GENERIC, NULL, false,
-      "A-skb U S-copy-sg F M0 S-copy-sg F M1" },
+      "A-skb U S-copy-sg F M0 S-copy-sg F M1", false, "generic (requested)" },
     { "native: multi-buffer refused, again without", XSK_MODE_NATIVE, 2, 7,
       { .bind_sg = EINVAL },
       0, XSK_MODE_NATIVE, NULL, true,
-      "A-drv U S-copy-sg! info D u A-drv U S-copy F M0 S-copy F M1" },
+      "A-drv U S-copy-sg! info D u A-drv U S-copy F M0 S-copy F M1",
+      false, NULL },
     { "best-effort: no zero-copy, then multi-buffer refused",
       XSK_MODE_BEST_EFFORT, 1, 7, { .bind_zc = EV, .bind_sg = EINVAL },
       0, XSK_MODE_NATIVE, NULL, true,
       "A-drv U S-zc-sg! dbg D u A-drv U S-copy-sg! info D u "
-      "A-drv U S-copy F M0" },
+      "A-drv U S-copy F M0", false, NULL },
     { "multi-buffer refused with another errno: no retry", XSK_MODE_NATIVE,
       1, 7, { .bind_sg = EOPNOTSUPP },
       EOPNOTSUPP, 0, "cannot bind the socket of queue 0", false,
-      "A-drv U S-copy-sg! dbg D u" },
+      "A-drv U S-copy-sg! dbg D u", false, NULL },
     { "EINVAL on a later socket is not a multi-buffer refusal",
       XSK_MODE_NATIVE, 2, 7, { .sock_q1 = EINVAL },
       EINVAL, 0, "cannot bind the socket of queue 1", false,
-      "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u" },
+      "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u", false, NULL },
     { "best-effort: queue 1 fails in every mode, each try unwound",
       XSK_MODE_BEST_EFFORT, 2, 7, { .sock_q1 = EBUSY },
       EBUSY, 0, "cannot bind the socket of queue 1", false,
       "A-drv U S-zc-sg F M0 S-zc-sg! dbg C0 D u "
       "A-drv U S-copy-sg F M0 S-copy-sg! dbg C0 D u "
-      "A-skb U S-copy-sg F M0 S-copy-sg! dbg C0 D u" },
+      "A-skb U S-copy-sg F M0 S-copy-sg! dbg C0 D u", false, NULL },
     { "XSKMAP full on queue 1: all unwound", XSK_MODE_GENERIC, 2, 7,
       { .map_q1 = ENOSPC },
       ENOSPC, 0, "cannot add queue 1 to the XSKMAP", false,
-      "A-skb U S-copy-sg F M0 S-copy-sg F M1! dbg C0 C1 D u" },
+      "A-skb U S-copy-sg F M0 S-copy-sg F M1! dbg C0 C1 D u", false, NULL },
     { "no UMEM: the program goes", XSK_MODE_NATIVE, 1, 7,
       { .umem = ENOMEM },
       ENOMEM, 0, "cannot create a UMEM of 256 frames", false,
-      "A-drv U! dbg D" },
+      "A-drv U! dbg D", false, NULL },
     { "flow table refused: a warning, not a failure", XSK_MODE_NATIVE, 1, 7,
       { .flows = ENOSPC },
       0, XSK_MODE_NATIVE, NULL, false,
-      "A-drv warn U S-copy-sg F M0" },
+      "A-drv warn U S-copy-sg F M0", false, NULL },
     { "no interface: nothing tried", XSK_MODE_BEST_EFFORT, 1, -ENODEV,
       { 0 },
       ENODEV, 0, "cannot find the interface", false,
-      "" },
+      "", false, NULL },
+
+    /* On a veth. */
+    { "veth, best-effort: generic first", XSK_MODE_BEST_EFFORT, 1, 7,
+      { 0 },
+      0, XSK_MODE_GENERIC, NULL, false,
+      "A-skb U S-copy-sg F M0", true, "generic (best-effort on veth)" },
+    { "veth, best-effort: no generic XDP, native copy (never zero-copy)",
+      XSK_MODE_BEST_EFFORT, 1, 7, { .attach_skb = EV },
+      0, XSK_MODE_NATIVE, NULL, false,
+      "A-skb! dbg A-drv U S-copy-sg F M0", true,
+      "native (best-effort on veth, after generic failed)" },
+    { "veth, best-effort: nothing works, the last reason",
+      XSK_MODE_BEST_EFFORT, 1, 7, { .attach_skb = EV, .attach_drv = EPERM },
+      EPERM, 0, "cannot attach the XDP program to ifindex 7", false,
+      "A-skb! dbg A-drv! dbg", true, NULL },
+    { "veth, best-effort: multi-buffer refused in generic, again without",
+      XSK_MODE_BEST_EFFORT, 1, 7, { .bind_sg = EINVAL },
+      0, XSK_MODE_GENERIC, NULL, true,
+      "A-skb U S-copy-sg! info D u A-skb U S-copy F M0", true,
+      "generic (best-effort on veth)" },
+    { "veth, best-effort, 2 queues: native first", XSK_MODE_BEST_EFFORT, 2,
+      7, { 0 },
+      0, XSK_MODE_NATIVE, NULL, false,
+      "A-drv U S-copy-sg F M0 S-copy-sg F M1", true,
+      "native (best-effort on veth, several queues)" },
+    { "veth, best-effort, 2 queues: no native XDP, generic",
+      XSK_MODE_BEST_EFFORT, 2, 7, { .attach_drv = EV },
+      0, XSK_MODE_GENERIC, NULL, false,
+      "A-drv! dbg A-skb U S-copy-sg F M0 S-copy-sg F M1", true,
+      "generic (best-effort on veth, several queues, after native "
+      "failed)" },
+    { "veth, native requested: native", XSK_MODE_NATIVE, 1, 7, { 0 },
+      0, XSK_MODE_NATIVE, NULL, false,
+      "A-drv U S-copy-sg F M0", true, "native (requested)" },
+    { "veth, generic requested, 2 queues: generic", XSK_MODE_GENERIC, 2, 7,
+      { 0 },
+      0, XSK_MODE_GENERIC, NULL, false,
+      "A-skb U S-copy-sg F M0 S-copy-sg F M1", true, "generic (requested)" },
+    { "veth, native-zc requested: tried, refused, no fallback",
+      XSK_MODE_NATIVE_ZC, 1, 7, { .bind_zc = EV },
+      EV, 0, "cannot bind the socket of queue 0", false,
+      "A-drv U S-zc-sg! dbg D u", true, NULL },
+    { "device kind unreadable: best-effort as on any device",
+      XSK_MODE_BEST_EFFORT, 1, 7, { .is_veth = ENODEV },
+      0, XSK_MODE_NATIVE_ZC, NULL, false,
+      "A-drv U S-zc-sg F M0", true, "native-with-zerocopy (best-effort)" },
 };
 
 static void
@@ -471,6 +539,7 @@ run_case(const struct port_case *c, bool stop_first)
 
     memset(&k, 0, sizeof k);
     k.f = c->f;
+    k.dev_veth = c->veth;
     k.port = &port;
     xsk_port_init(&port, "p0", &fake_ops, NULL);
     opts_for(c, &o);
@@ -496,6 +565,8 @@ run_case(const struct port_case *c, bool stop_first)
         CHECK(msg && strstr(msg, c->want_words), "reason \"%s\", want "
               "\"%s\"", msg ? msg : "(none)", c->want_words);
         CHECK(!port.prog, "a program is left");
+        CHECK(!port.mode_reason[0], "a mode reason after a failed start: "
+              "%s", port.mode_reason);
         for (int i = 0; i < port.n_queues; i++) {
             CHECK(!port.queues[i].sock, "queue %d has a socket", i);
         }
@@ -504,6 +575,9 @@ run_case(const struct port_case *c, bool stop_first)
         CHECK(!msg, "a reason on success: %s", msg);
         CHECK(port.mode_in_use == c->want_mode, "mode %s, want %s",
               xsk_mode_name(port.mode_in_use), xsk_mode_name(c->want_mode));
+        CHECK(!c->want_reason || !strcmp(port.mode_reason, c->want_reason),
+              "mode reason \"%s\", want \"%s\"", port.mode_reason,
+              c->want_reason);
         CHECK(k.progs == 1 && k.socks == c->n_rxq && k.umems == 1,
               "%d program(s), %d socket(s), %d UMEM(s) alive", k.progs,
               k.socks, k.umems);
@@ -925,8 +999,8 @@ test_show(void)
           "cache=2 fill=3 rx=4 packets=5 tx=6 completion=7 slots=8 "
           "bad-frees=10 accounted=no\n" },
         { "queues of the UMEM", write_queues, NULL,
-          "  p0 queue 0: mode=generic copy rx=11 tx=21\n"
-          "  p0 queue 1: mode=generic copy rx=21 tx=41\n" },
+          "  p0 queue 0: mode=generic (requested) copy rx=11 tx=21\n"
+          "  p0 queue 1: mode=generic (requested) copy rx=21 tx=41\n" },
         { "steering: all frames, nothing refused", write_steer, NULL, "" },
         { "steering: rules and hits", write_steer, "icmp,udp:53",
           "port p0: xdp-steer-mode=match rules=2 to-host=99\n"
@@ -1159,6 +1233,7 @@ test_status(void)
         "reports wrong queue numbers, so some queues may get no traffic; "
         "use xdp-mode=native\n"
         "xdp-mode-in-use=generic\n"
+        "xdp-mode-reason=generic (requested)\n"
         "zero-copy=false\n"
         "xdp-prog-id=0\n"
         "umem=0\n"
@@ -1563,21 +1638,21 @@ test_show_text(void)
         { "a stopped port", 1, { 0 }, { 4096 }, { NULL }, "no UMEM\n" },
         { "one port, two queues", 1, { 2 }, { 4096 }, { NULL },
           UMEM0
-          "  p0 queue 0: mode=generic copy rx=0 tx=0\n"
-          "  p0 queue 1: mode=generic copy rx=0 tx=0\n" },
+          "  p0 queue 0: mode=generic (requested) copy rx=0 tx=0\n"
+          "  p0 queue 1: mode=generic (requested) copy rx=0 tx=0\n" },
         { "two ports share a UMEM; the second steers", 2, { 1, 1 },
           { 4096, 4096 }, { NULL, "icmp" },
           UMEM0
-          "  p0 queue 0: mode=generic copy rx=0 tx=0\n"
-          "  p1 queue 0: mode=generic copy rx=0 tx=0\n"
+          "  p0 queue 0: mode=generic (requested) copy rx=0 tx=0\n"
+          "  p1 queue 0: mode=generic (requested) copy rx=0 tx=0\n"
           "port p1: xdp-steer-mode=match rules=1 to-host=99\n"
           "  rule 0 'icmp': packets=100\n" },
         { "two UMEMs", 2, { 1, 2 }, { 4096, 2048 }, { NULL, NULL },
           UMEM0
-          "  p0 queue 0: mode=generic copy rx=0 tx=0\n"
+          "  p0 queue 0: mode=generic (requested) copy rx=0 tx=0\n"
           UMEM1
-          "  p1 queue 0: mode=generic copy rx=0 tx=0\n"
-          "  p1 queue 1: mode=generic copy rx=0 tx=0\n" },
+          "  p1 queue 0: mode=generic (requested) copy rx=0 tx=0\n"
+          "  p1 queue 1: mode=generic (requested) copy rx=0 tx=0\n" },
         { "no UMEM, but steering rules", 1, { 0 }, { 4096 }, { "udp:53" },
           "port p0: xdp-steer-mode=match rules=1\n"
           "  rule 0 'udp:53'\n" },
@@ -1633,6 +1708,98 @@ test_show_text(void)
     tap_group("afxdp/show: the whole text, over real UMEMs");
 }
 
+/* Super-packets are cut at the smaller of the interface's MTU and its
+ * veth peer's, re-read by xsk_port_refresh_peer(). */
+static void
+test_peer_mtu(void)
+{
+    struct xsk_port_ops ops = fake_ops;
+    struct xsk_port port;
+
+    memset(&k, 0, sizeof k);
+    ops.dev_peer_mtu = fake_dev_peer_mtu;
+    xsk_port_init(&port, "p0", &ops, NULL);
+    port.ifindex = 3;
+    xsk_port_set_mtu(&port, 1500);
+    k.dev_veth = true;
+    fake_peer_error = 0;
+
+#define CUT() (port.rx_cfg.mtu)
+    fake_peer_mtu = 1400;
+    CHECK(xsk_port_refresh_peer(&port), "1400: no change reported");
+    CHECK(port.peer_mtu == 1400 && CUT() == 1400,
+          "peer 1400, own 1500: peer_mtu %d, cut at %u", port.peer_mtu,
+          CUT());
+    CHECK(!xsk_port_refresh_peer(&port), "same MTU: a change reported");
+
+    fake_peer_mtu = 9000;
+    CHECK(xsk_port_refresh_peer(&port), "9000: no change reported");
+    CHECK(CUT() == 1500, "peer 9000, own 1500: cut at %u", CUT());
+    xsk_port_set_mtu(&port, 1400);
+    CHECK(CUT() == 1400, "peer 9000, own 1400: cut at %u", CUT());
+    xsk_port_set_mtu(&port, 1500);
+
+    fake_peer_mtu = 1442;
+    CHECK(xsk_port_refresh_peer(&port), "1442: no change reported");
+    xsk_port_set_mtu(&port, 1600);
+    CHECK(CUT() == 1442, "peer 1442, own 1600: cut at %u", CUT());
+    xsk_port_set_mtu(&port, 1500);
+
+    /* A failed read keeps the last value, and logs once. */
+    fake_peer_error = EPERM;
+    k.last_log[0] = '\0';
+    CHECK(!xsk_port_refresh_peer(&port), "error: a change reported");
+    CHECK(port.peer_mtu == 1442 && CUT() == 1442,
+          "after an error: peer_mtu %d, cut at %u", port.peer_mtu, CUT());
+    CHECK(strstr(k.last_log, "cannot read the MTU of the veth's peer"),
+          "log \"%s\"", k.last_log);
+    k.last_log[0] = '\0';
+    CHECK(!xsk_port_refresh_peer(&port), "error again: a change reported");
+    CHECK(!k.last_log[0], "the same error logged again: \"%s\"",
+          k.last_log);
+    fake_peer_error = 0;
+
+    /* The interface went away between the reads: as not a veth, no
+     * warning. */
+    fake_peer_error = ENODEV;
+    k.last_log[0] = '\0';
+    CHECK(xsk_port_refresh_peer(&port), "ENODEV: no change reported");
+    CHECK(port.peer_mtu == 0 && CUT() == 1500,
+          "ENODEV: peer_mtu %d, cut at %u", port.peer_mtu, CUT());
+    CHECK(strstr(k.last_log, "no veth peer's MTU any more"),
+          "ENODEV: log \"%s\"", k.last_log);
+    fake_peer_error = 0;
+    fake_peer_mtu = 1442;
+    CHECK(xsk_port_refresh_peer(&port) && CUT() == 1442,
+          "1442 again: cut at %u", CUT());
+
+    /* Not a veth (any more): the port's own MTU. */
+    k.dev_veth = false;
+    CHECK(xsk_port_refresh_peer(&port), "not a veth: no change reported");
+    CHECK(port.peer_mtu == 0 && CUT() == 1500,
+          "not a veth: peer_mtu %d, cut at %u", port.peer_mtu, CUT());
+
+    /* No interface: nothing read. */
+    k.dev_veth = true;
+    port.ifindex = -ENODEV;
+    CHECK(!xsk_port_refresh_peer(&port) && CUT() == 1500,
+          "no interface: cut at %u", CUT());
+#undef CUT
+    xsk_port_uninit(&port);
+    tap_group("xsk_port_refresh_peer(): cut at the smaller MTU, followed");
+
+    /* Ops without 'dev_peer_mtu': never read. */
+    memset(&k, 0, sizeof k);
+    k.dev_veth = true;
+    xsk_port_init(&port, "p0", &fake_ops, NULL);
+    port.ifindex = 3;
+    xsk_port_set_mtu(&port, 1500);
+    CHECK(!xsk_port_refresh_peer(&port) && port.rx_cfg.mtu == 1500,
+          "without dev_peer_mtu: cut at %u", port.rx_cfg.mtu);
+    xsk_port_uninit(&port);
+    tap_group("xsk_port_refresh_peer(): ops without dev_peer_mtu");
+}
+
 int
 main(void)
 {
@@ -1655,6 +1822,7 @@ main(void)
     test_purge_output();
     test_config();
     test_check_mtu();
+    test_peer_mtu();
     test_registry();
     test_show_text();
     return tap_done();
