@@ -171,8 +171,7 @@ xsk_coal_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
     if (key.first[key.l4.l4_ofs + 13] != TCP_ACK
         || (!key.l4.ipv6 && xsk_csum_ipv4_header(key.first + ETH_HLEN_, 20)
                             != (key.first[ETH_HLEN_ + 10] << 8
-                                | key.first[ETH_HLEN_ + 11]))
-        || !coal_csum_ok(&pkts[0], &key.l4)) {
+                                | key.first[ETH_HLEN_ + 11]))) {
         return 0;
     }
     max_payload = IP_MAX_LEN - (key.hdr_len - ETH_HLEN_)
@@ -197,7 +196,10 @@ xsk_coal_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
             break;
         }
         fl = f[l4.l4_ofs + 13];
+        /* The first packet's checksum is summed only once a second one
+         * could join it: a large packet that starts no run costs no sum. */
         if ((fl != TCP_ACK && fl != (TCP_ACK | TCP_PSH))
+            || (i == 1 && !coal_csum_ok(&pkts[0], &key.l4))
             || !coal_csum_ok(p, &l4)) {
             break;
         }
