@@ -22,6 +22,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/xsk/xsk-flow.c \
 	lib/xsk/xsk-flow.h \
 	lib/xsk/xsk-flow-abi.h \
+	lib/xsk/xsk-geneve.c \
+	lib/xsk/xsk-geneve.h \
 	lib/xsk/xsk-grace.c \
 	lib/xsk/xsk-grace.h \
 	lib/xsk/xsk-grace-gens.c \

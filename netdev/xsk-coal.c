@@ -61,15 +61,40 @@ coal_payload(const struct xsk_tx_pkt *p, struct xsk_l4 *l4)
     return p->len > hdr_len ? p->len - hdr_len : 0;
 }
 
-/* Returns true if 'p''s TCP checksum may be trusted: partial at its TCP
- * checksum field, or complete and correct. */
-static bool
-coal_csum_ok(const struct xsk_tx_pkt *p, const struct xsk_l4 *l4)
+/* Returns true if the TCP/UDP checksum of 'p' (headers 'l4') may be
+ * trusted: partial at its field, or complete and correct (absent, in UDP). */
+bool
+xsk_coal_csum_ok(const struct xsk_tx_pkt *p, const struct xsk_l4 *l4)
 {
     if (p->csum_start) {
-        return p->csum_start == l4->l4_ofs && p->csum_offset == 16;
+        return p->csum_start == l4->l4_ofs
+               && p->csum_start + p->csum_offset == l4->csum_ofs;
     }
     return xsk_csum_l4_valid(p->data, l4);
+}
+
+/* Returns true if frames 'a' and 'b' (headers 'la' and 'lb', Ethernet
+ * without VLAN tag + IPv4 without options or IPv6) have the same Ethernet
+ * and IP headers but for the lengths, the IPv4 ID and header checksum: they
+ * may be in one run. */
+bool
+xsk_coal_same_l3(const uint8_t *a, const struct xsk_l4 *la,
+                 const uint8_t *b, const struct xsk_l4 *lb)
+{
+    uint32_t l3 = ETH_HLEN_;
+
+    if (la->ipv6 != lb->ipv6 || la->l4_ofs != lb->l4_ofs
+        || memcmp(a, b, ETH_HLEN_)) {
+        return false;
+    }
+    if (la->ipv6) {
+        /* Version, class, label; next header, hop limit, addresses. */
+        return !memcmp(a + l3, b + l3, 4)
+               && !memcmp(a + l3 + 6, b + l3 + 6, 34);
+    }
+    /* Version, IHL, TOS; flags, TTL, protocol; addresses. */
+    return !memcmp(a + l3, b + l3, 2) && !memcmp(a + l3 + 6, b + l3 + 6, 4)
+           && !memcmp(a + l3 + 12, b + l3 + 12, 8);
 }
 
 /* Returns true if the headers of 'p' (whose headers are 'l4') match those
@@ -79,23 +104,10 @@ coal_same_flow(const struct coal_key *key, const struct xsk_tx_pkt *p,
                const struct xsk_l4 *l4)
 {
     const uint8_t *a = key->first, *b = p->data;
-    uint32_t l3 = ETH_HLEN_, th = key->l4.l4_ofs;
+    uint32_t th = key->l4.l4_ofs;
 
-    if (l4->ipv6 != key->l4.ipv6 || l4->l4_ofs != th
-        || memcmp(a, b, ETH_HLEN_)) {
+    if (!xsk_coal_same_l3(a, &key->l4, b, l4)) {
         return false;
-    }
-    if (l4->ipv6) {
-        /* Version, class, label; next header, hop limit, addresses. */
-        if (memcmp(a + l3, b + l3, 4) || memcmp(a + l3 + 6, b + l3 + 6, 34)) {
-            return false;
-        }
-    } else {
-        /* Version, IHL, TOS; flags, TTL, protocol; addresses. */
-        if (memcmp(a + l3, b + l3, 2) || memcmp(a + l3 + 6, b + l3 + 6, 4)
-            || memcmp(a + l3 + 12, b + l3 + 12, 8)) {
-            return false;
-        }
     }
     /* Ports; ACK number and data offset; window; urgent pointer and
      * options (the data offsets are equal, so the lengths are). */
@@ -199,8 +211,8 @@ xsk_coal_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
         /* The first packet's checksum is summed only once a second one
          * could join it: a large packet that starts no run costs no sum. */
         if ((fl != TCP_ACK && fl != (TCP_ACK | TCP_PSH))
-            || (i == 1 && !coal_csum_ok(&pkts[0], &key.l4))
-            || !coal_csum_ok(p, &l4)) {
+            || (i == 1 && !xsk_coal_csum_ok(&pkts[0], &key.l4))
+            || !xsk_coal_csum_ok(p, &l4)) {
             break;
         }
         c->iov[i + 1].iov_base = (void *) (f + key.hdr_len);

@@ -64,4 +64,10 @@ struct xsk_coal {
 uint32_t xsk_coal_run(const struct xsk_tx_pkt *, uint32_t n,
                       struct xsk_coal *);
 
+/* For xsk-geneve.c, which builds runs of another kind by the same rules. */
+struct xsk_l4;
+bool xsk_coal_csum_ok(const struct xsk_tx_pkt *, const struct xsk_l4 *);
+bool xsk_coal_same_l3(const uint8_t *a, const struct xsk_l4 *la,
+                      const uint8_t *b, const struct xsk_l4 *lb);
+
 #endif /* xsk-coal.h */

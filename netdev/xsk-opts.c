@@ -60,6 +60,7 @@ static const struct opt opts[] = {
     OPT("rx-checksum-fix", OPT_BOOL, 0, 0, 1, csum_fix),
     OPT("tx-checksum-offload", OPT_BOOL, 0, 0, 1, tx_csum),
     OPT("tx-coalesce", OPT_BOOL, 0, 0, 1, coalesce),
+    OPT("tx-coalesce-geneve", OPT_BOOL, 0, 0, 1, coalesce_geneve),
     OPT_NAMES("offload-redirect", redirect_names, redirect),
 };
 
@@ -79,6 +80,7 @@ xsk_opts_init(struct xsk_opts *o)
     o->csum_fix = true;
     o->tx_csum = true;
     o->coalesce = true;
+    o->coalesce_geneve = false;
     o->redirect = XSK_REDIRECT_AUTO;
 }
 
@@ -106,6 +108,7 @@ xsk_opts_equal(const struct xsk_opts *a, const struct xsk_opts *b)
            && a->umem_frames == b->umem_frames
            && a->csum_fix == b->csum_fix && a->tx_csum == b->tx_csum
            && a->coalesce == b->coalesce
+           && a->coalesce_geneve == b->coalesce_geneve
            && a->redirect == b->redirect;
 }
 

@@ -56,6 +56,9 @@ struct xsk_opts {
     bool coalesce;              /* "tx-coalesce": send runs of one TCP
                                  * flow's segments as one super-packet
                                  * (xsk-coal.h). */
+    bool coalesce_geneve;       /* "tx-coalesce-geneve": send runs of one
+                                 * tunnel's Geneve packets as one UDP
+                                 * super-packet (xsk-geneve.h). */
     enum xsk_out_redirect redirect; /* "offload-redirect". */
 };
 

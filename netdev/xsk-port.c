@@ -837,7 +837,7 @@ xsk_port_max_mtu(const struct xsk_port *port, uint32_t frame_size)
 
 /* Closes 'port''s AF_PACKET socket, if any, and opens a new one if the
  * port is started and 'tso' (the user will hand it TSO packets) or its
- * "tx-coalesce" option is on ('gso_open').  Returns true if 'tso' and the
+ * "tx-coalesce" or "tx-coalesce-geneve" option is on ('gso_open').  Returns true if 'tso' and the
  * port then has one: the user may hand it TSO packets (xsk_port_send()).
  * A failure is logged: the user then segments TSO packets, and no run is
  * coalesced.  Only while no thread sends on the port. */
@@ -851,7 +851,8 @@ xsk_port_set_gso(struct xsk_port *port, bool tso)
         port->gso_fd = -1;
     }
     port->coalesce = false;
-    if ((!tso && !port->opts.coalesce)
+    port->coalesce_geneve = false;
+    if ((!tso && !port->opts.coalesce && !port->opts.coalesce_geneve)
         || !port->n_queues || !port->queues[0].sock) {
         return false;
     }
@@ -863,6 +864,7 @@ xsk_port_set_gso(struct xsk_port *port, bool tso)
         return false;
     }
     port->coalesce = port->opts.coalesce;
+    port->coalesce_geneve = port->opts.coalesce_geneve;
     return tso;
 }
 
@@ -898,20 +900,26 @@ send_gso(struct xsk_port *port, struct xsk_tx_stats *st,
     }
 }
 
-/* Sends the run 'c' of 'n' segments (xsk_coal_run()) through 'port''s
- * AF_PACKET socket, counting it in 'st'.  Returns false if the kernel
- * refused it: the caller then sends the segments one by one. */
+/* Sends the run 'c' of 'n' packets (xsk_coal_run(), or xsk_geneve_run() if
+ * 'geneve') through 'port''s AF_PACKET socket, counting it in 'st'.
+ * Returns false if the kernel refused it: the caller then sends the packets
+ * one by one. */
 static bool
 send_coal(struct xsk_port *port, struct xsk_tx_stats *st,
-          const struct xsk_coal *c, uint32_t n)
+          const struct xsk_coal *c, uint32_t n, bool geneve)
 {
     if (XSK_UNLIKELY(port->ops->gso_send(port->gso_fd, &c->vnet, c->iov,
                                          c->n_iov))) {
         st->coal_failed++;
         return false;
     }
-    st->coal_runs++;
-    st->coal_segments += n;
+    if (geneve) {
+        st->geneve_runs++;
+        st->geneve_packets += n;
+    } else {
+        st->coal_runs++;
+        st->coal_segments += n;
+    }
     st->packets += n;
     st->bytes += c->len + (uint64_t) (n - 1) * c->vnet.hdr_len;
     return true;
@@ -950,6 +958,8 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
     uint64_t ring_full = st->ring_full;
     uint64_t no_frame = st->no_frame;
     bool coal = port->coalesce && q->sock && !q->sock->zerocopy;
+    bool coal_geneve = port->coalesce_geneve && q->sock
+                       && !q->sock->zerocopy;
     uint32_t mask = 0, m = 0, done = 0, i = 0;
     uint8_t index[XSK_TX_BURST];
     struct xsk_coal c;
@@ -961,6 +971,7 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
      * overtakes another.  Without TSO packets and runs nothing moves and
      * the ring's mask is the caller's. */
     while (i < n) {
+        bool geneve = false;
         uint32_t run = 0;
 
         if (XSK_UNLIKELY(pkts[i].gso) && port->gso_fd >= 0) {
@@ -971,9 +982,13 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
         if (coal) {
             run = xsk_coal_run(&pkts[i], n - i, &c);
         }
+        if (run < 2 && coal_geneve) {
+            run = xsk_geneve_run(&pkts[i], n - i, &c);
+            geneve = true;
+        }
         if (run >= 2) {
             ring_send(q, pkts, index, m, &done, &mask, st);
-            if (send_coal(port, st, &c, run)) {
+            if (send_coal(port, st, &c, run, geneve)) {
                 i += run;
                 continue;
             }

@@ -69,8 +69,9 @@
  * lock when other threads may send on it too: packets the user marks as
  * TCP super-packets ('gso') go whole, with a GSO request, through the
  * port's AF_PACKET socket (xsk-vnet.h; opened by xsk_port_set_gso() when
- * the user's TSO is on or "tx-coalesce" is), and so do runs of one TCP
- * flow's segments, merged into one super-packet (xsk-coal.h; not on a
+ * the user's TSO is on or "tx-coalesce" or "tx-coalesce-geneve" is), and
+ * so do runs of one TCP flow's segments, merged into one super-packet
+ * (xsk-coal.h), and runs of one tunnel's Geneve packets (xsk-geneve.h; not on a
  * zero-copy socket, whose ring the device drains on its own time, so that
  * a flow's packets never overtake each other); the others go on the TX
  * ring (xsk-tx.h).  It says
@@ -114,6 +115,7 @@
 #include <stdint.h>
 
 #include "xsk-coal.h"
+#include "xsk-geneve.h"
 #include "xsk-compat.h"
 #include "xsk-flow.h"
 #include "xsk-opts.h"
@@ -266,9 +268,12 @@ struct xsk_port {
                                          * and coalesced runs
                                          * (xsk_port_set_gso()), or -1.
                                          * Changed only while no thread
-                                         * sends, as is 'coalesce'. */
+                                         * sends, as are 'coalesce' and
+                                         * 'coalesce_geneve'. */
     bool coalesce;                      /* Send runs of segments through
                                          * it (xsk-coal.h). */
+    bool coalesce_geneve;               /* And runs of Geneve packets
+                                         * (xsk-geneve.h). */
 
     struct xsk_steer steer;             /* Rules in force (in 'prog'
                                          * whenever it is set). */

@@ -203,6 +203,8 @@ sum_queues(const struct xsk_port *port, struct xsk_port_totals *t,
         t->tx.coal_runs += tx->coal_runs;
         t->tx.coal_segments += tx->coal_segments;
         t->tx.coal_failed += tx->coal_failed;
+        t->tx.geneve_runs += tx->geneve_runs;
+        t->tx.geneve_packets += tx->geneve_packets;
 
         xdp_ok[i] = false;
         if (!q->sock) {
@@ -257,11 +259,17 @@ xsk_port_summary(const struct xsk_port *port, struct xsk_port_summary *s)
     s->tx_errors = t.xdp.tx_invalid_descs;
 }
 
+/* How many counters xsk_port_counters() stores per queue and for the whole
+ * port (its "put(c, &n, t." lines): change these with them. */
+#define XSK_PORT_N_QUEUE_COUNTERS 7
+#define XSK_PORT_N_TOTAL_COUNTERS 21
+
 /* The most counters xsk_port_counters() stores for 'port'. */
 size_t
 xsk_port_max_counters(const struct xsk_port *port)
 {
-    return 17 + 7 * port->n_queues + XSK_STEER_N_COUNTS;
+    return XSK_PORT_N_TOTAL_COUNTERS
+           + XSK_PORT_N_QUEUE_COUNTERS * port->n_queues + XSK_STEER_N_COUNTS;
 }
 
 /* Stores 'value' under the printf()-style name 'format' in 'c[(*n)++]'. */
@@ -328,6 +336,8 @@ xsk_port_counters(const struct xsk_port *port, struct xsk_counter *c)
     put(c, &n, t.tx.coal_runs, "tx_coalesced_super_packets");
     put(c, &n, t.tx.coal_segments, "tx_coalesced_segments");
     put(c, &n, t.tx.coal_failed, "tx_coalesce_failed");
+    put(c, &n, t.tx.geneve_runs, "tx_geneve_super_packets");
+    put(c, &n, t.tx.geneve_packets, "tx_geneve_coalesced_packets");
     if (port->prog && port->steer.mode != XSK_STEER_ALL) {
         uint64_t hits[XSK_STEER_N_COUNTS];
 

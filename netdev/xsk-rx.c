@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "xsk-csum.h"
+#include "xsk-geneve.h"
 #include "xsk-gso.h"
 
 #define ETH_HDR_LEN 14
@@ -163,8 +164,10 @@ chain_head(const struct xsk_sock *sock, uint32_t idx, uint32_t n,
 }
 
 /* Cuts the super-packet of 'len' bytes in 'q->linear' into segments of at
- * most 'mtu' bytes of IP, each in a frame of its own.  Returns false if it
- * is not one (xsk_gso_count() says 1 when its IP packet fits the MTU). */
+ * most 'mtu' bytes of IP, each in a frame of its own: a TCP super-packet
+ * (xsk-gso.h) or a Geneve one (xsk-geneve.h).  Returns false if it is
+ * neither (each count says 1 when the packet is one segment already); a
+ * packet to the Geneve port that cannot be cut is dropped. */
 static bool
 segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
         uint32_t mtu, struct xsk_rx_pkt *pkts, uint32_t *n)
@@ -174,8 +177,17 @@ segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
     uint8_t *bufs[XSK_RX_MAX_SEGS];
     uint32_t lens[XSK_RX_MAX_SEGS];
     uint32_t n_segs, got;
+    bool geneve = false;
 
     n_segs = xsk_gso_count(q->linear, len, mtu);
+    if (!n_segs) {
+        n_segs = xsk_geneve_count(q->linear, len, mtu);
+        if (n_segs == XSK_GENEVE_BAD) {
+            q->stats.dropped++;
+            return true;
+        }
+        geneve = true;
+    }
     if (n_segs <= 1) {
         return false;
     }
@@ -197,7 +209,11 @@ segment(struct xsk_rxq *q, struct xsk_tcache *tc, uint32_t len,
         bufs[i] = (uint8_t *) xsk_frame_ptr(umem, frames[i])
                   + XSK_RX_HEADROOM;
     }
-    xsk_gso_segment(q->linear, len, mtu, bufs, lens, n_segs);
+    if (geneve) {
+        xsk_geneve_segment(q->linear, len, bufs, lens, n_segs);
+    } else {
+        xsk_gso_segment(q->linear, len, mtu, bufs, lens, n_segs);
+    }
     for (uint32_t i = 0; i < n_segs; i++) {
         deliver(q, pkts, n, bufs[i], lens[i], frames[i], 0);
     }

@@ -16,7 +16,8 @@
  *   - a TCP super-packet larger than the MTU (generic XDP with a TSO peer:
  *     a chain, or one descriptor when it fits a frame) is joined in
  *     'linear' and cut into MTU-sized segments (xsk-gso), each in a frame of
- *     its own;
+ *     its own; so is a Geneve super-packet (UDP GSO from a chassis whose
+ *     uplink coalesces, xsk-geneve.h) into its Geneve packets;
  *   - unless the caller asks for super-packets whole ('gso_pass': OVS's
  *     userspace TSO is on): then a TCP super-packet is joined once into
  *     malloc'd memory (XSK_RX_SUPER) and goes on whole, marked

@@ -82,7 +82,11 @@ struct xsk_tx_stats {
     uint64_t coal_segments;     /* ...of this many segments (also in
                                  * 'packets'). */
     uint64_t coal_failed;       /* Runs the kernel refused, then sent
-                                 * segment by segment. */
+                                 * segment by segment (Geneve runs too). */
+    uint64_t geneve_runs;       /* Runs of Geneve packets sent as one UDP
+                                 * super-packet (xsk-geneve.h)... */
+    uint64_t geneve_packets;    /* ...of this many packets (also in
+                                 * 'packets'). */
 };
 
 uint32_t xsk_tx_burst(struct xsk_sock *, struct xsk_tcache *,

@@ -6,13 +6,19 @@
 # ports in generic XDP mode, so a workload's TCP super-packet reaches OVS
 # whole (rx_gso_whole_packets) and crosses it as one packet up to the
 # tunnel header push.  OVS 3.1 drops it there; ovs-patches/0011 cuts it
-# into segments that fit the tunnel (coverage odp_soft_gso_packets).
+# into segments that fit the tunnel (coverage odp_soft_gso_packets).  With
+# OVN_XSK_GENEVE as well: every uplink has options:tx-coalesce-geneve=true,
+# so those segments, once pushed into Geneve, leave the sending uplink in
+# runs as UDP GSO packets, and the receiving uplink cuts them back
+# (netdev/xsk-geneve.h).
 # Checks, with every transfer's data checked end to end (sha256):
 #   - TCP vm1 -> vm2 across chassis (L2) and vm3 -> vm1 through lr1 (L3);
 #   - super-packets were received whole and segmented before tnl_push on
 #     the sending chassis, and no packet was dropped at the push
 #     (netdev_push_header_drops) or left unsegmented (odp_soft_gso_unowned,
 #     odp_soft_gso_failed);
+#   - the sending uplinks coalesced Geneve packets and the receiving
+#     uplinks cut them back, dropping nothing;
 #   - a 1400-byte DF ping through the tunnel still passes;
 #   - the logs have no unexpected warnings, no XDP program is left.
 
@@ -23,7 +29,7 @@
 require_root
 command -v nc > /dev/null || skip "nc is not installed"
 t0=$SECONDS
-export OVN_XSK_TSO=1
+export OVN_XSK_TSO=1 OVN_XSK_GENEVE=1
 
 # counter I NAME: coverage counter NAME of chassis I's ovs-vswitchd.
 counter ()
@@ -68,6 +74,29 @@ for vm in vm1 vm3; do
              odp_soft_gso_failed; do
         check "chassis $i: $c is 0" [ "$(counter "$i" "$c")" -eq 0 ]
     done
+done
+
+echo "=== Geneve super-packets over the underlay ($((SECONDS - t0)) s)"
+# vm1 -> vm2 leaves chassis 1's uplink for chassis 2's; vm3 -> vm1 leaves
+# chassis 3's for chassis 1's.
+for pair in "1 2" "3 1"; do
+    set -- $pair
+    up_tx=${ovn_uplink[$1]} up_rx=${ovn_uplink[$2]}
+    check "chassis $1: Geneve runs coalesced on $up_tx" wait_until \
+        "[ \"\$(ovn_on $1 iface_stat $up_tx tx_geneve_super_packets)\" -gt 0 ]"
+    check "chassis $2: Geneve super-packets cut on $up_rx" wait_until \
+        "[ \"\$(ovn_on $2 iface_stat $up_rx rx_gso_super_packets)\" -gt 0 ]"
+    for k in tx_geneve_super_packets tx_geneve_coalesced_packets \
+             tx_coalesce_failed; do
+        echo "chassis $1 $up_tx: $k $(ovn_on "$1" iface_stat "$up_tx" "$k")"
+    done
+    for k in rx_gso_super_packets rx_gso_segments rx_dropped; do
+        echo "chassis $2 $up_rx: $k $(ovn_on "$2" iface_stat "$up_rx" "$k")"
+    done
+    check "chassis $1: the kernel refused no run" \
+        [ "$(ovn_on "$1" iface_stat "$up_tx" tx_coalesce_failed)" -eq 0 ]
+    check "chassis $2: no receive drop on $up_rx" \
+        [ "$(ovn_on "$2" iface_stat "$up_rx" rx_dropped)" -eq 0 ]
 done
 
 echo "=== accounting, logs and teardown ($((SECONDS - t0)) s)"

@@ -42,6 +42,12 @@
 # MTU was read, they did not, and TCP across chassis stalled: 80-ovn,
 # 2026-12-07.)
 #
+# With OVN_XSK_GENEVE set, every chassis's uplink has
+# options:tx-coalesce-geneve=true: runs of one tunnel's Geneve packets leave
+# as one UDP GSO packet, which stays whole over the underlay's veths and
+# bridge and is cut back into Geneve packets by the receiving chassis's
+# uplink (netdev/xsk-geneve.h).
+#
 # With OVN_STOCK set, the chassis run Debian's OVS 3.1 (ovs-vswitchd,
 # ovs-vsctl, schema) with upstream's afxdp ports instead of the build, and
 # the workloads turn checksum offload off, which upstream needs
@@ -87,8 +93,8 @@ ovn_start ()
     command -v ovn-northd > /dev/null && command -v ovn-controller > /dev/null \
         || skip "ovn-central and ovn-host are not installed (utilities/install-deps.sh)"
     # Stock OVS with the knob or generic-mode ports would not be stock.
-    [ -z "${OVN_STOCK:-}" ] || [ -z "${OVN_XSK_TSO:-}" ] \
-        || fail "OVN_STOCK and OVN_XSK_TSO exclude each other"
+    [ -z "${OVN_STOCK:-}" ] || [ -z "${OVN_XSK_TSO:-}${OVN_XSK_GENEVE:-}" ] \
+        || fail "OVN_STOCK excludes OVN_XSK_TSO and OVN_XSK_GENEVE"
     if [ -n "${OVN_STOCK:-}" ]; then
         # The same topology on Debian's OVS 3.1 (the benchmark's point of
         # comparison): upstream's afxdp ports, which cannot finish partial
@@ -225,6 +231,7 @@ ovn_chassis_add ()
         -- add-br br-phy -- set Bridge br-phy datapath_type=netdev \
                other_config:hwaddr="$mac" \
         -- add-port br-phy "$up" -- set Interface "$up" type=afxdp-nonpmd \
+               ${OVN_XSK_GENEVE:+options:tx-coalesce-geneve=true} \
         -- set Open_vSwitch . external_ids:system-id="ch$i" \
                external_ids:ovn-remote="$OVN_SB_DB" \
                external_ids:ovn-encap-type=geneve \

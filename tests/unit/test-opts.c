@@ -54,6 +54,7 @@ member(const struct xsk_opts *o, const char *key)
             : !strcmp(key, "rx-checksum-fix") ? o->csum_fix
             : !strcmp(key, "tx-checksum-offload") ? o->tx_csum
             : !strcmp(key, "tx-coalesce") ? o->coalesce
+            : !strcmp(key, "tx-coalesce-geneve") ? o->coalesce_geneve
             : !strcmp(key, "offload-redirect") ? (long long) o->redirect
             : LLONG_MIN);
 }
@@ -61,7 +62,8 @@ member(const struct xsk_opts *o, const char *key)
 static const char *const all_keys[] = {
     "n_rxq", "start-queue", "xdp-mode", "use-need-wakeup", "n_rxq_desc",
     "n_txq_desc", "frame-size", "umem-frames", "rx-checksum-fix",
-    "tx-checksum-offload", "tx-coalesce", "offload-redirect",
+    "tx-checksum-offload", "tx-coalesce", "tx-coalesce-geneve",
+    "offload-redirect",
 };
 
 /* Returns the name of the first member that differs, or NULL. */
@@ -110,6 +112,8 @@ static const struct parse_case cases[] = {
     GOOD("tx-checksum-offload", "true", true),
     GOOD("tx-coalesce", "false", false),
     GOOD("tx-coalesce", "true", true),
+    GOOD("tx-coalesce-geneve", "true", true),
+    GOOD("tx-coalesce-geneve", "false", false),
     GOOD("offload-redirect", "auto", XSK_REDIRECT_AUTO),
     GOOD("offload-redirect", "xdp", XSK_REDIRECT_XDP),
     GOOD("offload-redirect", "SKB", XSK_REDIRECT_SKB),
@@ -160,6 +164,7 @@ static const struct parse_case cases[] = {
     BAD("rx-checksum-fix", "abc"),
     BAD("rx-checksum-fix", "0"),
     BAD("tx-coalesce", "yes"),
+    BAD("tx-coalesce-geneve", "1"),
     { "xdp-mode=\"best_effort\"", { KV("xdp-mode", "best_effort") },
       { 0 }, 1, { "xdp-mode", "best_effort" } },
     { "xdp-mode=\"\"", { KV("xdp-mode", "") }, { 0 }, 1, { "xdp-mode" } },

@@ -782,6 +782,7 @@ set_queue_counters(struct xsk_port *port, int q)
         .csum_offloaded = t + 11, .csum_finished = t + 12,
         .gso_packets = t + 13, .gso_failed = t + 14,
         .coal_runs = t + 15, .coal_segments = t + 16, .coal_failed = t + 17,
+        .geneve_runs = t + 18, .geneve_packets = t + 19,
     };
     *ss = (struct xsk_sock_stats) {
         .rx_packets = s + 1, .tx_packets = s + 2, .tx_busy = s + 3,
@@ -823,6 +824,8 @@ test_counters(void)
         { "tx_coalesced_super_packets", 35 + 55 },
         { "tx_coalesced_segments", 36 + 56 },
         { "tx_coalesce_failed", 37 + 57 },
+        { "tx_geneve_super_packets", 38 + 58 },
+        { "tx_geneve_coalesced_packets", 39 + 59 },
         { "xdp_steer_rule_0_packets", 100 },
         { "xdp_steer_to_host_packets", 99 },
     };
@@ -853,6 +856,27 @@ test_counters(void)
     k.f.steer_counts = EIO;
     n = xsk_port_counters(&port, c);
     CHECK(n == XSK_ARRAY_SIZE(want) - 2, "%zu counters without hits", n);
+    free(c);
+
+    /* With the most rules there are, every counter still has room (the
+     * room was once two short), and both queues' kernel counters. */
+    k.f.steer_counts = 0;
+    k.f.xdp_stats_q1 = 0;
+    {
+        char rules[XSK_STEER_MAX_RULES * 10] = "";
+
+        for (int i = 1; i <= XSK_STEER_MAX_RULES; i++) {
+            sprintf(rules + strlen(rules), "%stcp:%d", i > 1 ? "," : "", i);
+        }
+        CHECK(xsk_port_configure_steer(&port, rules, "match"), "%d rules",
+              XSK_STEER_MAX_RULES);
+    }
+    c = calloc(xsk_port_max_counters(&port), sizeof *c);
+    n = xsk_port_counters(&port, c);
+    CHECK(n == XSK_ARRAY_SIZE(want) + 6 + XSK_STEER_MAX_RULES
+          && n <= xsk_port_max_counters(&port),
+          "%zu counters with %d rules, room for %zu", n, XSK_STEER_MAX_RULES,
+          xsk_port_max_counters(&port));
     free(c);
 
     xsk_port_totals(&port, &t);
