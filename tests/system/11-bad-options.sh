@@ -34,6 +34,7 @@ cases=(
     "xdp-mode=turbo|Incorrect xdp-mode (turbo)"
     "use-need-wakeup=ture|'use-need-wakeup' must be true or false"
     "tx-coalesce=maybe|'tx-coalesce' must be true or false"
+    "tx-coalesce-geneve=on|'tx-coalesce-geneve' must be true or false"
     "n_rxq_desc=1000|'n_rxq_desc' must be a power of 2"
     "n_txq_desc=32|'n_txq_desc' must be between 64 and 16384"
     "frame-size=8192|'frame-size' must be between 2048 and 4096"
