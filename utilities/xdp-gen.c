@@ -34,22 +34,46 @@
  * interface's network namespace, because the redirect looks the interface
  * up there.
  *
+ * Every BPF_PROG_RUN of an XDP program with more than one repetition puts
+ * the program into the kernel's XDP dispatcher and takes it out again at
+ * the end; each change waits for an RCU grace period (synchronize_rcu() in
+ * bpf_dispatcher_change_prog()), 25 ms per call on this project's machine,
+ * during which xdp-gen sends nothing.  With -H IFACE it attaches the
+ * program (native mode) to IFACE, an otherwise idle interface such as a
+ * spare veth in the same namespace, for as long as it runs: the program
+ * then stays in the dispatcher and a call costs no grace period.  The
+ * program passes whatever arrives on IFACE to the stack untouched.
+ *
  * How it paces: without -r it injects GEN_CHUNK frames per call, back to
- * back; with -r it injects whole batches (-b) as they fall due, sleeping in
- * between, and starts pacing afresh if it fell more than 100 ms behind.
- * In fan-out mode a batch of N frames is N/K seeds, rounded up.
- * One call runs on the calling CPU (pin it with -c).
+ * back.  With -r it injects one step at a time as it falls due and sleeps
+ * in between (timer slack 1 ns, so it wakes on time): a step is the -b
+ * batch, or fewer frames if the batch would span more than GEN_STEP_NS of
+ * traffic at that rate (30 frames every 100 us at 0.3 Mpps).  A generator
+ * that was descheduled makes up at most GEN_MAX_LAG_NS of backlog, a step
+ * per call; beyond that it skips what fell due and paces afresh from now.
+ * It used to make up any backlog of up to 100 ms in one call at full
+ * speed; with the 25 ms a call waited (above) every call sent some 7500
+ * frames at several Mpps, which overflowed the receiving AF_XDP socket
+ * (2048 frames) of a switch that forwards 0.5 Mpps: at 0.3 Mpps offered,
+ * every OVS path lost about half of what was offered.  Paced without -H,
+ * it now skips most frames instead (and says so): give it -H.  Skipped
+ * frames are never sent, so 'sent' and the rate stay what was really
+ * offered, and the summary says how often and how much it skipped.  In
+ * fan-out mode a step of N frames is N/K seeds, rounded up.  One call runs
+ * on the calling CPU (pin it with -c).
  *
  * Output (stdout), one line per second and a summary:
  *
  *     gen: t=1 sent=6812345 pps=6812345
  *     gen: total sent=N seconds=S pps=P
+ *     gen: pace rate=R step=N late=L skipped=F    (with -r)
  *
  * 'sent' counts frames the program stamped and redirected, since the
  * start: offered frames.  Frames the kernel drops after the redirect (no
  * room on the peer, peer without XDP) are not seen here; the sink counts
- * what arrived.  Exit status: 0, 1 on a failure, 2 on a command-line
- * error. */
+ * what arrived.  'late' counts the times it skipped, 'skipped' the frames
+ * that fell due but were not sent.  Exit status: 0, 1 on a failure, 2 on
+ * a command-line error. */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -61,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -76,6 +101,8 @@
 #define GEN_BATCH 64            /* Default -b. */
 #define GEN_MAX_BATCH 256       /* The kernel's limit on batch_size. */
 #define GEN_MAX_SLEEP_NS 1000000
+#define GEN_STEP_NS 100000      /* With -r: most traffic in one step. */
+#define GEN_MAX_LAG_NS 1000000  /* With -r: most backlog made up for. */
 #define GEN_MAX_FANOUT 64       /* bench_gen.bpf.c: fanout_map's size. */
 
 struct gen_opts {
@@ -88,6 +115,8 @@ struct gen_opts {
     int seed_ifindex;
     const char *seed_peer;      /* -E: ...and bench_fanout runs here. */
     int seed_peer_ifindex;
+    const char *hold;           /* -H: bench_gen attached here, idle. */
+    int hold_ifindex;
 };
 
 struct gen {
@@ -100,6 +129,10 @@ struct gen {
     /* Pacing (with a rate): 'pace_frames' frames were due at 'pace_ns'. */
     uint64_t pace_ns;
     uint64_t pace_frames;
+    uint32_t step;              /* Frames per call. */
+    uint64_t max_lag;           /* Most frames of backlog made up for. */
+    uint64_t late;              /* Times it skipped frames... */
+    uint64_t skipped;           /* ...and how many in all. */
 };
 
 static void
@@ -113,12 +146,16 @@ usage: %s -i IFACE [OPTION]...\n\
                          network namespace\n\
   -r, --rate PPS         frames per second (default: as fast as possible)\n\
   -b, --batch N          frames the kernel sends at once, 1..%d\n\
-                         (default %d); with -r also the pacing step\n\
+                         (default %d); with -r also the largest\n\
+                         pacing step (at most 100 us of traffic)\n\
   -k, --fanout K         fan-out mode, for kernels that refuse live frames:\n\
                          send seed frames on -e; XDP on -E copies each K\n\
                          times (1..%d) to IFACE\n\
   -e, --seed IFACE       where seeds leave (a veth)\n\
   -E, --seed-peer IFACE  its peer, where the fan-out program runs\n\
+  -H, --hold IFACE       attach the program to IFACE (an idle veth) while\n\
+                         running, so that no call waits for an RCU grace\n\
+                         period (live frames; see the source's header)\n\
   -d, --duration SECONDS stop after this long (decimals allowed)\n\
   -n, --count N          stop after N frames\n\
 %s  -c, --cpu CPU          run on CPU only\n\
@@ -154,6 +191,10 @@ parse_option(void *o_, int option, const char *arg)
         o->seed_peer = arg;
         o->seed_peer_ifindex = xt_opt_ifindex("-E", arg);
         return true;
+    case 'H':
+        o->hold = arg;
+        o->hold_ifindex = xt_opt_ifindex("-H", arg);
+        return true;
     default:
         return xt_frame_opts_parse(&o->f, option, arg);
     }
@@ -170,6 +211,7 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
         {"fanout", required_argument, NULL, 'k'},
         {"seed", required_argument, NULL, 'e'},
         {"seed-peer", required_argument, NULL, 'E'},
+        {"hold", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -179,11 +221,14 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
     xt_frame_opts_init(&o->f);
     o->batch = GEN_BATCH;
     xt_parse_options(argc, argv,
-                     XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "r:b:k:e:E:h",
+                     XT_OPTS_SHORT XT_FRAME_OPTS_SHORT "r:b:k:e:E:H:h",
                      long_options, &o->c, parse_option, o, usage);
     xt_frame_opts_finish(&o->f);
     if (!o->fanout != !o->seed || !o->fanout != !o->seed_peer) {
         xt_usage_error("-k, -e and -E go together");
+    }
+    if (o->hold && o->fanout) {
+        xt_usage_error("-H is for live frames, not with -k");
     }
 }
 
@@ -242,14 +287,36 @@ inject(struct gen *g, uint32_t n)
     return -bpf_prog_test_run_opts(g->prog_fd, &opts);
 }
 
+/* Sets up pacing at rate -r (if any) from time 'now': the step and the
+ * backlog it may make up for. */
+static void
+pace_init(struct gen *g, uint64_t now)
+{
+    uint64_t step = g->o.rate * GEN_STEP_NS / XT_NSEC_PER_SEC;
+
+    g->pace_ns = now;
+    g->pace_frames = 0;
+    g->step = step < 1 ? 1 : step < g->o.batch ? step : g->o.batch;
+    g->max_lag = g->o.rate * GEN_MAX_LAG_NS / XT_NSEC_PER_SEC;
+    if (g->max_lag < g->step) {
+        g->max_lag = g->step;
+    }
+    if (g->o.rate) {
+        /* The default slack of 50 us would let a wake-up come late by
+         * half a step at 0.3 Mpps, and make the next steps a catch-up. */
+        prctl(PR_SET_TIMERSLACK, 1UL);
+    }
+}
+
 /* Returns how many frames to inject now: GEN_CHUNK without a rate; with
- * one, the frames due if at least a batch is, else 0 with '*wait_ns' set
- * to the time until a batch is due. */
+ * one, a step if a step is due, else 0 with '*wait_ns' set to the time
+ * until one is.  Never more than a step, so that even a backlog leaves
+ * in steps, each flushed to the interface before the next is made. */
 static uint64_t
 frames_due(struct gen *g, uint64_t now, uint64_t *wait_ns)
 {
     uint64_t sent = sent_frames(g);
-    uint64_t due, step = g->o.batch;
+    uint64_t due, step = g->step;
 
     *wait_ns = 0;
     if (!g->o.rate) {
@@ -258,16 +325,19 @@ frames_due(struct gen *g, uint64_t now, uint64_t *wait_ns)
     due = g->pace_frames
           + (uint64_t) ((double) (now - g->pace_ns) * g->o.rate
                         / XT_NSEC_PER_SEC);
-    if (due > sent + g->o.rate / 10 + step) {
-        /* More than 100 ms behind (descheduled): start pacing afresh
-         * rather than send the backlog as one burst. */
+    if (due > sent + g->max_lag) {
+        /* Descheduled for longer than GEN_MAX_LAG_NS: skip what fell due
+         * meanwhile and pace afresh from now.  Sending it all back to back
+         * would offer the receiver a burst at the generator's full speed,
+         * which is not the rate asked for. */
+        g->late++;
+        g->skipped += due - sent;
         g->pace_ns = now;
         g->pace_frames = sent;
         return step;
     }
     if (due >= sent + step) {
-        due -= sent;
-        return due < GEN_CHUNK ? due : GEN_CHUNK;
+        return step;
     }
     *wait_ns = (uint64_t) ((double) (sent + step - g->pace_frames)
                            * XT_NSEC_PER_SEC / g->o.rate)
@@ -285,8 +355,7 @@ run(struct gen *g, uint64_t *start)
 
     *start = xt_now_ns();
     xt_ticker_init(&tk, "gen", "sent", *start);
-    g->pace_ns = *start;
-    g->pace_frames = 0;
+    pace_init(g, *start);
     while (!xt_stop) {
         uint64_t now = xt_now_ns();
         uint64_t n, wait_ns;
@@ -381,6 +450,32 @@ out_close:
     return error;
 }
 
+/* -H: attaches bench_gen to the idle interface, which keeps it in the XDP
+ * dispatcher.  Returns 0 or a positive errno, with a message printed. */
+static int
+hold_start(struct gen *g)
+{
+    int error = -bpf_xdp_attach(g->o.hold_ifindex, g->prog_fd,
+                                XDP_FLAGS_DRV_MODE
+                                | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+
+    if (error) {
+        xt_error("%s: cannot attach the program to hold it: %s", g->o.hold,
+                 strerror(error));
+    }
+    return error;
+}
+
+/* Undoes hold_start(). */
+static void
+hold_stop(struct gen *g)
+{
+    LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = g->prog_fd);
+
+    bpf_xdp_detach(g->o.hold_ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE,
+                   &opts);
+}
+
 /* Undoes fanout_start(). */
 static void
 fanout_stop(struct gen *g)
@@ -423,6 +518,7 @@ main(int argc, char *argv[])
     g.skel->rodata->udp_csum = g.o.f.udp_csum;
     g.skel->rodata->src_port = g.o.f.src_port;
     g.skel->rodata->flows = g.o.f.flows;
+    g.skel->rodata->hold_ifindex = g.o.hold_ifindex;
     error = -bench_gen__load(g.skel);
     if (error) {
         xt_error("cannot load the XDP program: %s", strerror(error));
@@ -431,6 +527,12 @@ main(int argc, char *argv[])
     g.prog_fd = bpf_program__fd(g.skel->progs.bench_gen);
     if (g.o.fanout) {
         error = fanout_start(&g);
+        if (error) {
+            goto out_skel;
+        }
+    }
+    if (g.o.hold) {
+        error = hold_start(&g);
         if (error) {
             goto out_skel;
         }
@@ -454,10 +556,19 @@ main(int argc, char *argv[])
     xt_print_total("gen", "sent", sent, end - start,
                    xt_rate(sent, end - start));
     printf("\n");
+    if (g.o.rate) {
+        printf("gen: pace rate=%llu step=%u late=%llu skipped=%llu\n",
+               (unsigned long long) g.o.rate, g.step,
+               (unsigned long long) g.late,
+               (unsigned long long) g.skipped);
+    }
     fflush(stdout);
 
     if (g.o.fanout) {
         fanout_stop(&g);
+    }
+    if (g.o.hold) {
+        hold_stop(&g);
     }
 out_skel:
     bench_gen__destroy(g.skel);

@@ -66,8 +66,8 @@ OVS_XSK_BUILDDIR=$builddir "$(dirname "$0")/../../utilities/ovs-xsk-bench" \
 status=$?
 cat "$out/rate.log"
 check "the harness exits 0 with --rate" [ "$status" -eq 0 ]
-# Paced, the generator drops its backlog rather than burst after being
-# descheduled for over 100 ms, so on a busy machine it offers a little less.
+# Paced, the generator skips its backlog rather than burst when it fell
+# more than 1 ms behind, so on a busy machine it offers a little less.
 check "the generator offers 0.095 to 0.101 Mpps" awk '
     match($0, /generator alone offers [0-9.]+ Mpps/) {
         split(substr($0, RSTART, RLENGTH), w, " ")
