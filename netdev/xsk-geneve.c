@@ -156,12 +156,14 @@ run_build(const uint8_t *first, const struct xsk_l4 *key, uint32_t mss,
     c->len = hdr_len + payload;
 }
 
-/* Looks for a run (xsk-geneve.h) at the start of the 'n' packets 'pkts'.
- * Returns its number of packets: if at least 2, fills in 'c' (its payload
- * iovecs point into the packets, which must not change until it is sent);
- * 0 or 1 mean no run, and 'c' is unspecified. */
+/* Looks for a run (xsk-geneve.h) at the start of the 'n' packets 'pkts',
+ * for a port whose IP packets are at most 'mtu' bytes.  Returns its number
+ * of packets: if at least 2, fills in 'c' (its payload iovecs point into
+ * the packets, which must not change until it is sent); 0 or 1 mean no
+ * run, and 'c' is unspecified. */
 uint32_t
-xsk_geneve_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
+xsk_geneve_run(const struct xsk_tx_pkt *pkts, uint32_t n, uint32_t mtu,
+               struct xsk_coal *c)
 {
     uint32_t mss, payload, max_payload, hdr_len, i;
     struct xsk_l4 key;
@@ -199,6 +201,9 @@ xsk_geneve_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
             i++;
             break;
         }
+    }
+    if (hdr_len - ETH_HLEN_ + payload <= mtu) {
+        return 0;               /* The receiver would not know it. */
     }
     if (i >= 2) {
         run_build(pkts[0].data, &key, mss, i, payload, c);

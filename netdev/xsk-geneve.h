@@ -48,7 +48,11 @@
  *   - have an outer UDP checksum that is absent (IPv4), partial (the local
  *     sender's) or complete and correct (verified, so that no damaged packet
  *     gets a new checksum);
- *   - add up to an IP packet of at most 65535 bytes;
+ *   - add up to an IP packet of at most 65535 bytes, and to a frame
+ *     larger than the port's MTU allows: the receiver tells a Geneve
+ *     super-packet from a Geneve packet by its size (a smaller run is sent
+ *     packet by packet, so the underlay's uplinks must have the same MTU,
+ *     as on one Ethernet segment they must);
  *   - the first two are at least 256 bytes long.
  *
  * On receive, segments of a Geneve super-packet carry the outer headers of
@@ -75,7 +79,7 @@
 #define XSK_GENEVE_BAD UINT32_MAX
 
 uint32_t xsk_geneve_run(const struct xsk_tx_pkt *, uint32_t n,
-                        struct xsk_coal *);
+                        uint32_t mtu, struct xsk_coal *);
 uint32_t xsk_geneve_count(const uint8_t *pkt, uint32_t len, uint32_t mtu);
 void xsk_geneve_segment(const uint8_t *pkt, uint32_t len,
                         uint8_t *const *bufs, uint32_t *lens,

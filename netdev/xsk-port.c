@@ -983,7 +983,9 @@ queue_send(struct xsk_port *port, struct xsk_port_queue *q,
             run = xsk_coal_run(&pkts[i], n - i, &c);
         }
         if (run < 2 && coal_geneve) {
-            run = xsk_geneve_run(&pkts[i], n - i, &c);
+            run = xsk_geneve_run(&pkts[i], n - i,
+                                 __atomic_load_n(&port->rx_cfg.mtu,
+                                                 __ATOMIC_RELAXED), &c);
             geneve = true;
         }
         if (run >= 2) {

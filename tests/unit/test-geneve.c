@@ -33,6 +33,7 @@ struct row {
                                  * packet. */
     const char *burst;
     uint32_t run;               /* Expected. */
+    uint32_t mtu;               /* The port's, if not 1500. */
 };
 
 /* The letters of a burst:
@@ -66,7 +67,11 @@ static const struct row rows[] = {
     { "Geneve version 1: not in a run", 4, 1450, "FVFF", 1 },
     { "inner ARP: no run", 4, 1450, "AAAA", 0 },
     { "small packets (255 bytes): no run", 4, 213, "FFFF", 0 },
-    { "256-byte packets: a run", 4, 214, "FFFF", 4 },
+    { "256-byte packets: a run", 4, 214, "FFFFFFFF", 8 },
+    { "a run within the MTU: none (the receiver would not know it)", 4,
+      214, "FFFF", 0 },
+    { "a run one byte above the MTU", 4, 600, "FFF", 3, 1827 },
+    { "a run of exactly the MTU: none", 4, 600, "FFF", 0, 1828 },
     { "a lone packet: no run", 4, 1450, "F", 0 },
     { "32 packets: one run", 4, 1450,
       "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", 32 },
@@ -295,7 +300,7 @@ test_runs(void)
             build(r, r->burst[i], i, &pkts[i]);
             tx[i] = pkts[i].tx;
         }
-        run = xsk_geneve_run(tx, n, &c);
+        run = xsk_geneve_run(tx, n, r->mtu ? r->mtu : 1500, &c);
         CHECK(run == r->run || (run < 2 && r->run < 2), "run of %u, not %u",
               run, r->run);
         if (run >= 2 && run == r->run) {
