@@ -262,7 +262,7 @@ xsk_port_summary(const struct xsk_port *port, struct xsk_port_summary *s)
 /* How many counters xsk_port_counters() stores per queue and for the whole
  * port (its "put(c, &n, t." lines): change these with them. */
 #define XSK_PORT_N_QUEUE_COUNTERS 7
-#define XSK_PORT_N_TOTAL_COUNTERS 21
+#define XSK_PORT_N_TOTAL_COUNTERS 22
 
 /* The most counters xsk_port_counters() stores for 'port'. */
 size_t

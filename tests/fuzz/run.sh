@@ -55,7 +55,7 @@ OVS_LIBS="$OVS/lib/.libs/libopenvswitch.a -latomic -lnuma -lxdp -lbpf -lm \
 TARGETS="opts steer csum-gso rx flow-prog"
 declare -A CORE=([opts]="xsk-opts.c" [steer]="xsk-steer.c"
                  [csum-gso]="xsk-csum.c xsk-gso.c"
-                 [rx]="xsk-rx.c xsk-umem.c xsk-sock.c xsk-gso.c xsk-csum.c"
+                 [rx]="xsk-rx.c xsk-umem.c xsk-sock.c xsk-gso.c xsk-geneve.c xsk-coal.c xsk-csum.c"
                  [flow-prog]="")
 declare -A MAX_LEN=([opts]=512 [steer]=1024 [csum-gso]=9100 [rx]=20000
                     [flow-prog]=2048)

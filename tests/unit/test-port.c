@@ -878,6 +878,7 @@ test_counters(void)
           "%zu counters with %d rules, room for %zu", n, XSK_STEER_MAX_RULES,
           xsk_port_max_counters(&port));
     free(c);
+    k.f.xdp_stats_q1 = EBADF;
 
     xsk_port_totals(&port, &t);
     CHECK(t.rx.packets == 11 + 21 && t.rx.dropped == 18 + 28
