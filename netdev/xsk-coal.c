@@ -116,48 +116,48 @@ coal_same_flow(const struct coal_key *key, const struct xsk_tx_pkt *p,
            && !memcmp(a + th + 18, b + th + 18, key->hdr_len - th - 18);
 }
 
-/* Writes into 'c' the headers and the GSO request of the run 'key' of
- * 'n_segs' segments, 'payload' bytes in all, the last with TCP flags
- * 'last_flags'. */
-static void
-coal_build(const struct coal_key *key, uint32_t n_segs, uint32_t payload,
-           uint8_t last_flags, struct xsk_coal *c)
+/* Fills in 'c' for a run of 'n_pkts' packets led by 'first' (headers
+ * 'l4', the first 'hdr_len' bytes), 'payload' bytes after the headers in
+ * all, to leave with GSO type 'gso_type' and size 'gso_size': the headers
+ * rewritten for the merged packet (IP and UDP lengths, IPv4 header
+ * checksum, and in the TCP/UDP checksum field the pseudo-header sum that a
+ * CHECKSUM_PARTIAL packet carries), the GSO request and the headers'
+ * iovec.  The caller points 'iov[1]'... at the payloads. */
+void
+xsk_coal_build(const uint8_t *first, const struct xsk_l4 *l4,
+               uint32_t hdr_len, uint32_t n_pkts, uint32_t payload,
+               uint8_t gso_type, uint16_t gso_size, struct xsk_coal *c)
 {
-    uint32_t th = key->l4.l4_ofs;
-    uint32_t l4_len = key->hdr_len - th + payload;
+    uint32_t th = l4->l4_ofs, l4_len = hdr_len - th + payload;
     uint8_t *ip = c->hdr + ETH_HLEN_;
-    struct xsk_l4 l4 = key->l4;
-    uint16_t pseudo;
+    struct xsk_l4 merged = *l4;
 
-    memcpy(c->hdr, key->first, key->hdr_len);
-    if (l4.ipv6) {
+    memcpy(c->hdr, first, hdr_len);
+    if (l4->ipv6) {
         put16(ip + 4, l4_len);
     } else {
         put16(ip + 2, th - ETH_HLEN_ + l4_len);
-        put16(ip + 10, 0);
         put16(ip + 10, xsk_csum_ipv4_header(ip, th - ETH_HLEN_));
     }
-    c->hdr[th + 13] = last_flags;
-
-    /* What the field of a partial checksum holds (CHECKSUM_PARTIAL). */
-    l4.pseudo = l4.pseudo - l4.l4_len + l4_len;
-    l4.l4_len = l4_len;
-    pseudo = xsk_csum_pseudo_folded(&l4);
-    put16(c->hdr + th + 16, pseudo);
+    if (l4->proto == 17) {
+        put16(c->hdr + th + 4, l4_len);
+    }
+    merged.pseudo = l4->pseudo - l4->l4_len + l4_len;
+    merged.l4_len = l4_len;
+    put16(c->hdr + l4->csum_ofs, xsk_csum_pseudo_folded(&merged));
 
     memset(&c->vnet, 0, sizeof c->vnet);
     c->vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    c->vnet.gso_type = l4.ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6
-                               : VIRTIO_NET_HDR_GSO_TCPV4;
-    c->vnet.gso_size = key->mss;
-    c->vnet.hdr_len = key->hdr_len;
+    c->vnet.gso_type = gso_type;
+    c->vnet.gso_size = gso_size;
+    c->vnet.hdr_len = hdr_len;
     c->vnet.csum_start = th;
-    c->vnet.csum_offset = 16;
+    c->vnet.csum_offset = l4->csum_ofs - th;
 
     c->iov[0].iov_base = c->hdr;
-    c->iov[0].iov_len = key->hdr_len;
-    c->n_iov = n_segs + 1;
-    c->len = key->hdr_len + payload;
+    c->iov[0].iov_len = hdr_len;
+    c->n_iov = n_pkts + 1;
+    c->len = hdr_len + payload;
 }
 
 /* Looks for a run (xsk-coal.h) at the start of the 'n' packets 'pkts'.
@@ -226,7 +226,11 @@ xsk_coal_run(const struct xsk_tx_pkt *pkts, uint32_t n, struct xsk_coal *c)
         }
     }
     if (i >= 2) {
-        coal_build(&key, i, payload, flags, c);
+        xsk_coal_build(key.first, &key.l4, key.hdr_len, i, payload,
+                       key.l4.ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6
+                                   : VIRTIO_NET_HDR_GSO_TCPV4,
+                       key.mss, c);
+        c->hdr[key.l4.l4_ofs + 13] = flags;
     }
     return i;
 }

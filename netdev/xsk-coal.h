@@ -67,6 +67,9 @@ uint32_t xsk_coal_run(const struct xsk_tx_pkt *, uint32_t n,
 /* For xsk-geneve.c, which builds runs of another kind by the same rules. */
 struct xsk_l4;
 bool xsk_coal_csum_ok(const struct xsk_tx_pkt *, const struct xsk_l4 *);
+void xsk_coal_build(const uint8_t *first, const struct xsk_l4 *,
+                    uint32_t hdr_len, uint32_t n_pkts, uint32_t payload,
+                    uint8_t gso_type, uint16_t gso_size, struct xsk_coal *);
 bool xsk_coal_same_l3(const uint8_t *a, const struct xsk_l4 *la,
                       const uint8_t *b, const struct xsk_l4 *lb);
 

@@ -114,48 +114,6 @@ same_tunnel(const uint8_t *a, const struct xsk_l4 *key, const uint8_t *b,
            && !memcmp(a + key->l4_ofs, b + key->l4_ofs, 4);
 }
 
-/* Writes into 'c' the outer headers and the GSO request of a run whose
- * first packet is 'first' (headers 'key', UDP payload 'mss'), 'n_pkts'
- * packets and 'payload' bytes of UDP payload in all. */
-static void
-run_build(const uint8_t *first, const struct xsk_l4 *key, uint32_t mss,
-          uint32_t n_pkts, uint32_t payload, struct xsk_coal *c)
-{
-    uint32_t uh = key->l4_ofs, hdr_len = uh + UDP_HLEN_;
-    uint32_t udp_len = UDP_HLEN_ + payload;
-    uint8_t *ip = c->hdr + ETH_HLEN_;
-    struct xsk_l4 l4 = *key;
-
-    memcpy(c->hdr, first, hdr_len);
-    if (l4.ipv6) {
-        put16(ip + 4, udp_len);
-    } else {
-        put16(ip + 2, uh - ETH_HLEN_ + udp_len);
-        put16(ip + 10, 0);
-        put16(ip + 10, xsk_csum_ipv4_header(ip, uh - ETH_HLEN_));
-    }
-    put16(c->hdr + uh + 4, udp_len);
-
-    /* A partial checksum over the whole datagram (CHECKSUM_PARTIAL): the
-     * kernel completes each segment's when it segments. */
-    l4.pseudo = l4.pseudo - l4.l4_len + udp_len;
-    l4.l4_len = udp_len;
-    put16(c->hdr + uh + 6, xsk_csum_pseudo_folded(&l4));
-
-    memset(&c->vnet, 0, sizeof c->vnet);
-    c->vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    c->vnet.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
-    c->vnet.gso_size = mss;
-    c->vnet.hdr_len = hdr_len;
-    c->vnet.csum_start = uh;
-    c->vnet.csum_offset = 6;
-
-    c->iov[0].iov_base = c->hdr;
-    c->iov[0].iov_len = hdr_len;
-    c->n_iov = n_pkts + 1;
-    c->len = hdr_len + payload;
-}
-
 /* Looks for a run (xsk-geneve.h) at the start of the 'n' packets 'pkts',
  * for a port whose IP packets are at most 'mtu' bytes.  Returns its number
  * of packets: if at least 2, fills in 'c' (its payload iovecs point into
@@ -206,7 +164,8 @@ xsk_geneve_run(const struct xsk_tx_pkt *pkts, uint32_t n, uint32_t mtu,
         return 0;               /* The receiver would not know it. */
     }
     if (i >= 2) {
-        run_build(pkts[0].data, &key, mss, i, payload, c);
+        xsk_coal_build(pkts[0].data, &key, hdr_len, i, payload,
+                       VIRTIO_NET_HDR_GSO_UDP_L4, mss, c);
     }
     return i;
 }
@@ -294,7 +253,6 @@ xsk_geneve_segment(const uint8_t *pkt, uint32_t len, uint8_t *const *bufs,
 
             put16(ip + 2, ihl + UDP_HLEN_ + seg);
             put16(ip + 4, id + i);
-            put16(ip + 10, 0);
             put16(ip + 10, xsk_csum_ipv4_header(ip, ihl));
         }
     }

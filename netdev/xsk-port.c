@@ -837,8 +837,9 @@ xsk_port_max_mtu(const struct xsk_port *port, uint32_t frame_size)
 
 /* Closes 'port''s AF_PACKET socket, if any, and opens a new one if the
  * port is started and 'tso' (the user will hand it TSO packets) or its
- * "tx-coalesce" or "tx-coalesce-geneve" option is on ('gso_open').  Returns true if 'tso' and the
- * port then has one: the user may hand it TSO packets (xsk_port_send()).
+ * "tx-coalesce" or "tx-coalesce-geneve" option is on ('gso_open').
+ * Returns true if 'tso' and the port then has one: the user may hand it TSO
+ * packets (xsk_port_send()).
  * A failure is logged: the user then segments TSO packets, and no run is
  * coalesced.  Only while no thread sends on the port. */
 bool
