@@ -29,6 +29,10 @@
 #    OVS_XSK_OFFLOAD_TESTSUITEFLAGS, default "-k !conntrack"): a flow with
 #    a ct() action or a recirculation id is never offloaded, so those 100
 #    tests would run the AF_XDP path of the first run once more.
+#    A watchdog (tests/suite-watchdog.sh) reports and ends a test that
+#    gives no result for OVS_XSK_SUITE_STALL s (300) and the suite after
+#    OVS_XSK_SUITE_LIMIT s (1800), so that a hang fails CI with what was
+#    stuck instead of timing it out.
 # 5. With OVS_XSK_SANITIZE=1, steps 1-3 again on a second build configured
 #    with --enable-sanitizers (AddressSanitizer + UBSan), in
 #    $OVS_XSK_ASAN_BUILDDIR (default build-asan/; a VPATH build, so the main
@@ -203,9 +207,19 @@ afxdp_suite ()
     export OVS_XSK_BUILD=$BUILD_MAIN/ovs
     # RECHECK=yes runs failed tests once more (some are timing-sensitive on
     # 2 cores); a test's last result counts.
+    # Its stdin is /dev/null, like every system test's, and a watchdog
+    # (tests/suite-watchdog.sh) ends a test that gives no result for 300 s
+    # and the suite after 1800 s, saying on our output what was stuck.
     make -C "$BUILD_MAIN" check-afxdp RECHECK=yes \
-        TESTSUITEFLAGS="$flags" > "$log" 2>&1
+        TESTSUITEFLAGS="$flags" < /dev/null > "$log" 2>&1 &
+    local make_pid=$!
+    bash "$ROOT/tests/suite-watchdog.sh" "$make_pid" "$log" \
+        "$BUILD_MAIN/ovs/tests/system-afxdp-testsuite.dir" \
+        "${OVS_XSK_SUITE_STALL:-300}" "${OVS_XSK_SUITE_LIMIT:-1800}" &
+    local watchdog_pid=$!
+    wait "$make_pid"
     status=$?
+    wait "$watchdog_pid" || status=1
     # Autotest prints one line per test: "  N: title   ok|skipped (..)|
     # FAILED (..)|expected failure (..)|UNEXPECTED PASS".  Failures of
     # tests listed in tests/check-afxdp-known.txt count as skipped.
