@@ -20,14 +20,17 @@
 #   test waits for) with SIGTERM, SIGKILL 5 s later.  The test then fails
 #   and the suite goes on (a failed test runs once more with RECHECK=yes).
 # - Once the suite has run LIMIT seconds (default 1800; a whole run takes
-#   10-15 minutes), it prints the same, ends every process under PID, runs the
+#   10-15 minutes), it prints the same, ends every process under PID,
+#   asks each ovs-vswitchd of the suite to exit with --cleanup, runs the
 #   cleanup file of each test directory left (autotest's on_exit list:
-#   namespaces, veths, daemons of the suite's own making) and exits.
+#   namespaces, veths, daemons of the suite's own making), ends the
+#   suite's daemons still there and exits.
 #
 # It ends processes by PID only, and only processes the suite started.
 
 set -u
 pid=$1 log=$2 suitedir=$3 stall=${4:-300} limit=${5:-1800}
+appctl=$(dirname "$(dirname "$suitedir")")/utilities/ovs-appctl
 start=$SECONDS
 
 # descendants ROOT: PIDs of every process under ROOT, one per line.
@@ -112,9 +115,17 @@ while kill -0 "$pid" 2>/dev/null; do
     if [ $((SECONDS - start)) -ge "$limit" ]; then
         report "the suite ran over its limit of $limit s; ending it"
         end_pids $(descendants "$pid")
+        # The suite's ovs-vswitchd first, asked to exit with its
+        # datapath's devices gone (the cleanup file calls a shell function
+        # of OVS's macros for that), then what the cleanup file lists,
+        # then any daemon of the suite left.
+        for ctl in "$suitedir"/[0-9]*/ovs-vswitchd.*.ctl; do
+            [ -S "$ctl" ] && timeout 10 "$appctl" -t "$ctl" exit --cleanup
+        done > /dev/null 2>&1
         for d in "$suitedir"/[0-9]*/; do
             [ -f "$d/cleanup" ] && (cd "$d" && sh cleanup) > /dev/null 2>&1
         done
+        end_pids $(in_suite)
         exit 1
     fi
     if [ $((SECONDS - grew)) -ge "$stall" ]; then
