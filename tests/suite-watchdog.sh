@@ -46,14 +46,25 @@ descendants ()
         }'
 }
 
-# in_suite: PIDs of processes whose working directory is inside SUITEDIR.
+# in_suite: PIDs of processes whose working directory is inside SUITEDIR,
+# and of the daemons named by the pidfiles there (a daemon that made itself
+# undumpable hides its working directory).
 in_suite ()
 {
-    local p cwd
-    for p in /proc/[0-9]*; do
-        cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-        case $cwd in "$suitedir"/*) echo "${p#/proc/}" ;; esac
-    done
+    local p cwd n
+    {
+        for p in /proc/[0-9]*; do
+            cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+            case $cwd in "$suitedir"/*) echo "${p#/proc/}" ;; esac
+        done
+        for p in "$suitedir"/[0-9]*/*.pid; do
+            n=$(cat "$p") || continue
+            case $n in
+            '' | *[!0-9]*) ;;
+            *) [ -d "/proc/$n" ] && echo "$n" ;;
+            esac
+        done
+    } 2>/dev/null | sort -un
 }
 
 # describe PID [THREADS]: one line for PID, and one per thread if asked.
