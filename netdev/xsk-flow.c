@@ -844,11 +844,10 @@ xsk_flow_punt(struct xsk_flow_table *t, const struct xsk_flow_ufid *ufid)
     return error;
 }
 
-/* Punts every rule of 't' whose action 'pred' (given 'arg') is true of.
- * Returns how many there were. */
-static uint32_t
-punt_where(struct xsk_flow_table *t,
-           bool (*pred)(const struct xsk_flow_action *, int), int arg)
+/* Punts every flow that outputs to 'ifindex' (a port going away), among
+ * others or alone.  Returns how many there were. */
+uint32_t
+xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
 {
     uint32_t n = 0;
 
@@ -858,7 +857,7 @@ punt_where(struct xsk_flow_table *t,
         while (r) {
             struct xsk_flow_rule *next = r->next_ufid;
 
-            if (pred(&r->action, arg)) {
+            if (xsk_flow_outputs_to(&r->action, ifindex)) {
                 if (punt_rule(t, r)) {
                     remove_rule(t, r, NULL);
                 }
@@ -868,31 +867,6 @@ punt_where(struct xsk_flow_table *t,
         }
     }
     return n;
-}
-
-/* Punts every flow that outputs to 'ifindex' (a port going away), among
- * others or alone.  Returns how many there were. */
-uint32_t
-xsk_flow_purge_output(struct xsk_flow_table *t, int ifindex)
-{
-    return punt_where(t, xsk_flow_outputs_to, ifindex);
-}
-
-static bool
-is_xdp_redirect(const struct xsk_flow_action *a, int arg)
-{
-    (void) arg;
-    return a->kind == XSK_FLOW_OUTPUT && a->n_outputs == 1
-           && !(a->flags & XSK_FLOW_VIA_SKB);
-}
-
-/* Punts every flow whose frames leave by XDP redirect (a port whose XDP
- * program goes from generic to native mode, where its redirects are no
- * longer skbs that any device takes).  Returns how many there were. */
-uint32_t
-xsk_flow_punt_xdp_redirects(struct xsk_flow_table *t)
-{
-    return punt_where(t, is_xdp_redirect, 0);
 }
 
 /* Writes every rule of 't' into the program behind 'backend'.  Returns 0;

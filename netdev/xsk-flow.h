@@ -223,6 +223,5 @@ int xsk_flow_tidy(struct xsk_flow_table *);
 uint32_t xsk_flow_n_empty_masks(const struct xsk_flow_table *);
 int xsk_flow_punt(struct xsk_flow_table *, const struct xsk_flow_ufid *);
 uint32_t xsk_flow_purge_output(struct xsk_flow_table *, int ifindex);
-uint32_t xsk_flow_punt_xdp_redirects(struct xsk_flow_table *);
 
 #endif /* xsk-flow.h */

@@ -337,6 +337,7 @@ xsk_port_stop(struct xsk_port *port)
         xsk_flow_detach(port->flows.table);
         port->flows.ifindex = -1;
         port->flows.has_skb_path = false;
+        port->flows.generic = false;
         xsk_mutex_unlock(&port->flows.mutex);
         port->ops->prog_detach(port->prog);
         port->prog = NULL;
@@ -383,8 +384,6 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
 {
     const struct xsk_port_ops *ops = port->ops;
     struct xsk_umem_key key;
-    uint32_t n_punted = 0;
-    bool generic;
     int error;
 
     error = ops->prog_attach(port->ifindex,
@@ -398,25 +397,13 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
                  "replaced a stale ovs-xsk XDP program");
     }
     xsk_mutex_lock(&port->flows.mutex);
-    generic = m->xdp_flags == XDP_FLAGS_SKB_MODE;
-    if (port->flows.generic && !generic) {
-        /* Its XDP redirects were skbs, which any device takes; now they
-         * are XDP frames, which a veth whose peer runs neither XDP nor GRO
-         * drops: those flows go to OVS (until OVS offloads them again). */
-        n_punted = xsk_flow_punt_xdp_redirects(port->flows.table);
-    }
     error = xsk_flow_attach(port->flows.table, ops->flow_backend,
                             port->prog);
     port->flows.ifindex = port->ifindex;
     port->flows.has_skb_path = port->prog->tc_link_fd >= 0;
-    port->flows.generic = generic;
+    port->flows.generic = m->xdp_flags == XDP_FLAGS_SKB_MODE;
     port->flows.redirect = o->redirect;
     xsk_mutex_unlock(&port->flows.mutex);
-    if (n_punted) {
-        port_log(port, XSK_PORT_LOG_INFO, "native mode: %"PRIu32" offloaded "
-                 "flow(s) that used XDP redirects of skbs now go to OVS",
-                 n_punted);
-    }
     if (error) {
         /* Not fatal: the flows are now handled in userspace. */
         port_log(port, XSK_PORT_LOG_WARN, "cannot write the offloaded flows "

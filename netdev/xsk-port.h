@@ -218,9 +218,8 @@ struct xsk_port_flows {
                                          * attached, else -1. */
     bool has_skb_path XSK_GUARDED;      /* Its tc program is attached
                                          * too. */
-    bool generic XSK_GUARDED;           /* Its XDP program runs (or, while
-                                         * it has none, last ran) in
-                                         * generic (skb) mode. */
+    bool generic XSK_GUARDED;           /* Its XDP program runs in generic
+                                         * (skb) mode. */
     int redirect XSK_GUARDED;           /* Its "offload-redirect" (enum
                                          * xsk_out_redirect). */
 };

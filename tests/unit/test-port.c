@@ -176,58 +176,8 @@ fake_masks_put(void *aux, const struct xsk_flow_mask_list *list)
     return k.f.flows;
 }
 
-/* The program's rules, ports and counters: accepted and forgotten. */
-static int
-fake_rule_put(void *aux, const struct xsk_flow_hkey *hk,
-              const struct xsk_flow_action *a)
-{
-    (void) aux;
-    (void) hk;
-    (void) a;
-    return 0;
-}
-
-static int
-fake_rule_del(void *aux, const struct xsk_flow_hkey *hk)
-{
-    (void) aux;
-    (void) hk;
-    return 0;
-}
-
-static int
-fake_port_op(void *aux, int ifindex)
-{
-    (void) aux;
-    (void) ifindex;
-    return 0;
-}
-
-static int
-fake_stats_reset(void *aux, uint32_t stats_idx)
-{
-    (void) aux;
-    (void) stats_idx;
-    return 0;
-}
-
-static int
-fake_stats_read(void *aux, uint32_t stats_idx, struct xsk_flow_stats *st)
-{
-    (void) aux;
-    (void) stats_idx;
-    memset(st, 0, sizeof *st);
-    return 0;
-}
-
 static const struct xsk_flow_backend fake_flow_backend = {
-    .rule_put = fake_rule_put,
-    .rule_del = fake_rule_del,
     .masks_put = fake_masks_put,
-    .port_put = fake_port_op,
-    .port_del = fake_port_op,
-    .stats_reset = fake_stats_reset,
-    .stats_read = fake_stats_read,
 };
 
 static int
@@ -1497,75 +1447,6 @@ test_purge_output(void)
     tap_group("purge: every port's flows that output to a port that goes");
 }
 
-/* A port whose XDP mode goes from generic to native punts its flows that
- * leave by XDP redirect (in generic mode skbs, which any device takes; in
- * native mode XDP frames, which a veth whose peer runs neither XDP nor GRO
- * drops); its skb-path and drop flows stay, and no other change of mode
- * punts anything. */
-static void
-test_mode_change_punts(void)
-{
-    static const struct {
-        enum xsk_mode from, to;
-        bool punted;            /* The XDP-redirect flow is punted. */
-    } rows[] = {
-        { XSK_MODE_GENERIC, XSK_MODE_NATIVE, true },
-        { XSK_MODE_NATIVE, XSK_MODE_GENERIC, false },
-        { XSK_MODE_NATIVE, XSK_MODE_NATIVE, false },
-        { XSK_MODE_GENERIC, XSK_MODE_GENERIC, false },
-    };
-    static const uint32_t flags[] = {
-        0,                                      /* XDP redirect. */
-        XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK,     /* skb path. */
-    };
-
-    for (size_t i = 0; i < XSK_ARRAY_SIZE(rows); i++) {
-        struct xsk_port port;
-
-        init_port(&port);
-        port.requested.mode = rows[i].from;
-        CHECK(!xsk_port_configure(&port, 7), "row %zu: configure: %s", i,
-              port.error);
-        for (size_t j = 0; j <= XSK_ARRAY_SIZE(flags); j++) {
-            struct xsk_flow_ufid u = { { j + 1, 0 } };
-            struct xsk_flow_spec spec;
-
-            memset(&spec, 0, sizeof spec);
-            spec.key.dl_type = htons(0x0800 + j);
-            spec.mask.dl_type = 0xffff;
-            if (j < XSK_ARRAY_SIZE(flags)) {
-                spec.action.kind = XSK_FLOW_OUTPUT;
-                spec.action.n_outputs = 1;
-                spec.action.out_ifindex[0] = 9;
-                spec.action.flags = flags[j];
-            } else {
-                spec.action.kind = XSK_FLOW_DROP;
-            }
-            CHECK(!xsk_flow_put(port.flows.table, &u, &spec),
-                  "row %zu: put flow %zu", i, j);
-        }
-        /* A smaller UMEM too, so that the port restarts even in the same
-         * mode. */
-        port.requested.mode = rows[i].to;
-        port.requested.umem_frames = N_FRAMES / 2;
-        CHECK(!xsk_port_configure(&port, 7), "row %zu: reconfigure: %s", i,
-              port.error);
-        for (size_t j = 0; j <= XSK_ARRAY_SIZE(flags); j++) {
-            struct xsk_flow_ufid u = { { j + 1, 0 } };
-            struct xsk_flow_stats st;
-            struct xsk_flow_action a;
-            bool want = j == 0 && rows[i].punted;
-
-            CHECK(!xsk_flow_get(port.flows.table, &u, &st, &a)
-                  && (a.kind == XSK_FLOW_PUNT) == want,
-                  "row %zu: flow %zu is %spunted (kind %u)", i, j,
-                  want ? "not " : "", a.kind);
-        }
-        stop_port(&port);
-    }
-    tap_group("mode change: generic to native punts the XDP redirects");
-}
-
 /* The netdev's get_config() of a port, one row per configuration: the
  * options in effect and the mode in use. */
 static void
@@ -1966,7 +1847,6 @@ main(void)
     test_status();
     test_offload_status();
     test_purge_output();
-    test_mode_change_punts();
     test_config();
     test_check_mtu();
     test_peer_mtu();
