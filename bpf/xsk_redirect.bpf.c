@@ -606,12 +606,8 @@ offload(struct xdp_md *ctx)
         return XDP_PASS;
     }
 
-    /* A frame too big for the output goes to OVS, as on the skb path (the
-     * kernel would drop it without a count).  Then redirect first: if the
-     * port has left the devmap, the frame goes to OVS unmodified. */
-    if (!fits_mtu(ctx, act->out_ifindex[0], flen)) {
-        return -1;
-    }
+    /* Redirect first: if the port has left the devmap, the frame goes to
+     * OVS unmodified. */
     ret = bpf_redirect_map(&flow_ports, act->out_ifindex[0], 0);
     if (ret != XDP_REDIRECT) {
         return -1;

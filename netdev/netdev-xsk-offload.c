@@ -103,15 +103,13 @@ flows_of(const struct netdev *netdev)
 }
 
 /* What the flow API needs to know of the port of 'f': its ifindex (-1: it
- * has no XDP program) and, as an in_port, whether its tc program is
- * attached and whether its XDP program runs in generic mode ('in'). */
+ * has no XDP program) and whether its tc program is attached. */
 static int
-flows_port(struct xsk_port_flows *f, struct xsk_flow_out *in)
+flows_port(struct xsk_port_flows *f, bool *has_skb_path)
     OVS_REQUIRES(f->mutex)
 {
-    if (in) {
-        in->in_has_tc = f->has_skb_path;
-        in->in_generic = f->generic;
+    if (has_skb_path) {
+        *has_skb_path = f->has_skb_path;
     }
     return f->ifindex;
 }
@@ -286,18 +284,17 @@ spec_from_match(const struct match *match, struct xsk_flow_spec *spec)
 }
 
 /* Fills output step 'st' for OVS port 'port' of the datapath of 'netdev'
- * (the in_port, described by 'in', flows_port()). */
+ * (the in_port, whose tc program is 'in_has_tc'). */
 static void
-output_step(struct netdev *netdev, odp_port_t port,
-            const struct xsk_flow_out *in, struct xsk_flow_step *st)
+output_step(struct netdev *netdev, odp_port_t port, bool in_has_tc,
+            struct xsk_flow_step *st)
 {
     struct xsk_port_flows *f = NULL;
     struct netdev *out;
 
     memset(st, 0, sizeof *st);
     st->type = XSK_FLOW_STEP_OUTPUT;
-    st->out.in_has_tc = in->in_has_tc;
-    st->out.in_generic = in->in_generic;
+    st->out.in_has_tc = in_has_tc;
     out = netdev_ports_get(port, netdev_get_dpif_type(netdev));
     if (out) {
         f = netdev_xsk_flows(out);
@@ -344,12 +341,12 @@ action_from_odp(struct netdev *netdev, const struct nlattr *actions,
     struct xsk_port_flows *f = flows_of(netdev);
     struct xsk_flow_build b;
     const struct nlattr *nla;
-    struct xsk_flow_out in;
     int in_ifindex;
+    bool in_has_tc;
     size_t left;
 
     xsk_mutex_lock(&f->mutex);
-    in_ifindex = flows_port(f, &in);
+    in_ifindex = flows_port(f, &in_has_tc);
     xsk_mutex_unlock(&f->mutex);
     xsk_flow_build_init(&b, in_ifindex, a);
     xsk_flow_build_match(&b, &spec->key, &spec->mask);
@@ -358,7 +355,7 @@ action_from_odp(struct netdev *netdev, const struct nlattr *actions,
         struct xsk_flow_step st;
 
         if (type == OVS_ACTION_ATTR_OUTPUT) {
-            output_step(netdev, nl_attr_get_odp_port(nla), &in, &st);
+            output_step(netdev, nl_attr_get_odp_port(nla), in_has_tc, &st);
         } else if (type == OVS_ACTION_ATTR_DROP) {
             memset(&st, 0, sizeof st);
             st.type = XSK_FLOW_STEP_DROP;
@@ -494,10 +491,8 @@ xsk_offload_flow_get(struct netdev *netdev, struct match *match OVS_UNUSED,
     ufid_from_ovs(ufid, &u);
     error = xsk_flow_get(f->table, &u, &s, &a);
     if (!error && a.kind == XSK_FLOW_OUTPUT && !(a.flags & XSK_FLOW_VIA_SKB)
-        && a.n_outputs == 1 && !f->generic
-        && !can_redirect_to(a.out_ifindex[0])) {
-        /* Its frames would be dropped: back to OVS with them.  (In generic
-         * mode they are skbs, which any device takes.) */
+        && a.n_outputs == 1 && !can_redirect_to(a.out_ifindex[0])) {
+        /* Its frames would be dropped: back to OVS with them. */
         xsk_flow_punt(f->table, &u);
         a.kind = XSK_FLOW_PUNT;
         VLOG_INFO_RL(&rl, "%s: flow "UUID_FMT" no longer offloaded: its "

@@ -369,10 +369,8 @@ modify_rule(struct xsk_flow_table *t, struct xsk_flow_rule *r,
  * described by 'o', by setting XSK_FLOW_VIA_SKB and XSK_FLOW_SKB_OK in
  * 'a->flags' (xsk-flow-abi.h).  The skb path is taken where an XDP redirect
  * could be a silent drop: into a device that takes no XDP frames, or (with
- * "auto") into a veth, whose peer decides.  An in_port in generic mode
- * redirects skbs, which any device takes: XDP redirects then (but with
- * "skb"), cheaper than the skb path's second lookup in tc.  Returns NULL,
- * or why the flow cannot be offloaded. */
+ * "auto") into a veth, whose peer decides.  Returns NULL, or why the flow
+ * cannot be offloaded. */
 const char *
 xsk_flow_out_flags(const struct xsk_flow_out *o, struct xsk_flow_action *a)
 {
@@ -381,7 +379,7 @@ xsk_flow_out_flags(const struct xsk_flow_out *o, struct xsk_flow_action *a)
     a->flags &= ~(XSK_FLOW_VIA_SKB | XSK_FLOW_SKB_OK);
     switch (o->redirect) {
     case XSK_REDIRECT_XDP:
-        xdp = o->out_takes_xdp || o->in_generic;
+        xdp = o->out_takes_xdp;
         break;
     case XSK_REDIRECT_SKB:
         xdp = false;
@@ -390,8 +388,7 @@ xsk_flow_out_flags(const struct xsk_flow_out *o, struct xsk_flow_action *a)
     default:
         /* Without the skb path, a veth that takes XDP frames now gets
          * them, and revalidation punts the flow when it stops. */
-        xdp = o->in_generic
-              || (o->out_takes_xdp && (!o->out_is_veth || !o->in_has_tc));
+        xdp = o->out_takes_xdp && (!o->out_is_veth || !o->in_has_tc);
         break;
     }
     if (o->in_has_tc) {

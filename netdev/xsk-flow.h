@@ -114,11 +114,6 @@ void xsk_flow_table_destroy(struct xsk_flow_table *);
 struct xsk_flow_out {
     bool in_has_tc;             /* The in_port's tc program is attached: it
                                  * has the skb path. */
-    bool in_generic;            /* The in_port's XDP program runs in generic
-                                 * mode: its XDP redirects are skbs sent
-                                 * through the output's transmit function
-                                 * (generic_xdp_tx()), which every device
-                                 * has, a veth whatever its peer does. */
     bool out_takes_xdp;         /* The output has XSK_XDP_ACT_NDO_XMIT now. */
     bool out_is_veth;           /* ...which a veth's peer can take away. */
     int redirect;               /* The output's "offload-redirect" (enum

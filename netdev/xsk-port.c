@@ -200,7 +200,6 @@ flows_init(struct xsk_port_flows *f)
     xsk_flow_table_init(f->table);
     f->ifindex = -1;
     f->has_skb_path = false;
-    f->generic = false;
     f->redirect = XSK_REDIRECT_AUTO;
 }
 
@@ -337,7 +336,6 @@ xsk_port_stop(struct xsk_port *port)
         xsk_flow_detach(port->flows.table);
         port->flows.ifindex = -1;
         port->flows.has_skb_path = false;
-        port->flows.generic = false;
         xsk_mutex_unlock(&port->flows.mutex);
         port->ops->prog_detach(port->prog);
         port->prog = NULL;
@@ -401,7 +399,6 @@ try_mode(struct xsk_port *port, const struct xsk_port_mode *m,
                             port->prog);
     port->flows.ifindex = port->ifindex;
     port->flows.has_skb_path = port->prog->tc_link_fd >= 0;
-    port->flows.generic = m->xdp_flags == XDP_FLAGS_SKB_MODE;
     port->flows.redirect = o->redirect;
     xsk_mutex_unlock(&port->flows.mutex);
     if (error) {

@@ -218,8 +218,6 @@ struct xsk_port_flows {
                                          * attached, else -1. */
     bool has_skb_path XSK_GUARDED;      /* Its tc program is attached
                                          * too. */
-    bool generic XSK_GUARDED;           /* Its XDP program runs in generic
-                                         * (skb) mode. */
     int redirect XSK_GUARDED;           /* Its "offload-redirect" (enum
                                          * xsk_out_redirect). */
 };

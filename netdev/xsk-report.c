@@ -120,9 +120,9 @@ xsk_report_offload(const struct xsk_port *port, bool enabled,
 {
     struct xsk_flow_action a = { .kind = XSK_FLOW_OUTPUT };
     struct xsk_flow_out o;
-    const char *why, *native;
     uint64_t features;
-    char text[320];
+    char text[160];
+    const char *why;
 
     if (!enabled) {
         put(aux, "flow-offload", "off (other_config:hw-offload is not "
@@ -152,22 +152,13 @@ xsk_report_offload(const struct xsk_port *port, bool enabled,
         o.out_is_veth = true;   /* Unknown: assume the peer may change. */
     }
     why = xsk_flow_out_flags(&o, &a);
-    native = why ? why
-             : a.flags & XSK_FLOW_VIA_SKB
-             ? (o.out_is_veth ? "skb path (a veth: XDP redirects into it work "
-                "only while its peer lets them)"
-                : "skb path (the device takes no XDP redirects)")
-             : "XDP redirect";
-    o.in_generic = true;
-    why = xsk_flow_out_flags(&o, &a);
-    if (!why && !(a.flags & XSK_FLOW_VIA_SKB)
-        && strcmp(native, "XDP redirect")) {
-        /* From an in_port in generic mode XDP redirects are skbs. */
-        snprintf(text, sizeof text, "%s from ports in native mode; XDP "
-                 "redirect (of skbs) from ports in generic mode", native);
-        native = text;
-    }
-    put(aux, "flow-offload-output", native);
+    put(aux, "flow-offload-output",
+        why ? why
+        : a.flags & XSK_FLOW_VIA_SKB
+        ? (o.out_is_veth ? "skb path (a veth: XDP redirects into it work "
+           "only while its peer lets them)"
+           : "skb path (the device takes no XDP redirects)")
+        : "XDP redirect");
     put(aux, "offload-redirect", xsk_out_redirect_name(port->opts.redirect));
 }
 

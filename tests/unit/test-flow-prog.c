@@ -837,43 +837,6 @@ test_vlan_mtu(void)
     tap_group("VLAN pop and push: the MTU check counts the tag");
 }
 
-/* The XDP path checks the output's MTU as the skb path does: with an
- * output MTU of 100, a frame of up to 100 + 14 + 4 bytes is redirected,
- * a longer one goes to OVS (the kernel would drop it uncounted). */
-static void
-test_xdp_mtu(void)
-{
-    static const struct {
-        const char *what;
-        size_t len;             /* Of the frame sent. */
-        int xdp;
-    } cases[] = {
-        { "118 bytes fit", 118, XDP_REDIRECT },
-        { "119 bytes do not: to OVS", 119, XDP_PASS },
-        { "1000 bytes do not: to OVS", 1000, XDP_PASS },
-    };
-
-    if (system("ip link set xo0 mtu 100")) {
-        CHECK(false, "setting xo0's MTU");
-    }
-    xsk_flow_flush(&table);
-    add_outputs(700, 0, (const int[]) { 0 }, 1);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct frame f;
-        int v;
-
-        frame4(&f, 0, 5, 17, 0, 53, cases[i].len - 34);
-        v = run(&f, NULL);
-        CHECK(v == cases[i].xdp, "%s: XDP %s, expected %s", cases[i].what,
-              verdict_name(v), verdict_name(cases[i].xdp));
-    }
-    xsk_flow_flush(&table);
-    if (system("ip link set xo0 mtu 1500")) {
-        CHECK(false, "restoring xo0's MTU");
-    }
-    tap_group("XDP path: the output's MTU is checked");
-}
-
 /* Mask list changes in a row, more of them than there are copies of the
  * list: each is in force at once, and a copy is rewritten only after the
  * grace period asked for when it went out of force has passed. */
@@ -947,7 +910,6 @@ main(void)
     test_purge_among_outputs();
     test_vlan();
     test_vlan_mtu();
-    test_xdp_mtu();
     test_mask_list_turns();
     xsk_flow_table_destroy(&table);
     xsk_redirect__destroy(prog.skel);

@@ -597,44 +597,32 @@ test_out_flags(void)
 {
     enum { XDP = 0, SKB = XSK_FLOW_VIA_SKB, NONE = -1 };
     static const struct {
-        bool tc, generic, takes_xdp, veth;
+        bool tc, takes_xdp, veth;
         enum xsk_out_redirect redirect;
         int want;               /* XDP, SKB or NONE (refused). */
     } cases[] = {
-        /* auto, native in_port: veths and devices that take no XDP frames
-         * get the skb path; without a tc program, XDP redirects where
-         * they work. */
-        { true, false, true, true, XSK_REDIRECT_AUTO, SKB },
-        { true, false, false, true, XSK_REDIRECT_AUTO, SKB },
-        { true, false, true, false, XSK_REDIRECT_AUTO, XDP },
-        { true, false, false, false, XSK_REDIRECT_AUTO, SKB },
-        { false, false, true, true, XSK_REDIRECT_AUTO, XDP },
-        { false, false, false, true, XSK_REDIRECT_AUTO, NONE },
-        { false, false, true, false, XSK_REDIRECT_AUTO, XDP },
-        { false, false, false, false, XSK_REDIRECT_AUTO, NONE },
-        /* auto, generic in_port: its redirects are skbs, which every
-         * device takes, whatever it says of XDP frames. */
-        { true, true, true, true, XSK_REDIRECT_AUTO, XDP },
-        { true, true, false, true, XSK_REDIRECT_AUTO, XDP },
-        { true, true, false, false, XSK_REDIRECT_AUTO, XDP },
-        { false, true, false, true, XSK_REDIRECT_AUTO, XDP },
-        /* xdp: XDP redirects whenever the device takes them now, or the
-         * in_port is generic. */
-        { true, false, true, true, XSK_REDIRECT_XDP, XDP },
-        { true, false, false, true, XSK_REDIRECT_XDP, SKB },
-        { false, false, false, true, XSK_REDIRECT_XDP, NONE },
-        { true, true, false, true, XSK_REDIRECT_XDP, XDP },
-        /* skb: never an XDP redirect, whatever the in_port's mode. */
-        { true, false, true, false, XSK_REDIRECT_SKB, SKB },
-        { false, false, true, false, XSK_REDIRECT_SKB, NONE },
-        { true, true, true, true, XSK_REDIRECT_SKB, SKB },
-        { false, true, true, true, XSK_REDIRECT_SKB, NONE },
+        /* auto: veths and devices that take no XDP frames get the skb
+         * path; without a tc program, XDP redirects where they work. */
+        { true, true, true, XSK_REDIRECT_AUTO, SKB },
+        { true, false, true, XSK_REDIRECT_AUTO, SKB },
+        { true, true, false, XSK_REDIRECT_AUTO, XDP },
+        { true, false, false, XSK_REDIRECT_AUTO, SKB },
+        { false, true, true, XSK_REDIRECT_AUTO, XDP },
+        { false, false, true, XSK_REDIRECT_AUTO, NONE },
+        { false, true, false, XSK_REDIRECT_AUTO, XDP },
+        { false, false, false, XSK_REDIRECT_AUTO, NONE },
+        /* xdp: XDP redirects whenever the device takes them now. */
+        { true, true, true, XSK_REDIRECT_XDP, XDP },
+        { true, false, true, XSK_REDIRECT_XDP, SKB },
+        { false, false, true, XSK_REDIRECT_XDP, NONE },
+        /* skb: never an XDP redirect. */
+        { true, true, false, XSK_REDIRECT_SKB, SKB },
+        { false, true, false, XSK_REDIRECT_SKB, NONE },
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct xsk_flow_out o = {
             .in_has_tc = cases[i].tc,
-            .in_generic = cases[i].generic,
             .out_takes_xdp = cases[i].takes_xdp,
             .out_is_veth = cases[i].veth,
             .redirect = cases[i].redirect,
@@ -646,10 +634,10 @@ test_out_flags(void)
         const char *why = xsk_flow_out_flags(&o, &a);
         int got = why ? NONE : (int) (a.flags & XSK_FLOW_VIA_SKB);
 
-        CHECK(got == cases[i].want, "row %zu (tc %d, generic %d, takes XDP "
-              "%d, veth %d, %s): got %d, want %d", i, o.in_has_tc,
-              o.in_generic, o.out_takes_xdp, o.out_is_veth,
-              xsk_out_redirect_name(o.redirect), got, cases[i].want);
+        CHECK(got == cases[i].want, "row %zu (tc %d, takes XDP %d, veth %d, "
+              "%s): got %d, want %d", i, o.in_has_tc, o.out_takes_xdp,
+              o.out_is_veth, xsk_out_redirect_name(o.redirect), got,
+              cases[i].want);
         CHECK(why || !(a.flags & XSK_FLOW_SKB_OK) == !cases[i].tc,
               "row %zu: SKB_OK exactly when the in_port has its tc program",
               i);

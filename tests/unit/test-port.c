@@ -1363,14 +1363,12 @@ test_offload_status(void)
         { true, true, 0, XSK_REDIRECT_AUTO, XSK_XDP_ACT_NDO_XMIT, true,
           "flow-offload=XDP program, and its tc program at tcx ingress for "
           "the skb path\nflow-offload-output=skb path (a veth: XDP "
-          "redirects into it work only while its peer lets them) from "
-          "ports in native mode; XDP redirect (of skbs) from ports in "
-          "generic mode\noffload-redirect=auto\n" },
+          "redirects into it work only while its peer lets them)\n"
+          "offload-redirect=auto\n" },
         { true, true, 0, XSK_REDIRECT_AUTO, 0, false,
           "flow-offload=XDP program, and its tc program at tcx ingress for "
           "the skb path\nflow-offload-output=skb path (the device takes no "
-          "XDP redirects) from ports in native mode; XDP redirect (of skbs) "
-          "from ports in generic mode\noffload-redirect=auto\n" },
+          "XDP redirects)\noffload-redirect=auto\n" },
         { true, true, EOPNOTSUPP, XSK_REDIRECT_SKB, XSK_XDP_ACT_NDO_XMIT,
           false,
           "flow-offload=XDP program; no skb path (its tc program could not "
