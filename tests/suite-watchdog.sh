@@ -8,13 +8,14 @@
 # PID is the make that runs the suite, LOG its output (autotest writes a
 # test's number and title when it starts and its result when it ends),
 # SUITEDIR the suite's directory (tests/system-afxdp-testsuite.dir), where
-# each running test has its own directory and its daemons their working
-# directory.  While PID lives, every 5 s:
+# each running test has its own directory, the working directory of its
+# commands and daemons and the home of the daemons' pidfiles.  While PID
+# lives, every 5 s:
 #
 # - If LOG has not grown for STALL seconds (default 300; no test of the
 #   suite runs that long without a result), a test is stuck.  The watchdog
 #   prints, on its standard output, what it found: LOG's last line, every
-#   process under PID and every process working in SUITEDIR with its state,
+#   process under PID and every process of SUITEDIR with its state,
 #   kernel wait channel and command line (and each thread's for daemons),
 #   then ends the processes under PID that have no child (the commands the
 #   test waits for) with SIGTERM, SIGKILL 5 s later.  The test then fails
@@ -33,16 +34,20 @@ pid=$1 log=$2 suitedir=$3 stall=${4:-300} limit=${5:-1800}
 appctl=$(dirname "$(dirname "$suitedir")")/utilities/ovs-appctl
 start=$SECONDS
 
-# descendants ROOT: PIDs of every process under ROOT, one per line.
+# descendants ROOT [leaves]: PIDs of every process under ROOT, one per
+# line; with "leaves", only those with no child of their own.
 descendants ()
 {
-    ps -e -o pid=,ppid= | awk -v root="$1" '
-        { parent[$1] = $2 }
+    ps -e -o pid=,ppid= | awk -v root="$1" -v leaves="${2:-}" '
+        { parent[$1] = $2; has_child[$2] = 1 }
         END {
             n = 1; queue[1] = root
             for (i = 1; i <= n; i++)
                 for (p in parent)
-                    if (parent[p] == queue[i]) { queue[++n] = p; print p }
+                    if (parent[p] == queue[i]) {
+                        queue[++n] = p
+                        if (!leaves || !(p in has_child)) print p
+                    }
         }'
 }
 
@@ -96,16 +101,6 @@ report ()
     for p in $(in_suite); do describe "$p" threads; done
 }
 
-# leaves: processes under make with no child of their own.
-leaves ()
-{
-    local all p
-    all=$(descendants "$pid")
-    for p in $all; do
-        [ -n "$(descendants "$p")" ] || echo "$p"
-    done
-}
-
 end_pids ()
 {
     [ $# -gt 0 ] || return 0
@@ -141,7 +136,7 @@ while kill -0 "$pid" 2>/dev/null; do
     fi
     if [ $((SECONDS - grew)) -ge "$stall" ]; then
         report "no output for $stall s; ending the commands the test waits for"
-        end_pids $(leaves)
+        end_pids $(descendants "$pid" leaves)
         grew=$SECONDS
     fi
 done
